@@ -1,0 +1,42 @@
+# Syndication Archive — set-up, demo and tests.
+# Two virtual environments: .venv (the project, Prefect, Datasette) and .venv-tools (pywb,
+# cdxj-indexer, wacz: interop programs the tests drive; pywb cannot share a venv with Prefect).
+PY ?= python3
+VENV := .venv
+TOOLS := .venv-tools
+BIN := $(VENV)/bin
+PIPQ := --quiet --disable-pip-version-check
+PIPFILTER := 2>&1 | grep -v -E "^WARNING: Location .* is ignored|^$$" || true
+
+.PHONY: all setup tools demo test schedule mypy clean system
+
+all: test
+
+$(BIN)/archive: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install $(PIPQ) --upgrade pip $(PIPFILTER)
+	$(BIN)/pip install $(PIPQ) -e '.[dev]' $(PIPFILTER)
+	@$(BIN)/python -c "import archive, httpx, warcio, trafilatura, prefect, datasette, sqlite_utils, rensa" || (echo "setup failed: a dependency did not import" >&2; exit 1)
+	@touch $@
+
+$(TOOLS)/bin/wayback: tools-requirements.txt
+	$(PY) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install $(PIPQ) --upgrade pip $(PIPFILTER)
+	$(TOOLS)/bin/pip install $(PIPQ) -r tools-requirements.txt $(PIPFILTER)
+	@test -x $(TOOLS)/bin/wayback && test -x $(TOOLS)/bin/cdxj-indexer && test -x $(TOOLS)/bin/wacz || (echo "tools venv incomplete" >&2; exit 1)
+	@touch $@
+
+setup: $(BIN)/archive
+tools: $(TOOLS)/bin/wayback
+
+demo: setup
+	$(BIN)/archive demo
+
+test: setup tools
+	ARCHIVE_TOOLS_BIN=$(abspath $(TOOLS))/bin $(BIN)/python -m pytest -q
+
+mypy: setup
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) $(TOOLS) data

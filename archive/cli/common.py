@@ -1,0 +1,39 @@
+"""Options every command shares: ``--data`` (env ARCHIVE_DATA, default ./data) and ``--config``."""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def data_option(fn: F) -> F:
+    return click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+                        envvar="ARCHIVE_DATA", default=Path("data"), show_default=True,
+                        help="Data directory: WARCs in DATA/warcs/, the index in DATA/archive.db.")(fn)
+
+
+def config_option(fn: F) -> F:
+    return click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                        envvar="ARCHIVE_CONFIG", default=Path("config/sources.toml"), show_default=True,
+                        help="Sources file (TOML).")(fn)
+
+
+def common_options(fn: F) -> F:
+    """``--data`` and ``--config`` on a command."""
+    return data_option(config_option(fn))
+
+
+def warcs_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "warcs"
+
+
+def is_tty() -> bool:
+    import sys
+    return sys.stderr.isatty()
+
+
+__all__ = ["common_options", "data_option", "config_option", "warcs_dir", "is_tty", "functools"]
