@@ -1,8 +1,58 @@
-"""Placeholder: schema filled in by its stage."""
+"""Tables of the extraction stage: ``articles`` (+ FTS5 on title, text), ``digest_items``,
+``extract_errors``. Columns named in the issues are a contract; more may be added."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
-def ensure_schema(db: Any) -> None:
-    """Create this stage's tables (none yet)."""
+def ensure_schema(db: "sqlite_utils.Database") -> None:
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS articles (
+            id INTEGER PRIMARY KEY,
+            capture_id TEXT NOT NULL UNIQUE,
+            url TEXT NOT NULL,
+            source TEXT,
+            site TEXT NOT NULL,
+            title TEXT,
+            author TEXT,
+            published TEXT,
+            aggregator_date TEXT,
+            text TEXT NOT NULL,
+            word_count INTEGER NOT NULL,
+            original_publisher TEXT,
+            original_url TEXT,
+            language TEXT,
+            sitename TEXT,
+            captured TEXT,
+            attribution TEXT,
+            text_hash TEXT,
+            rules TEXT
+        );
+        CREATE INDEX IF NOT EXISTS articles_url ON articles(url, captured);
+        CREATE INDEX IF NOT EXISTS articles_hash ON articles(text_hash);
+        CREATE TABLE IF NOT EXISTS digest_items (
+            id INTEGER PRIMARY KEY,
+            digest_url TEXT NOT NULL,
+            capture_id TEXT,
+            position INTEGER NOT NULL DEFAULT 0,
+            publisher TEXT NOT NULL,
+            headline TEXT NOT NULL,
+            summary TEXT,
+            link TEXT,
+            UNIQUE (capture_id, position)
+        );
+        CREATE TABLE IF NOT EXISTS extract_errors (
+            capture_id TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            timestamp TEXT,
+            error TEXT NOT NULL
+        );
+        """
+    )
+    if "articles_fts" not in db.table_names():
+        # triggers keep the index current for rows added later (Datasette search relies on it)
+        db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
