@@ -9,7 +9,6 @@ from .errors import InputError
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _SAFE_PATH = "/:@!$&'()*+,;=-._~%"
 _SAFE_QUERY = "/?:@!$&'()*+,;=-._~%"
-_IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _PCT = re.compile(r"%[0-9A-Fa-f]{2}")
 _UNRESERVED = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
@@ -71,7 +70,7 @@ def canonicalize(url: str) -> str:
 def surt(url: str) -> str:
     """SURT key as CDXJ indexers write it: ``com,example)/path?query``.
 
-    Scheme dropped, host reversed by labels (IP addresses kept as they are), ``www.`` dropped,
+    Scheme dropped, host reversed by labels (IPv4 addresses too), ``www.`` dropped, escapes decoded,
     default port dropped, everything lower-cased, query arguments sorted.
     """
     try:
@@ -82,7 +81,7 @@ def surt(url: str) -> str:
     host = (parts.hostname or "").rstrip(".").lower()
     if host.startswith("www."):
         host = host[4:]
-    if not _IPV4.match(host) and ":" not in host:
+    if ":" not in host:  # CDXJ indexers (the surt package) reverse IPv4 addresses too
         host = ",".join(reversed(host.split(".")))
     try:
         port = parts.port
@@ -91,7 +90,7 @@ def surt(url: str) -> str:
     if port is not None and port != _DEFAULT_PORTS.get(scheme):
         host = f"{host}:{port}"
     path = parts.path or "/"
-    path = _norm_pct(unquote(path), _SAFE_PATH) if "%" in path else quote(path, safe=_SAFE_PATH)
+    path = quote(unquote(path), safe=_SAFE_PATH.replace("%", ""))
     key = f"{host})" + path.lower()
     if parts.query:
         args = sorted(parts.query.split("&"))
