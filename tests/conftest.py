@@ -16,3 +16,17 @@ def data_dir(tmp_path):
     d = tmp_path / "data"
     d.mkdir()
     return d
+
+
+@pytest.fixture
+def sample_web():
+    """The bundled sample web (40 stories, seed 1) on 127.0.0.1 / 127.0.0.2, free ports, real
+    sockets; started before and stopped after each test. See archive.sampleweb.SampleWeb."""
+    from archive.sampleweb import SampleWeb
+
+    sw = SampleWeb(articles=40, seed=1)
+    sw.start()
+    try:
+        yield sw
+    finally:
+        sw.stop()

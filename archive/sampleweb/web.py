@@ -1,0 +1,408 @@
+"""``SampleWeb``: the two-host sample web served from a background thread.
+
+    with SampleWeb(articles=40, seed=1) as sw:
+        sw.aggregator_url, sw.publisher_url   # "http://127.0.0.1:PORT", "http://127.0.0.2:PORT"
+        sw.advance()                           # next generation: new stories, a few edits
+        sw.request_log                         # what the servers saw
+        sw.truth()                             # the ground truth extraction and dedupe score against
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterator
+
+from ..errors import InputError
+from . import pages
+from .pages import Page, Renderer
+from .server import RequestRecord, SiteServer, Variant, crc_bucket
+from .site import OUTLETS, Site
+
+CACHE_ENTRIES = 4096
+_TEXT_TYPES = ("text/html", "application/xml", "application/rss+xml", "text/css", "text/javascript")
+
+
+class _Mapping:
+    """Lets truth records be read as attributes or as ``record["key"]``."""
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key, default)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload,no-any-return]
+
+
+@dataclass
+class StoryTruth(_Mapping):
+    index: int
+    outlet: str  # feed slug: waexaminer, nypost, pjmedia, watimes
+    publisher: str  # "Washington Examiner", ...
+    headline: str
+    byline: str  # as printed ("Joel Gehrke, Foreign Affairs Reporter" or "By Maria Novak")
+    author: str
+    original_url: str
+    published: str  # ISO 8601 UTC of the original (article:published_time)
+    paragraphs: list[str]  # the original's body at the current generation
+    copy_kind: str  # "full", "truncated" or "none" (never copied)
+    copy_url: str | None
+    copy_urls: list[str]
+    copied: str | None  # ISO 8601 UTC when the aggregator copied it
+    aggregator_date: str | None  # the copy's date line as a date, "2025-06-20"
+    aggregator_date_line: str | None  # "Jun 20, 2025 \xa0| \xa0" as printed
+    copy_paragraphs: list[str]  # body paragraphs the copy carries
+    canonical: bool  # copy has <link rel=canonical> to the original
+    og_url: bool  # copy has og:url with the original
+    source_lines: bool  # copy has the outlet/date lines after "topic"
+    copy_link: str | None  # the copy's visible link to the original (maybe via a 302 redirect)
+    revision: int  # times updated by advance()
+    promo_line: str | None  # the publisher's own promo line inside the body, if any
+
+
+@dataclass
+class DigestItemTruth(_Mapping):
+    position: int
+    publisher: str
+    headline: str
+    summary: str
+    link: str
+    story_index: int
+    original_url: str
+    copy_url: str | None
+
+
+@dataclass
+class DigestTruth(_Mapping):
+    url: str
+    number: int
+    date: str
+    items: list[DigestItemTruth]
+
+
+class Truth(list[StoryTruth]):
+    """The stories (a list, oldest first) plus ``.digests`` and the script-only page's text."""
+
+    digests: list[DigestTruth]
+    script_page: dict[str, Any]
+    generation: int
+
+    def by_original(self) -> dict[str, StoryTruth]:
+        return {s.original_url: s for s in self}
+
+    def by_copy(self) -> dict[str, StoryTruth]:
+        return {u: s for s in self for u in s.copy_urls}
+
+
+@dataclass
+class _State:
+    cache: collections.OrderedDict[tuple[str, str, str], Variant] = field(default_factory=collections.OrderedDict)
+
+
+class SampleWeb:
+    def __init__(self, articles: int = 40, seed: int = 1, latency_ms: float = 0,
+                 aggregator_host: str = "127.0.0.1", publisher_host: str = "127.0.0.2",
+                 aggregator_port: int = 0, publisher_port: int = 0, keep_log: bool = True) -> None:
+        if articles < 1:
+            raise InputError(f"articles: must be at least 1, got {articles}")
+        if latency_ms < 0:
+            raise InputError(f"latency_ms: must be >= 0, got {latency_ms}")
+        for name, host in (("aggregator_host", aggregator_host), ("publisher_host", publisher_host)):
+            if not host.startswith("127."):
+                raise InputError(f"{name}: the sample web serves on loopback only (127.0.0.0/8), got {host!r}")
+        self.site = Site(articles=articles, seed=seed)
+        self.latency_ms = latency_ms
+        self.aggregator_host = aggregator_host
+        self.publisher_host = publisher_host
+        self._ports = (aggregator_port, publisher_port)
+        self.keep_log = keep_log
+        self.request_log: list[RequestRecord] = []
+        self._lock = threading.RLock()
+        self._state = _State()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._servers: list[SiteServer] = []
+        self._renderer: Renderer | None = None
+
+    # ---- life cycle ----------------------------------------------------------------------
+    def start(self) -> "SampleWeb":
+        if self._thread is not None:
+            return self
+        ready = threading.Event()
+        error: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self._start_servers())
+            except BaseException as exc:  # report bind errors to the caller
+                error.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            try:
+                loop.run_forever()
+            finally:
+                loop.run_until_complete(self._stop_servers())
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name="sampleweb", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if error:
+            self._thread.join()
+            self._thread = None
+            exc = error[0]
+            raise InputError(f"sample web: cannot listen on {self.aggregator_host}:{self._ports[0]} / "
+                             f"{self.publisher_host}:{self._ports[1]}: {exc}") from exc
+        return self
+
+    async def _start_servers(self) -> None:
+        agg = SiteServer("aggregator", self.aggregator_host, self._ports[0], self._variant, self._control,
+                         self._log, self.latency_ms)
+        pub = SiteServer("publisher", self.publisher_host, self._ports[1], self._variant, self._control,
+                         self._log, self.latency_ms)
+        await agg.start()
+        try:
+            await pub.start()
+        except BaseException:
+            await agg.stop()
+            raise
+        self._servers = [agg, pub]
+        self._renderer = Renderer(self.site, self.aggregator_url, self.publisher_url)
+
+    async def _stop_servers(self) -> None:
+        for s in self._servers:
+            await s.stop()
+
+    def stop(self) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        self._thread = None
+        self._loop = None
+
+    def __enter__(self) -> "SampleWeb":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def serve_forever(self) -> None:
+        """Block until the serving thread ends (the CLI; Ctrl-C interrupts the wait)."""
+        while self._thread is not None and self._thread.is_alive():
+            self._thread.join(timeout=0.5)
+
+    # ---- addresses -----------------------------------------------------------------------
+    @property
+    def aggregator_port(self) -> int:
+        return self._servers[0].port if self._servers else self._ports[0]
+
+    @property
+    def publisher_port(self) -> int:
+        return self._servers[1].port if self._servers else self._ports[1]
+
+    @property
+    def aggregator_url(self) -> str:
+        self._require_started()
+        return f"http://{self.aggregator_host}:{self.aggregator_port}"
+
+    @property
+    def publisher_url(self) -> str:
+        self._require_started()
+        return f"http://{self.publisher_host}:{self.publisher_port}"
+
+    def _require_started(self) -> None:
+        if not self._servers:
+            raise InputError("sample web: not started (call start() or use it as a context manager)")
+
+    @property
+    def renderer(self) -> Renderer:
+        self._require_started()
+        assert self._renderer is not None
+        return self._renderer
+
+    # ---- generations ---------------------------------------------------------------------
+    @property
+    def generation(self) -> int:
+        return self.site.generation
+
+    @property
+    def articles(self) -> int:
+        return self.site.articles
+
+    @property
+    def seed(self) -> int:
+        return self.site.seed
+
+    def advance(self) -> int:
+        """Move to the next generation: one new story per outlet (listings change), two older
+        stories get an update paragraph (their original and copy change); all else is identical."""
+        with self._lock:
+            self.site.generation += 1
+            self._state.cache.clear()
+            return self.site.generation
+
+    def changed_in(self, generation: int | None = None) -> list[int]:
+        """Indexes of the stories whose text changed when ``generation`` began (default: current)."""
+        return sorted(self.site.revised_in(self.generation if generation is None else generation))
+
+    # ---- serving -------------------------------------------------------------------------
+    def _log(self, rec: RequestRecord) -> None:
+        if self.keep_log:
+            self.request_log.append(rec)
+
+    def _control(self, method: str, path: str, body: bytes) -> tuple[int, str, bytes] | None:
+        if not path.startswith(pages.CONTROL_PREFIX):
+            return None
+        name = path[len(pages.CONTROL_PREFIX):]
+        if name == "advance":
+            if method != "POST":
+                return 405, "text/plain; charset=utf-8", b"POST to advance\n"
+            g = self.advance()
+            return 200, "application/json", json.dumps({"generation": g}).encode()
+        if name == "state" and method in ("GET", "HEAD"):
+            return 200, "application/json", json.dumps(self.state()).encode()
+        return 404, "text/plain; charset=utf-8", b"unknown control endpoint\n"
+
+    def state(self) -> dict[str, Any]:
+        return {"generation": self.generation, "articles": self.articles, "seed": self.seed,
+                "aggregator_url": self.aggregator_url, "publisher_url": self.publisher_url,
+                "latency_ms": self.latency_ms}
+
+    def _variant(self, role: str, path: str, query: str) -> Variant:
+        key = (role, path, query)
+        with self._lock:
+            cache = self._state.cache
+            v = cache.get(key)
+            if v is not None:
+                cache.move_to_end(key)
+                return v
+            page = self.renderer.render(role, path, query)  # type: ignore[arg-type]
+            v = Variant(page, gzip_ok=self._gzip_policy(path, page), chunked=self._chunk_policy(path, page))
+            cache[key] = v
+            if len(cache) > CACHE_ENTRIES:
+                cache.popitem(last=False)
+            return v
+
+    @staticmethod
+    def _gzip_policy(path: str, page: Page) -> bool:
+        if page.status != 200 or not page.content_type.startswith(_TEXT_TYPES):
+            return False
+        if page.content_type.startswith(("text/css", "text/javascript")):
+            return True
+        return crc_bucket(path, 3) == 0
+
+    @staticmethod
+    def _chunk_policy(path: str, page: Page) -> bool:
+        if page.status != 200 or not page.content_type.startswith(_TEXT_TYPES):
+            return False
+        if page.content_type.startswith(("text/css", "text/javascript")):
+            return False
+        return crc_bucket(path, 3) == 1
+
+    def is_gzip(self, url_or_path: str) -> bool:
+        """Whether this page is sent gzip-encoded to clients that accept gzip."""
+        role, path, query = self._split(url_or_path)
+        return self._variant(role, path, query).gzip_ok
+
+    def is_chunked(self, url_or_path: str) -> bool:
+        """Whether this page is sent with Transfer-Encoding: chunked."""
+        role, path, query = self._split(url_or_path)
+        return self._variant(role, path, query).chunked
+
+    def body(self, url: str) -> bytes:
+        """The identity-encoded body served for ``url`` now (no network)."""
+        role, path, query = self._split(url)
+        return self._variant(role, path, query).page.body
+
+    def _split(self, url: str) -> tuple[str, str, str]:
+        role = "aggregator"
+        if url.startswith("http"):
+            if url.startswith(self.publisher_url):
+                role, url = "publisher", url[len(self.publisher_url):]
+            elif url.startswith(self.aggregator_url):
+                url = url[len(self.aggregator_url):]
+            else:
+                raise InputError(f"{url!r}: not a URL of this sample web")
+        path, _, query = (url or "/").partition("?")
+        return role, path, query
+
+    # ---- ground truth --------------------------------------------------------------------
+    def truth(self) -> Truth:
+        r = self.renderer
+        site = self.site
+        out = Truth()
+        with self._lock:
+            for i in range(site.story_count):
+                s = site.story(i)
+                copy = r.copy_url(s)
+                link = None
+                if copy:
+                    link = r.pub + f"/r/{s.pub_id}" if s.via_redirect else r.original_url(s)
+                out.append(StoryTruth(
+                    index=i, outlet=s.outlet.slug, publisher=s.outlet.name, headline=s.headline,
+                    byline=s.byline, author=s.author, original_url=r.original_url(s),
+                    published=s.published.isoformat() + "Z", paragraphs=list(site.body(i)),
+                    copy_kind=s.copy_kind, copy_url=copy, copy_urls=[copy] if copy else [],
+                    copied=s.copied.isoformat() + "Z" if s.copied else None,
+                    aggregator_date=s.copied.date().isoformat() if s.copied else None,
+                    aggregator_date_line=pages._date_line(s.copied) if s.copied else None,
+                    copy_paragraphs=list(site.copy_body(i)) if copy else [],
+                    canonical=bool(copy) and s.canonical, og_url=bool(copy) and s.og_url,
+                    source_lines=bool(copy) and s.source_lines, copy_link=link,
+                    revision=site.revision(i), promo_line=s.outlet.promo_line))
+            out.digests = []
+            for d in site.digests():
+                items = []
+                for pos, i in enumerate(d.stories):
+                    s = site.story(i)
+                    items.append(DigestItemTruth(position=pos, publisher=s.outlet.name, headline=s.headline,
+                                                 summary=site.summary(i), link=r.digest_link(i), story_index=i,
+                                                 original_url=r.original_url(s), copy_url=r.copy_url(s)))
+                out.digests.append(DigestTruth(url=r.agg + d.path, number=d.number,
+                                               date=d.date.isoformat() + "Z", items=items))
+            out.script_page = {"url": r.agg + pages.SCRIPT_PAGE, "script": r.agg + pages.SCRIPT_DATA,
+                               "paragraphs": r.script_page_text()}
+            out.generation = site.generation
+        return out
+
+    def features(self) -> dict[str, Any]:
+        """Where the special cases live (absolute URLs), for tests of other stages."""
+        a, p = self.aggregator_url, self.publisher_url
+        t = self.truth()
+        copies = [s.copy_url for s in t if s.copy_url]
+        originals = [s.original_url for s in t]
+        return {
+            "front": a + "/",
+            "publisher_front": p + "/",
+            "topics": {o.slug: f"{a}/usconservative/topic/{o.slug}" for o in OUTLETS},
+            "digest_index": a + "/usconservative/topic/fq",
+            "robots": [a + "/robots.txt", p + "/robots.txt"],
+            "private": [a + pages.PRIVATE_PATH, p + "/private/drafts"],
+            "error_500": a + pages.ERROR_PATH,
+            "not_found": [a + pages.MISSING_COPY, p + pages.MISSING_ORIGINAL],
+            "redirect_chain": [a + pages.CHAIN_START, a + pages.CHAIN_MID, a + "/usconservative/topic/waexaminer"],
+            "redirect_302": a + pages.LATEST_PATH,
+            "redirect_301": p + "/rss",
+            "feed": p + "/feed.xml",
+            "sitemaps": [a + "/sitemap.xml", p + "/sitemap.xml"],
+            "script_page": a + pages.SCRIPT_PAGE,
+            "gzip": [u for u in copies + originals if self.is_gzip(u)],
+            "chunked": [u for u in copies + originals if self.is_chunked(u)],
+            "stylesheets": [a + "/static/am1.css", a + "/static/base.css", p + "/static/pub.css", p + "/static/base.css"],
+            "font": [a + "/static/font.ttf", p + "/static/font.ttf"],
+            "control": a + pages.CONTROL_PREFIX + "advance",
+        }
+
+    def __iter__(self) -> Iterator[StoryTruth]:  # convenience: iterate the truth
+        return iter(self.truth())
