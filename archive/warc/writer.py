@@ -1,0 +1,434 @@
+"""Writing WARC 1.1 files from HTTP exchanges (warcio builds the records; we gzip them).
+
+Each record is serialised by warcio's ``WARCWriter(..., warc_version="1.1")`` into memory and
+compressed as its own gzip member at ``gzip_level`` (warcio hard-codes level 9, a quarter of a
+crawl's CPU; level 6 gives the same size faster), then appended to the open file: every record's
+offset is seekable. Files are named ``PREFIX-YYYYMMDDhhmmssffffff-SERIAL-HOST.warc.gz``, written
+as ``….warc.gz.open`` and renamed when closed, rotated once they reach ``max_size``; each starts
+with a ``warcinfo`` record naming the software, the format, the source and the crawl id.
+
+HTTP headers are written byte for byte as received (latin-1), except that the body is stored
+de-chunked: ``Transfer-Encoding`` is renamed ``X-Archive-Orig-Transfer-Encoding`` and a true
+``Content-Length`` is set (a differing original one is kept as ``X-Archive-Orig-Content-Length``).
+
+``Capture.id`` is the UUID of the response/revisit record's ``WARC-Record-ID``
+(``<urn:uuid:UUID>``), so ``archive reindex`` derives identical rows from the file alone.
+Depth and referring page travel in a ``WARC-JSON-Metadata`` header of the response/revisit.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import socket
+import threading
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import WarcError
+from ..model import Capture, CrawlStats, Exchange, FetchFailure, iso, parse_iso, utcnow
+from ..urls import surt
+from .records import (CRAWL_END, FETCH_ERROR, JSON_METADATA, MARKER, ORIG_PREFIX, capture_id,
+                      header, mime_of, sha1_digest)
+
+OPEN_SUFFIX = ".open"
+WARC_SUFFIX = ".warc.gz"
+_HOP_BY_HOP_BODY = {"transfer-encoding"}
+
+
+@dataclass
+class PreviousCapture:
+    """The last capture of a URL, for revisit detection (from the ``captures`` table)."""
+
+    payload_digest: str
+    url: str
+    timestamp: str  # its WARC-Date (ISO 8601 UTC)
+    record_id: str | None = None  # Capture.id or a full WARC-Record-ID
+
+    @classmethod
+    def from_capture(cls, cap: Capture) -> "PreviousCapture":
+        # a revisit's own refers-to fields point at the response that holds the payload
+        if cap.record_type == "revisit" and cap.refers_to_url and cap.refers_to_date:
+            return cls(payload_digest=cap.payload_digest or "", url=cap.refers_to_url,
+                       timestamp=cap.refers_to_date, record_id=None)
+        return cls(payload_digest=cap.payload_digest or "", url=cap.url,
+                   timestamp=cap.timestamp, record_id=cap.id)
+
+
+def _warc_date(ts: dt.datetime) -> str:
+    """WARC 1.1 date with microseconds (naive UTC, as warcio and cdxj-indexer want)."""
+    if ts.tzinfo is not None:
+        ts = ts.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return iso(ts)
+
+
+def _record_id(rid: str | None) -> str | None:
+    if not rid:
+        return None
+    rid = rid.strip()
+    if rid.startswith("<"):
+        return rid
+    return f"<urn:uuid:{rid}>" if not rid.startswith("urn:") else f"<{rid}>"
+
+
+def _enc(text: str) -> bytes:
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
+def fix_response_headers(headers: list[tuple[str, str]], body_len: int, *, status: int,
+                         method: str) -> list[tuple[str, str]]:
+    """The headers to record for a de-chunked body: ``Transfer-Encoding`` renamed, a true
+    ``Content-Length`` (the original kept as ``X-Archive-Orig-Content-Length`` when it differs).
+    Responses that have no body by definition (HEAD, 1xx, 204, 304) keep their headers."""
+    out: list[tuple[str, str]] = []
+    chunked = False
+    lengths: list[str] = []
+    for k, v in headers:
+        lk = k.lower()
+        if lk in _HOP_BY_HOP_BODY:
+            chunked = True
+            out.append((ORIG_PREFIX + k, v))
+        elif lk == "content-length":
+            lengths.append(v)
+            out.append((k, v))
+        else:
+            out.append((k, v))
+    bodyless = method.upper() == "HEAD" or status in (204, 304) or 100 <= status < 200
+    if bodyless and not chunked:
+        return out
+    true_len = str(body_len)
+    if not chunked and len(lengths) == 1 and lengths[0].strip() == true_len:
+        return out
+    fixed: list[tuple[str, str]] = []
+    for k, v in out:
+        if k.lower() == "content-length":
+            if v.strip() != true_len:
+                fixed.append((ORIG_PREFIX + k, v))
+        else:
+            fixed.append((k, v))
+    fixed.append(("Content-Length", true_len))
+    return fixed
+
+
+def _http_block(status_line: str, headers: list[tuple[str, str]]) -> bytes:
+    buf = bytearray(_enc(status_line) + b"\r\n")
+    for k, v in headers:
+        buf += _enc(k) + b": " + _enc(v) + b"\r\n"
+    buf += b"\r\n"
+    return bytes(buf)
+
+
+def _request_target(url: str) -> str:
+    parts = urlsplit(url)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    return target
+
+
+class WarcWriter:
+    """Appends exchanges to rotating WARC 1.1 files in ``warcs_dir`` (one writer per task)."""
+
+    software = "syndication-archive"
+
+    def __init__(self, warcs_dir: Path, prefix: str, *, source: str | None, crawl_id: str | None,
+                 max_size: int = 1_000_000_000, gzip_level: int = 6,
+                 info: dict[str, str] | None = None, fsync: bool = False) -> None:
+        if not prefix or "/" in prefix or prefix.startswith("."):
+            raise WarcError(str(warcs_dir), None, f"bad WARC file prefix {prefix!r}")
+        self.warcs_dir = Path(warcs_dir)
+        self.prefix = prefix
+        self.source = source
+        self.crawl_id = crawl_id
+        self.max_size = max_size
+        self.gzip_level = gzip_level
+        self.info = dict(info or {})
+        self.fsync = fsync
+        self.hostname = socket.gethostname().split(".")[0] or "localhost"
+        self.serial = 0
+        self.files: list[str] = []  # final names of every file this writer started
+        self._fh: io.BufferedWriter | None = None
+        self._name: str | None = None
+        self._size = 0
+        self._lock = threading.Lock()
+        from warcio.warcwriter import WARCWriter
+
+        self._builder = WARCWriter(io.BytesIO(), gzip=False, warc_version="1.1")
+
+    # -- files ---------------------------------------------------------------------------------
+    @property
+    def current_file(self) -> str | None:
+        """Final name (without ``.open``) of the file being written, if one is open."""
+        return self._name
+
+    def _open(self) -> None:
+        self.warcs_dir.mkdir(parents=True, exist_ok=True)
+        while True:
+            stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
+            name = f"{self.prefix}-{stamp}-{self.serial:05d}-{self.hostname}{WARC_SUFFIX}"
+            path = self.warcs_dir / (name + OPEN_SUFFIX)
+            if (self.warcs_dir / name).exists():
+                continue
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise WarcError(str(path), None, f"cannot create WARC file ({exc.strerror})") from None
+            break
+        self._fh = os.fdopen(fd, "wb")
+        self._name = name
+        self._size = 0
+        self.serial += 1
+        self.files.append(name)
+        fields = {
+            "software": f"{self.software}/{_version()} (warcio {_warcio_version()})",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "hostname": socket.gethostname(),
+        }
+        if self.source:
+            fields["source"] = self.source
+        if self.crawl_id:
+            fields["crawl-id"] = self.crawl_id
+        fields.update({k: str(v) for k, v in self.info.items() if v is not None})
+        record = self._builder.create_warcinfo_record(name, fields)
+        self._append([self._serialise(record)])
+
+    def _close_file(self) -> None:
+        if self._fh is None or self._name is None:
+            return
+        fh, name = self._fh, self._name
+        self._fh = None
+        self._name = None
+        try:
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
+            os.replace(self.warcs_dir / (name + OPEN_SUFFIX), self.warcs_dir / name)
+        except OSError as exc:
+            raise WarcError(str(self.warcs_dir / name), None, f"cannot close WARC file ({exc.strerror})") from None
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_file()
+
+    def __enter__(self) -> "WarcWriter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- records -------------------------------------------------------------------------------
+    def _serialise(self, record: Any) -> bytes:
+        out = io.BytesIO()
+        self._builder._write_warc_record(out, record)
+        comp = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+        return comp.compress(out.getvalue()) + comp.flush()
+
+    def _append(self, members: list[bytes]) -> list[tuple[int, int]]:
+        """Append gzip members to the open file; flush (and fsync if asked); their offsets."""
+        assert self._fh is not None
+        spans = []
+        pos = self._size
+        for m in members:
+            spans.append((pos, len(m)))
+            pos += len(m)
+        try:
+            self._fh.write(b"".join(members))
+            self._fh.flush()
+            if self.fsync:
+                os.fsync(self._fh.fileno())
+        except OSError as exc:
+            name = self._name
+            raise WarcError(str(self.warcs_dir / f"{name}{OPEN_SUFFIX}"), self._size,
+                            f"cannot write WARC record ({exc.strerror})") from None
+        self._size = pos
+        return spans
+
+    def _ready(self) -> None:
+        if self._fh is not None and self._size >= self.max_size:
+            self._close_file()
+        if self._fh is None:
+            self._open()
+
+    def _record(self, uri: str, rtype: str, *, date: str, http: _RawHttp | None = None,
+                payload: bytes = b"", extra: list[tuple[str, str]] | None = None,
+                content_type: str = "") -> Any:
+        from warcio.statusandheaders import StatusAndHeaders
+
+        rid = self._builder._make_warc_id()
+        headers = StatusAndHeaders("", [], protocol="WARC/1.1")
+        headers.add_header("WARC-Type", rtype)
+        headers.add_header("WARC-Record-ID", rid)
+        headers.add_header("WARC-Date", date)
+        if uri:
+            headers.add_header("WARC-Target-URI", uri)
+        for k, v in extra or []:
+            headers.add_header(k, v)
+        return self._builder.create_warc_record(uri, rtype, payload=io.BytesIO(payload) if payload else None,
+                                                length=len(payload), warc_headers=headers,
+                                                http_headers=http, warc_content_type=content_type)
+
+    def write_exchange(self, ex: Exchange, previous: PreviousCapture | None = None) -> Capture:
+        """Write the response (or a revisit when the payload digest equals ``previous``'s) and
+        the request, flush them to the OS, and return the capture row to index."""
+        method = (ex.method or "GET").upper()
+        date = _warc_date(ex.started)
+        digest = sha1_digest(ex.body)
+        resp_headers = fix_response_headers(ex.response_headers, len(ex.body), status=ex.status,
+                                            method=method)
+        status_line = f"{ex.http_version} {ex.status} {ex.reason}".rstrip() if ex.reason else \
+            f"{ex.http_version} {ex.status}"
+        http = _RawHttp(status_line, resp_headers)
+        revisit = previous is not None and bool(previous.payload_digest) and previous.payload_digest == digest
+        extra: list[tuple[str, str]] = []
+        if ex.ip:
+            extra.append(("WARC-IP-Address", ex.ip))
+        if revisit:
+            assert previous is not None
+            extra.append(("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"))
+            extra.append(("WARC-Refers-To-Target-URI", previous.url))
+            extra.append(("WARC-Refers-To-Date", previous.timestamp))
+            ref = _record_id(previous.record_id)
+            if ref:
+                extra.append(("WARC-Refers-To", ref))
+        extra.append(("WARC-Payload-Digest", digest))
+        if ex.truncated:
+            extra.append(("WARC-Truncated", ex.truncated))
+        meta: dict[str, Any] = {"depth": ex.depth}
+        if ex.via:
+            meta["via"] = ex.via
+        extra.append((JSON_METADATA, json.dumps(meta, separators=(",", ":"), ensure_ascii=True)))
+        with self._lock:
+            self._ready()
+            if revisit:
+                resp = self._record(ex.url, "revisit", date=date, http=http, extra=extra)
+            else:
+                resp = self._record(ex.url, "response", date=date, http=http, payload=ex.body, extra=extra)
+            resp_id = resp.rec_headers.get_header("WARC-Record-ID")
+            req_headers = list(ex.request_headers)
+            req_http = _RawHttp(f"{method} {_request_target(ex.url)} {ex.http_version}", req_headers)
+            req = self._record(ex.url, "request", date=date, http=req_http, payload=ex.request_body,
+                               extra=[("WARC-Concurrent-To", resp_id)])
+            members = [self._serialise(resp), self._serialise(req)]
+            name = self._name
+            (r_off, r_len), (q_off, q_len) = self._append(members)
+        assert name is not None
+        return Capture(
+            id=capture_id(resp_id),
+            url=ex.url,
+            urlkey=surt(ex.url),
+            method=method,
+            timestamp=date,
+            status=ex.status,
+            mime=mime_of(header(resp_headers, "Content-Type")),
+            payload_digest=digest,
+            record_type="revisit" if revisit else "response",
+            warc_file=name,
+            warc_offset=r_off,
+            warc_length=r_len,
+            source=self.source,
+            crawl_id=self.crawl_id,
+            refers_to_url=previous.url if revisit and previous else None,
+            refers_to_date=previous.timestamp if revisit and previous else None,
+            etag=header(resp_headers, "ETag"),
+            last_modified=header(resp_headers, "Last-Modified"),
+            content_length=_revisit_length(resp_headers) if revisit else len(ex.body),
+            truncated=ex.truncated,
+            ip=ex.ip,
+            request_offset=q_off,
+            request_length=q_len,
+            depth=ex.depth,
+            via=ex.via,
+        )
+
+    def write_failure(self, f: FetchFailure) -> FetchFailure:
+        """A ``metadata`` record for a URL that gave no capture; returns the row to index."""
+        try:
+            date = _warc_date(parse_iso(f.timestamp))
+        except ValueError:
+            date = _warc_date(utcnow())
+        crawl_id = f.crawl_id or self.crawl_id or ""
+        row = FetchFailure(crawl_id=crawl_id, url=f.url, timestamp=f.timestamp, error=f.error, detail=f.detail)
+        body = {MARKER: FETCH_ERROR, "crawl_id": crawl_id, "url": f.url, "timestamp": f.timestamp,
+                "error": f.error, "detail": f.detail}
+        self._write_metadata(f.url, date, body)
+        return row
+
+    def write_crawl_end(self, stats: CrawlStats) -> None:
+        """A ``metadata`` record with the crawl's summary (the ``crawls`` row)."""
+        body = {MARKER: CRAWL_END, "id": stats.id, "source": stats.source, "started": stats.started,
+                "finished": stats.finished, "pages": stats.pages, "bytes": stats.bytes,
+                "errors": stats.errors, "rules": stats.rules, "seeds": list(stats.seeds)}
+        self._write_metadata(f"urn:syndication-archive:crawl:{stats.id}", _warc_date(utcnow()), body)
+
+    def _write_metadata(self, uri: str, date: str, body: dict[str, Any]) -> None:
+        data = json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        with self._lock:
+            self._ready()
+            rec = self._record(uri, "metadata", date=date, payload=data, content_type="application/json")
+            self._append([self._serialise(rec)])
+
+
+def _revisit_length(headers: list[tuple[str, str]]) -> int | None:
+    value = header(headers, "Content-Length")
+    try:
+        return int(value.strip()) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("syndication-archive")
+    except Exception:  # noqa: BLE001 - not installed: still write a usable warcinfo
+        return "0"
+
+
+def _warcio_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("warcio")
+    except Exception:  # noqa: BLE001
+        return "?"
+
+
+def _raw_http_class() -> type:
+    from warcio.statusandheaders import StatusAndHeaders
+
+    class RawHttp(StatusAndHeaders):  # type: ignore[misc]
+        """HTTP status line and headers written exactly as given (warcio would %-encode
+        non-ASCII values)."""
+
+        def __init__(self, statusline: str, headers: list[tuple[str, str]]) -> None:
+            proto, _, rest = statusline.partition(" ")
+            super().__init__(rest, list(headers), protocol=proto)
+            self.headers_buff = _http_block(statusline, headers)
+
+        def compute_headers_buffer(self, header_filter: Any = None) -> None:
+            pass
+
+    return RawHttp
+
+
+class _RawHttpProxy:
+    _cls: type | None = None
+
+    def __call__(self, statusline: str, headers: list[tuple[str, str]]) -> Any:
+        if _RawHttpProxy._cls is None:
+            _RawHttpProxy._cls = _raw_http_class()
+        return _RawHttpProxy._cls(statusline, headers)
+
+
+_RawHttp: Any = _RawHttpProxy()
