@@ -1,5 +1,7 @@
 """Tables of the extraction stage: ``articles`` (+ FTS5 on title, text), ``digest_items``,
-``extract_errors``. Columns named in the issues are a contract; more may be added."""
+``extract_errors``, and ``extract_done`` (the ledger of every capture the extract stage has
+handled, with its outcome: article, digest, skipped, error — what makes a rerun add nothing).
+Columns named in the issues are a contract; more may be added."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -30,7 +32,9 @@ def ensure_schema(db: "sqlite_utils.Database") -> None:
             captured TEXT,
             attribution TEXT,
             text_hash TEXT,
-            rules TEXT
+            rules TEXT,
+            charset TEXT,
+            notes TEXT
         );
         CREATE INDEX IF NOT EXISTS articles_url ON articles(url, captured);
         CREATE INDEX IF NOT EXISTS articles_hash ON articles(text_hash);
@@ -45,6 +49,14 @@ def ensure_schema(db: "sqlite_utils.Database") -> None:
             link TEXT,
             UNIQUE (capture_id, position)
         );
+        CREATE TABLE IF NOT EXISTS extract_done (
+            capture_id TEXT PRIMARY KEY,
+            outcome TEXT NOT NULL,
+            rules TEXT,
+            detail TEXT,
+            at TEXT
+        );
+        CREATE INDEX IF NOT EXISTS digest_items_capture ON digest_items(capture_id);
         CREATE TABLE IF NOT EXISTS extract_errors (
             capture_id TEXT PRIMARY KEY,
             url TEXT NOT NULL,
@@ -53,6 +65,10 @@ def ensure_schema(db: "sqlite_utils.Database") -> None:
         );
         """
     )
+    have = {c.name for c in db["articles"].columns}
+    for col in ("charset", "notes"):  # added after the first schema: extend older databases
+        if col not in have:
+            db.execute(f"ALTER TABLE articles ADD COLUMN {col} TEXT")
     if "articles_fts" not in db.table_names():
         # triggers keep the index current for rows added later (Datasette search relies on it)
         db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")

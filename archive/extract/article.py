@@ -1,0 +1,287 @@
+"""One captured page → an :class:`Article` (or digest items): trafilatura plus the site's rules.
+
+Pure: no database, no network. The article's ``url`` and ``site`` are the capture's (trafilatura
+follows canonical/og:url to the original); the aggregator's own date is ``aggregator_date`` and is
+never ``published``; the original publisher comes from the clues the rules list, in their order.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import ExtractError
+from ..model import Article, DigestItem
+from ..urls import host_of
+from .dates import parse_human_date
+from .decode import decode_body
+from .digest import digest_items
+from .htmlpage import Page, pick, read_page
+from .publishers import Publishers
+from .rules import CLUES, SiteRules
+from .text import normalize_lines, normalize_space, text_hash, word_count
+
+_ROLE_WORDS = re.compile(r"(?i)\b(reporter|editor|correspondent|writer|staff|columnist|contributor|"
+                         r"analyst|producer|chief|senior|desk)\b")
+_BY = re.compile(r"(?i)^by\s+")
+_NO_RULES = SiteRules(name="", original_from=("canonical", "og:url"))
+
+
+@dataclass
+class ExtractResult:
+    article: Article | None = None
+    digest_items: list[DigestItem] = field(default_factory=list)
+    skipped: str | None = None        # why the page is neither an article nor a digest
+    charset: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Clue:
+    name: str
+    publisher: str | None
+    url: str | None
+
+
+def _same_site(a: str, b: str) -> bool:
+    ha, hb = host_of(a).removeprefix("www."), host_of(b).removeprefix("www.")
+    return ha == hb
+
+
+def _clean_author(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    parts = [normalize_space(_BY.sub("", p)) for p in re.split(r"[;|]", raw)]
+    parts = [p for p in parts if p and not _ROLE_WORDS.search(p)]
+    return "; ".join(parts) or None
+
+
+def _header_end(lines: list[str], rules: SiteRules) -> int:
+    """Index just after the header_end line (0 when the rules have none or it is absent)."""
+    if rules.header_end is None:
+        return 0
+    for i, line in enumerate(lines[: rules.header_max_lines]):
+        if rules.header_end.search(line):
+            return i + 1
+    return 0
+
+
+@dataclass
+class _PageFacts:
+    aggregator_date: str | None = None
+    source_date: str | None = None
+    source_outlets: list[str] = field(default_factory=list)
+    source_texts: list[str] = field(default_factory=list)
+    author: str | None = None
+    byline_text: str | None = None
+    headline: str | None = None
+
+
+def _page_facts(page: Page, rules: SiteRules) -> _PageFacts:
+    facts = _PageFacts()
+    lines = [ln.text for ln in page.lines]
+    start = _header_end(lines, rules)
+    if rules.aggregator_date is not None:
+        for line in lines[: max(start, rules.header_max_lines)]:
+            m = rules.aggregator_date.search(line)
+            if m:
+                facts.aggregator_date = parse_human_date(m.group("date"))
+                if facts.aggregator_date:
+                    break
+    if rules.headline is not None:
+        value = pick(page.tree, rules.headline.xpath)
+        if value and rules.headline.strip_prefix and value.startswith(rules.headline.strip_prefix):
+            value = normalize_space(value[len(rules.headline.strip_prefix):])
+        facts.headline = value or None
+    pos = start
+    if rules.source_lines is not None and (start > 0 or rules.header_end is None):
+        window = lines[start: start + rules.source_max_outlets + 1]
+        for j, line in enumerate(window):
+            m = rules.source_lines.search(line)
+            if m:
+                outlets = [o for o in window[:j] if len(o) <= 60 and not rules.is_dropped(o)]
+                facts.source_date = parse_human_date(m.group("date"))
+                facts.source_outlets = outlets
+                facts.source_texts = window[: j + 1]
+                pos = start + j + 1
+                break
+    if rules.byline is not None:
+        for line in lines[pos: pos + rules.byline_within]:
+            if facts.headline and (line == facts.headline or line.endswith(facts.headline)):
+                continue
+            m = rules.byline.match(line)
+            if m:
+                facts.author = normalize_space(m.group("author"))
+                facts.byline_text = line
+                break
+    return facts
+
+
+def _clean_text(text: str, rules: SiteRules, facts: _PageFacts) -> list[str]:
+    lines = normalize_lines(text)
+    lines = lines[_header_end(lines, rules):]
+    lines = [ln for ln in lines if not rules.is_dropped(ln)]
+    # source lines, byline and headline repeated at the top of the text
+    head = 0
+    drop_top = set(facts.source_texts)
+    if facts.byline_text:
+        drop_top.add(facts.byline_text)
+    if facts.headline:
+        drop_top.add(facts.headline)
+        if rules.headline is not None and rules.headline.strip_prefix:
+            drop_top.add(rules.headline.strip_prefix + facts.headline)
+    limit = len(drop_top) + rules.byline_within
+    while head < len(lines) and head < limit and lines[head] in drop_top:
+        head += 1
+    return lines[head:]
+
+
+def _clues(page: Page, rules: SiteRules, publishers: Publishers, url: str, facts: _PageFacts,
+           lines: list[str]) -> list[_Clue]:
+    own = publishers.by_url(url)
+    out: list[_Clue] = []
+
+    def off_site(target: str | None) -> bool:
+        if not target or urlsplit(target).scheme not in ("http", "https") or _same_site(target, url):
+            return False
+        return not (own is not None and publishers.by_url(target) == own)
+
+    def from_url(name: str, target: str) -> _Clue:
+        return _Clue(name, publishers.by_url(target) or publishers.canonical(host_of(target)), target)
+
+    for clue in rules.original_from:
+        if clue == "canonical" and off_site(page.canonical):
+            out.append(from_url(clue, page.canonical or ""))
+        elif clue == "og:url" and off_site(page.og_url):
+            out.append(from_url(clue, page.og_url or ""))
+        elif clue == "link":
+            for a in page.anchors:
+                if not off_site(a.href) or rules.is_dropped(a.text) or "sponsored" in a.rel:
+                    continue
+                known = publishers.by_url(a.href)
+                if known is None and not rules.link_text.search(a.text):
+                    continue
+                article_like = len(urlsplit(a.href).path.strip("/")) > 1
+                out.append(_Clue(clue, known or publishers.canonical(host_of(a.href)),
+                                 a.href if article_like else None))
+                break
+        elif clue == "source-line" and facts.source_outlets:
+            names = [publishers.canonical(o) for o in facts.source_outlets]
+            known = [n for n in names if n and publishers.known(n)]
+            out.append(_Clue(clue, (known or names)[-1], None))
+        elif clue == "promo":
+            found = None
+            for line in lines:
+                for pat in rules.promo:
+                    m = pat.search(line)
+                    if m:
+                        found = publishers.canonical(m.group("publisher"))
+                        break
+                if found:
+                    break
+            if found:
+                out.append(_Clue(clue, found, None))
+        elif clue == "slug":
+            for seg in urlsplit(url).path.split("/"):
+                if seg in rules.slugs:
+                    out.append(_Clue(clue, publishers.canonical(rules.slugs[seg]), None))
+                    break
+    return out
+
+
+def _page_date(html: str, page: Page, doc: Any, url: str) -> str | None:
+    if page.published:
+        return page.published
+    if getattr(doc, "date", None):
+        return str(doc.date)
+    try:
+        from htmldate import find_date
+
+        return find_date(html, extensive_search=True, original_date=True, url=url)
+    except Exception:  # htmldate raises assorted errors on odd pages; a missing date is fine
+        return None
+
+
+def extract_page(html: bytes, *, url: str, headers: list[tuple[str, str]], rules: SiteRules | None,
+                 captured: str, publishers: Publishers | None = None, capture_id: str = "",
+                 source: str | None = None) -> ExtractResult:
+    """Decode, parse and extract one page; ExtractError when it cannot be (recorded by the runner)."""
+    pubs = publishers or Publishers()
+    active = rules or _NO_RULES
+    decoded = decode_body(html, headers)
+    result = ExtractResult(charset=decoded.charset, notes=list(decoded.notes))
+    if active.is_skipped(url):
+        result.skipped = "URL matches the rules' skip_urls"
+        return result
+    page = read_page(decoded.text, url)
+    if active.is_digest(url):
+        result.digest_items = digest_items(page, active, pubs, url, capture_id or None)
+        if not result.digest_items:
+            raise ExtractError("digest page without any 'Publisher: Headline' item")
+        return result
+    facts = _page_facts(page, active)
+    for xp in active.prune_xpath:
+        for el in page.tree.xpath(xp):
+            if el.getparent() is not None:
+                el.drop_tree()
+
+    import trafilatura  # heavy: only when a page is extracted
+
+    try:
+        doc = trafilatura.bare_extraction(page.tree, url=url, with_metadata=True, include_comments=False,
+                                          include_tables=True, deduplicate=False)
+    except Exception as exc:  # trafilatura has no error type of its own; a page must not crash a run
+        raise ExtractError(f"trafilatura failed ({type(exc).__name__}: {exc})") from None
+    if doc is None or not (doc.text or "").strip():
+        raise ExtractError("no article text found")
+    lines = _clean_text(doc.text, active, facts)
+    if not lines:
+        raise ExtractError("no article text left after the site's rules")
+    text = "\n".join(lines)
+    words = word_count(text)
+    if words < active.min_words:
+        result.skipped = f"{words} words, fewer than the rules' min_words {active.min_words}"
+        return result
+
+    published: str | None = None
+    if facts.source_date:
+        published = facts.source_date
+    elif active.page_dates:
+        published = _page_date(decoded.text, page, doc, url)
+        if published and facts.aggregator_date and published[:10] == facts.aggregator_date:
+            result.notes.append(f"page date {published} is the aggregator's own date: not taken as published")
+            published = None
+
+    clues = _clues(page, active, pubs, url, facts, lines)
+    original_publisher = next((c.publisher for c in clues if c.publisher), None)
+    original_url = next((c.url for c in clues if c.url), None)
+    attribution = clues[0].name if clues else None
+    if not clues and not active.is_aggregator:
+        own = pubs.by_url(url) or active.publisher
+        if own is None and active.publisher_from_slug:
+            seg = urlsplit(url).path.strip("/").split("/")[0]
+            own = active.slugs.get(seg)
+        if own is None and rules is not None and page.site_name:
+            own = page.site_name
+        if own:
+            original_publisher, attribution = pubs.canonical(own), "self"
+
+    title = facts.headline
+    if not title:
+        title = normalize_space(doc.title or page.title or "") or None
+        if title and active.title_strip is not None:
+            title = normalize_space(active.title_strip.sub("", title)) or None
+    author = facts.author or _clean_author(getattr(doc, "author", None))
+    article = Article(
+        capture_id=capture_id, url=url, source=source, site=host_of(url), title=title, author=author,
+        published=published, aggregator_date=facts.aggregator_date, text=text, word_count=words,
+        original_publisher=original_publisher, original_url=original_url,
+        language=getattr(doc, "language", None) or page.language,
+        sitename=page.site_name or getattr(doc, "sitename", None), captured=captured,
+        attribution=attribution, text_hash=text_hash(text), rules=rules.name if rules else None)
+    result.article = article
+    return result
+
+
+__all__ = ["ExtractResult", "extract_page", "CLUES"]

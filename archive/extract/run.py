@@ -1,0 +1,298 @@
+"""The incremental batch runner: new captures → articles / digest items / recorded errors.
+
+Which captures: ``response`` records with a 2xx status and an HTML type that are not yet in the
+``extract_done`` ledger (nor in ``articles`` / ``extract_errors``). Work goes to a process pool
+(both cores) in batches; each batch's results are written in one transaction as it comes back,
+so a crash or Ctrl-C costs at most the batches in flight, and a rerun adds nothing.
+
+Which rules: the crawl's recorded rules (``crawls.rules``) for pages on that crawl's seed hosts,
+else the rules block whose ``hosts`` cover the page's host, else none.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+
+from ..errors import ArchiveError
+from ..model import Article, DigestItem, utcnow, iso
+from ..urls import host_of
+from .rules import RuleSet, load_rules
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from ..config import Config
+
+HTML_MIMES = ("text/html", "application/xhtml+xml")
+ARTICLE_COLUMNS = [f.name for f in fields(Article) if f.name != "id"] + ["charset", "notes"]
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ExtractStats:
+    seen: int = 0
+    articles: int = 0
+    digests: int = 0          # digest pages
+    digest_items: int = 0
+    errors: int = 0
+    skipped: int = 0
+    batches: int = 0
+    workers: int = 0          # processes used (0: extracted in this process)
+    worker_pids: set[int] = field(default_factory=set)
+
+    def summary(self) -> str:
+        return (f"{self.seen} captures: {self.articles} articles, {self.digests} digest pages "
+                f"({self.digest_items} items), {self.skipped} skipped, {self.errors} errors")
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+@dataclass
+class Job:
+    capture_id: str
+    url: str
+    captured: str
+    source: str | None
+    warc_path: str
+    warc_offset: int
+    rules: str | None
+
+
+@dataclass
+class Outcome:
+    job: Job
+    kind: str  # article, digest, skipped, error
+    article: Article | None = None
+    items: list[DigestItem] = field(default_factory=list)
+    detail: str = ""
+    charset: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- worker side
+_RULESET: RuleSet | None = None
+
+
+def _init_worker(ruleset: RuleSet, barrier: Any = None) -> None:
+    global _RULESET
+    _RULESET = ruleset
+    if barrier is not None:  # every worker up before any takes work: the pool really spreads it
+        try:
+            barrier.wait(timeout=60)
+        except threading.BrokenBarrierError:
+            pass
+
+
+def extract_one(job: Job, ruleset: RuleSet) -> Outcome:
+    """Read one capture's payload from its WARC and extract it; every failure is an Outcome."""
+    from ..warc.reader import read_record
+    from .article import extract_page
+
+    try:
+        with read_record(job.warc_path, job.warc_offset) as view:
+            headers = list(view.http_headers)
+            body = view.read_payload()
+        res = extract_page(body, url=job.url, headers=headers, rules=ruleset.get(job.rules),
+                           captured=job.captured, publishers=ruleset.publishers,
+                           capture_id=job.capture_id, source=job.source)
+    except ArchiveError as exc:
+        return Outcome(job, "error", detail=f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # a parser bug on one page must not stop the run: record it
+        return Outcome(job, "error", detail=f"unexpected {type(exc).__name__}: {exc}")
+    if res.article is not None:
+        return Outcome(job, "article", article=res.article, charset=res.charset, notes=res.notes)
+    if res.digest_items:
+        return Outcome(job, "digest", items=res.digest_items, charset=res.charset, notes=res.notes)
+    return Outcome(job, "skipped", detail=res.skipped or "nothing extracted", charset=res.charset,
+                   notes=res.notes)
+
+
+def extract_batch(jobs: list[Job]) -> tuple[int, list[Outcome]]:
+    """Pool task: one batch, in a worker process (its pid comes back for the stats)."""
+    assert _RULESET is not None, "worker not initialised"
+    return os.getpid(), [extract_one(j, _RULESET) for j in jobs]
+
+
+# --------------------------------------------------------------------------- selection
+_PENDING = """
+FROM captures c
+WHERE c.record_type = 'response' AND c.status BETWEEN 200 AND 299
+  AND (lower(c.mime) LIKE 'text/html%' OR lower(c.mime) LIKE 'application/xhtml+xml%')
+  AND NOT EXISTS (SELECT 1 FROM extract_done d WHERE d.capture_id = c.id)
+  AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.capture_id = c.id)
+  AND NOT EXISTS (SELECT 1 FROM extract_errors e WHERE e.capture_id = c.id)
+"""
+
+
+def _crawl_rules(db: "sqlite_utils.Database", config: "Config") -> dict[str, tuple[str, set[str]]]:
+    """crawl id -> (rules name, hosts of its seeds) for crawls that recorded rules."""
+    out: dict[str, tuple[str, set[str]]] = {}
+    for cid, source, rules, seeds in db.conn.execute(
+            "SELECT id, source, rules, seeds FROM crawls WHERE rules IS NOT NULL"):
+        urls: list[str] = []
+        if seeds:
+            try:
+                urls = [u for u in json.loads(seeds) if isinstance(u, str)]
+            except ValueError:
+                urls = []
+        if not urls and source in config.sources:
+            urls = list(config.sources[source].seeds)
+        out[cid] = (rules, {host_of(u) for u in urls})
+    return out
+
+
+def _jobs(db: "sqlite_utils.Database", warcs: Path, ruleset: RuleSet, crawl_rules: dict[str, tuple[str, set[str]]],
+          capture_ids: Sequence[str] | None, chunk: int) -> Iterator[Job]:
+    sql = ("SELECT c.rowid, c.id, c.url, c.timestamp, c.source, c.crawl_id, c.warc_file, c.warc_offset "
+           + _PENDING)
+    ids_clause = ""
+    id_args: list[Any] = []
+    if capture_ids is not None:
+        ids_clause = f" AND c.id IN ({', '.join('?' for _ in capture_ids)})"
+        id_args = list(capture_ids)
+    last = -1
+    while True:
+        rows = db.conn.execute(sql + ids_clause + " AND c.rowid > ? ORDER BY c.rowid LIMIT ?",
+                               [*id_args, last, chunk]).fetchall()
+        if not rows:
+            return
+        for rowid, cid, url, ts, source, crawl_id, wfile, woff in rows:
+            last = rowid
+            name: str | None = None
+            recorded = crawl_rules.get(crawl_id or "")
+            if recorded and recorded[0] in ruleset.rules and host_of(url) in recorded[1]:
+                name = recorded[0]
+            else:
+                by_host = ruleset.by_host(url)
+                name = by_host.name if by_host else None
+            yield Job(cid, url, ts, source, str(warcs / wfile), int(woff), name)
+
+
+def count_pending(db: "sqlite_utils.Database", capture_ids: Sequence[str] | None = None) -> int:
+    sql = "SELECT count(*) " + _PENDING
+    args: list[Any] = []
+    if capture_ids is not None:
+        sql += f" AND c.id IN ({', '.join('?' for _ in capture_ids)})"
+        args = list(capture_ids)
+    return int(db.conn.execute(sql, args).fetchone()[0])
+
+
+# --------------------------------------------------------------------------- storing
+def store(db: "sqlite_utils.Database", outcomes: list[Outcome], stats: ExtractStats) -> None:
+    """Write one batch's results in one transaction (articles, digest items, errors, ledger)."""
+    now = iso(utcnow())
+    cols = ", ".join(ARTICLE_COLUMNS)
+    marks = ", ".join("?" for _ in ARTICLE_COLUMNS)
+    with db.conn:
+        for o in outcomes:
+            stats.seen += 1
+            if o.kind == "article" and o.article is not None:
+                row = asdict(o.article)
+                row["charset"] = o.charset
+                row["notes"] = "; ".join(o.notes) or None
+                db.conn.execute(f"INSERT OR IGNORE INTO articles ({cols}) VALUES ({marks})",
+                                [row[c] for c in ARTICLE_COLUMNS])
+                stats.articles += 1
+            elif o.kind == "digest":
+                db.conn.executemany(
+                    "INSERT OR IGNORE INTO digest_items (digest_url, capture_id, position, publisher, "
+                    "headline, summary, link) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(i.digest_url, o.job.capture_id, i.position, i.publisher, i.headline, i.summary, i.link)
+                     for i in o.items])
+                stats.digests += 1
+                stats.digest_items += len(o.items)
+            elif o.kind == "error":
+                db.conn.execute("INSERT OR REPLACE INTO extract_errors (capture_id, url, timestamp, error) "
+                                "VALUES (?, ?, ?, ?)", (o.job.capture_id, o.job.url, now, o.detail))
+                stats.errors += 1
+            else:
+                stats.skipped += 1
+            detail = o.detail or ("; ".join(o.notes) if o.notes else None)
+            db.conn.execute("INSERT OR REPLACE INTO extract_done (capture_id, outcome, rules, detail, at) "
+                            "VALUES (?, ?, ?, ?, ?)", (o.job.capture_id, o.kind, o.job.rules, detail, now))
+
+
+# --------------------------------------------------------------------------- the run
+def _batches(jobs: Iterator[Job], size: int) -> Iterator[list[Job]]:
+    batch: list[Job] = []
+    for job in jobs:
+        batch.append(job)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def run_extract(data_dir: Path, config: "Config", *, workers: int = 2, batch_size: int = 64,
+                progress: Progress | None = None, capture_ids: Sequence[str] | None = None) -> ExtractStats:
+    """Extract every capture not handled yet; returns the counts of this run."""
+    from ..index import open_db
+
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, not {batch_size}")
+    ruleset = load_rules(config)
+    data_dir = Path(data_dir)
+    db = open_db(data_dir)
+    stats = ExtractStats()
+    try:
+        total = count_pending(db, capture_ids)
+        if total == 0:
+            return stats
+        jobs = _jobs(db, data_dir / "warcs", ruleset, _crawl_rules(db, config), capture_ids,
+                     chunk=batch_size * max(workers, 1) * 4)
+        n_batches = -(-total // batch_size)
+        use = min(max(workers, 1), n_batches)
+        if use <= 1:
+            for batch in _batches(jobs, batch_size):
+                store(db, [extract_one(j, ruleset) for j in batch], stats)
+                stats.batches += 1
+                if progress:
+                    progress(stats.seen, total)
+            return stats
+        _run_pool(db, ruleset, jobs, batch_size, use, total, stats, progress)
+        return stats
+    finally:
+        db.conn.close()
+
+
+def _run_pool(db: "sqlite_utils.Database", ruleset: RuleSet, jobs: Iterator[Job], batch_size: int,
+              use: int, total: int, stats: ExtractStats, progress: Progress | None) -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")  # no fork of a process holding SQLite handles/threads
+    barrier = ctx.Barrier(use)
+    stats.workers = use
+    pool = ProcessPoolExecutor(max_workers=use, mp_context=ctx, initializer=_init_worker,
+                               initargs=(ruleset, barrier))
+    inflight: set[Future[tuple[int, list[Outcome]]]] = set()
+    batches = _batches(jobs, batch_size)
+    try:
+        exhausted = False
+        while True:
+            while not exhausted and len(inflight) < use * 2:
+                batch = next(batches, None)
+                if batch is None:
+                    exhausted = True
+                    break
+                inflight.add(pool.submit(extract_batch, batch))
+            if not inflight:
+                break
+            done, inflight = wait(inflight, return_when=FIRST_COMPLETED)
+            for fut in done:
+                pid, outcomes = fut.result()
+                stats.worker_pids.add(pid)
+                store(db, outcomes, stats)
+                stats.batches += 1
+                if progress:
+                    progress(stats.seen, total)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
