@@ -153,8 +153,8 @@ def _subject(rng: random.Random, topic: tuple[str, str, str, str], officials: li
     if k == 3:
         return person(rng)
     if k == 4:
-        return f"{rng.choice(GROUPS).capitalize()} in {rng.choice(PLACES)}"
-    return f"a {rng.choice(ADJS)} group of {rng.choice(GROUPS)}"
+        return f"{rng.choice(GROUPS)} in {rng.choice(PLACES)}"
+    return f"{_a(rng.choice(ADJS))} group of {rng.choice(GROUPS)}"
 
 
 def _object(rng: random.Random, topic: tuple[str, str, str, str]) -> str:
@@ -162,13 +162,26 @@ def _object(rng: random.Random, topic: tuple[str, str, str, str]) -> str:
     if k == 0:
         return f"the {rng.choice(ADJS)} {rng.choice(NOUNS)} {rng.choice(LINKS)} the {topic[2]}"
     if k == 1:
-        return f"a {rng.choice(NOUNS)} {rng.choice(LINKS)} {rng.choice(PLACES)}"
+        return f"{_a(rng.choice(NOUNS))} {rng.choice(LINKS)} {rng.choice(PLACES)}"
     if k == 2:
         return f"the {topic[2]} and its {rng.choice(ADJS)} {rng.choice(NOUNS)}"
     if k == 3:
-        return f"{rng.choice(['two', 'three', 'four', 'several', 'dozens of'])} {rng.choice(NOUNS)}s " \
+        return f"{rng.choice(['two', 'three', 'four', 'several', 'dozens of'])} {_plural(rng.choice(NOUNS))} " \
                f"{rng.choice(LINKS)} {rng.choice(GROUPS)}"
-    return f"what {rng.choice(GROUPS)} call a {rng.choice(ADJS)} {rng.choice(NOUNS)}"
+    return f"what {rng.choice(GROUPS)} call {_a(rng.choice(ADJS))} {rng.choice(NOUNS)}"
+
+
+def _plural(noun: str) -> str:
+    if noun.endswith("y") and noun[-2] not in "aeiou":
+        return noun[:-1] + "ies"
+    if noun.endswith(("s", "sh", "ch", "x")):
+        return noun + "es"
+    return noun + "s"
+
+
+def _a(word: str) -> str:
+    """``word`` with its indefinite article."""
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
 
 
 def _cap(s: str) -> str:
@@ -190,14 +203,14 @@ def _sentence(rng: random.Random, topic: tuple[str, str, str, str], officials: l
             f"{rng.choice(PLACES)} know it"
         return f"“{q},” {_subject(rng, topic, officials)} {rng.choice(SAYS)}."
     if k == 4:
-        return (f"{_cap(rng.choice(CONNECTORS))}{_subject(rng, topic, officials)} "
-                f"{rng.choice(SAYS)} {_object(rng, topic)} could cost "
-                f"${rng.randint(2, 96)}.{rng.randint(1, 9)} billion {rng.choice(WHEN)}.").replace("  ", " ")
+        return _cap(f"{rng.choice(CONNECTORS)}{_subject(rng, topic, officials)} "
+                    f"{rng.choice(SAYS)} {_object(rng, topic)} could cost "
+                    f"${rng.randint(2, 96)}.{rng.randint(1, 9)} billion {rng.choice(WHEN)}.")
     if k == 5:
         return (f"“We {rng.choice(['will', 'cannot', 'should', 'must not'])} "
                 f"{rng.choice(VERBS)} {_object(rng, topic)},” {_subject(rng, topic, officials)} "
                 f"{rng.choice(SAYS)} {rng.choice(WHEN)}.")
-    return (f"{_cap(_subject(rng, topic, officials))} has {rng.choice(VERBS_PAST)} "
+    return (f"{_cap(_subject(rng, topic, officials))} had {rng.choice(VERBS_PAST)} "
             f"{_object(rng, topic)} since {rng.randint(1998, 2024)}, "
             f"{rng.choice(['when', 'after', 'before'])} {rng.choice(GROUPS)} in {rng.choice(PLACES)} "
             f"{rng.choice(VERBS_PAST)} {_object(rng, topic)}.")
@@ -213,7 +226,7 @@ def body(seed: int, index: int, *, promo_headlines: list[str], promo_line: str |
     n = rng.randint(8, 15)
     paras: list[str] = []
     lead_place = rng.choice(PLACES)
-    paras.append(f"{topic[0]} {rng.choice(VERBS_PAST)} a {rng.choice(ADJS)} plan on the {topic[2]} "
+    paras.append(f"{topic[0]} {rng.choice(VERBS_PAST)} {_a(rng.choice(ADJS))} plan on the {topic[2]} "
                  f"{topic[3]}, according to officials in {lead_place} who keep a close watch on the "
                  f"{rng.choice(NOUNS)}.")
     for _ in range(n):
@@ -222,7 +235,7 @@ def body(seed: int, index: int, *, promo_headlines: list[str], promo_line: str |
     for i, promo in enumerate(promo_headlines):
         paras.insert(min(len(paras), 2 + i * 5), promo.upper())
     cap_at = min(len(paras), rng.randint(4, 7))
-    paras.insert(cap_at, f"{person(rng)} speaks during a {rng.choice(NOUNS)} hearing in "
+    paras.insert(cap_at, f"{person(rng)} speaks during {_a(rng.choice(NOUNS))} hearing in "
                          f"{rng.choice(PLACES)}, {caption_date}")
     if promo_line:
         paras.insert(len(paras) - 2, promo_line)

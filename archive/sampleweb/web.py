@@ -19,7 +19,7 @@ from ..errors import InputError
 from . import pages
 from .pages import Page, Renderer
 from .server import RequestRecord, SiteServer, Variant, crc_bucket
-from .site import OUTLETS, Site
+from .site import BASE_TIME, OUTLETS, Site
 
 CACHE_ENTRIES = 4096
 _TEXT_TYPES = ("text/html", "application/xml", "application/rss+xml", "text/css", "text/javascript")
@@ -288,6 +288,8 @@ class SampleWeb:
                 cache.move_to_end(key)
                 return v
             page = self.renderer.render(role, path, query)  # type: ignore[arg-type]
+            if page.status == 200 and page.last_modified is None:
+                page.last_modified = BASE_TIME  # static files: the sample web's own epoch
             v = Variant(page, gzip_ok=self._gzip_policy(path, page), chunked=self._chunk_policy(path, page))
             cache[key] = v
             if len(cache) > CACHE_ENTRIES:
