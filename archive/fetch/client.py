@@ -1,0 +1,172 @@
+"""One HTTP exchange with httpx, as it happened on the wire.
+
+* streamed; the entity body is kept as received (``iter_raw``: content-encoding kept byte for
+  byte, chunked framing removed) up to ``max_body`` bytes, beyond which the exchange is kept
+  with ``truncated="length"``;
+* redirects are never followed here: every hop is its own :class:`~archive.model.Exchange`;
+* httpx timeouts bound each network operation, and ``asyncio.timeout(deadline)`` bounds the
+  whole exchange (a server trickling one byte a second would otherwise hold it for ever): a
+  deadline after the headers keeps what arrived with ``truncated="time"``;
+* :func:`retry_after` reads both forms of ``Retry-After`` (seconds and HTTP-date).
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import email.utils
+import socket
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..errors import FetchError
+from ..model import Exchange, utcnow
+
+if TYPE_CHECKING:
+    import httpx
+
+
+@dataclass(frozen=True)
+class Conditional:
+    """Validators of the URL's last capture, sent as a conditional GET."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        h: dict[str, str] = {}
+        if self.etag:
+            h["If-None-Match"] = self.etag
+        if self.last_modified:
+            h["If-Modified-Since"] = self.last_modified
+        return h
+
+
+def _text(b: bytes) -> str:
+    return b.decode("latin-1")
+
+
+def _error_kind(exc: BaseException) -> str:
+    import httpx
+
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return "dns"
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "timeout"
+    if isinstance(exc, httpx.ConnectError):
+        msg = str(exc).lower()
+        if "name or service" in msg or "nodename" in msg or "name resolution" in msg or "getaddrinfo" in msg:
+            return "dns"
+        return "connect"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout"
+    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
+        return "invalid-url"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "protocol"
+    if isinstance(exc, httpx.NetworkError):
+        return "connect"
+    return "http"
+
+
+async def fetch_exchange(client: "httpx.AsyncClient", url: str, *, max_body: int, deadline: float,
+                         conditional: Conditional | None = None,
+                         extra_headers: dict[str, str] | None = None,
+                         depth: int = 0, via: str | None = None) -> Exchange:
+    """GET ``url`` once (no redirects followed). Raises :class:`FetchError` when no response
+    headers arrived (kind ``dns``, ``connect``, ``timeout``, ``deadline``, ``invalid-url`` …)."""
+    import httpx
+
+    headers = dict(extra_headers or {})
+    if conditional:
+        headers.update(conditional.headers())
+    started = utcnow()
+    response: httpx.Response | None = None
+    chunks: list[bytes] = []
+    size = 0
+    truncated: str | None = None
+    ip: str | None = None
+    try:
+        async with asyncio.timeout(deadline):
+            try:
+                request = client.build_request("GET", url, headers=headers)
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
+                raise FetchError(url, "invalid-url", str(exc)) from None
+            try:
+                response = await client.send(request, stream=True, follow_redirects=False)
+            except httpx.HTTPError as exc:
+                raise FetchError(url, _error_kind(exc), str(exc) or type(exc).__name__) from None
+            try:
+                stream = response.extensions.get("network_stream")
+                if stream is not None:
+                    addr = stream.get_extra_info("server_addr")
+                    if addr:
+                        ip = str(addr[0])
+                try:
+                    async for chunk in response.aiter_raw():
+                        if size + len(chunk) > max_body:
+                            chunks.append(chunk[: max_body - size])
+                            size = max_body
+                            truncated = "length"
+                            break
+                        chunks.append(chunk)
+                        size += len(chunk)
+                except httpx.HTTPError:
+                    truncated = "disconnect"
+            finally:
+                await response.aclose()
+    except TimeoutError:
+        if response is None:
+            raise FetchError(url, "deadline", f"no response within {deadline:g} s") from None
+        truncated = "time"
+    assert response is not None
+    req = response.request
+    return Exchange(
+        url=url,
+        method="GET",
+        request_headers=[(_text(k), _text(v)) for k, v in req.headers.raw],
+        status=response.status_code,
+        reason=response.reason_phrase or "",
+        response_headers=[(_text(k), _text(v)) for k, v in response.headers.raw],
+        body=b"".join(chunks),
+        started=started,
+        http_version=response.http_version or "HTTP/1.1",
+        ip=ip,
+        truncated=truncated,
+        depth=depth,
+        via=via,
+    )
+
+
+def retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP-date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    now_aware = (now or utcnow()).replace(tzinfo=dt.timezone.utc)
+    return max(0.0, (when - now_aware).total_seconds())
+
+
+def make_client(*, user_agent: str, timeout: float, concurrency: int) -> "httpx.AsyncClient":
+    import httpx
+
+    return httpx.AsyncClient(
+        headers={"User-Agent": user_agent},
+        timeout=httpx.Timeout(timeout),
+        limits=httpx.Limits(max_connections=max(concurrency, 1), max_keepalive_connections=max(concurrency, 1),
+                            keepalive_expiry=30.0),
+        follow_redirects=False,
+        trust_env=False,
+    )

@@ -1,0 +1,522 @@
+"""Crawl orchestration: scope, depth, the frontier, fetchers, batching into the index.
+
+The crawl process owns the database (one writer): it admits URLs (canonical, de-duplicated,
+in scope, within depth), hands them to fetchers (hosts sharded over them), and indexes each
+batch of results in one transaction — after the fetchers flushed the WARC records.
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import fcntl
+import ipaddress
+import json
+import logging
+import os
+import secrets
+import time
+import zlib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Sequence
+from urllib.parse import urlsplit
+
+from ..config import Config, Source
+from ..errors import ConfigError, InputError
+from ..model import Capture, CrawlStats, FetchFailure, iso, utcnow
+from ..urls import canonicalize, check_http_url, host_of
+from .engine import EngineOptions, Result, Task
+from .frontier import Frontier, write_batch
+
+log = logging.getLogger("archive.fetch")
+
+Progress = Callable[[CrawlStats, int], None]
+BATCH_RESULTS = 500
+BATCH_SECONDS = 1.0
+
+
+@dataclass
+class CrawlOptions:
+    """Overrides of a source's settings for one crawl (``None``: the source's own value)."""
+
+    depth: int | None = None
+    max_pages: int | None = None
+    follow_original: bool | None = None
+    concurrency: int | None = None
+    per_host: int | None = None
+    delay: float | None = None
+    rules: str | None = None
+    override_politeness: bool | None = None  # None: True when per_host or delay is given
+    fetchers: int | None = None  # fetcher processes; None: 1 when polite, 2 when overridden
+    respect_robots: bool | None = None
+    gzip_level: int | None = None
+    max_body: int | None = None
+    timeout: float | None = None
+    deadline: float | None = None
+    recover: bool = True  # recover .open WARC files of killed crawls first
+    resume: bool = True  # continue this source's unfinished crawl instead of starting anew
+
+
+# ---------------------------------------------------------------------------- scope
+
+def _scope_entries(source: Source) -> list[str]:
+    entries = []
+    for s in source.scope:
+        s = s.strip().lower()
+        if "://" in s:
+            s = s.split("://", 1)[1]
+        if s:
+            entries.append(s)
+    if not entries:
+        entries = sorted({host_of(u) for u in source.seeds})
+    return entries
+
+
+def in_scope(url: str, entries: Sequence[str]) -> bool:
+    parts = urlsplit(url)
+    host = host_of(url)
+    key = host + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    lkey = key.lower()
+    for e in entries:
+        if "/" in e:
+            if lkey.startswith(e):
+                return True
+        elif host == e:
+            return True
+    return False
+
+
+def _private_host(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
+
+
+# ---------------------------------------------------------------------------- sources
+
+def resolve_source(config: Config, source: str | None, seeds: Sequence[str],
+                   options: CrawlOptions) -> tuple[Source, list[tuple[str, str]]]:
+    """The source to crawl (a synthetic one for ``--seed``) and its seed (url, kind) list."""
+    if source and seeds:
+        raise InputError("give --source or --seed, not both")
+    if not source and not seeds:
+        raise InputError("nothing to crawl: give --source NAME or --seed URL")
+    if source:
+        src = config.source(source)
+    else:
+        urls = [check_http_url(s) for s in seeds]
+        for u in urls:
+            canonicalize(u)
+        rules = options.rules
+        if rules is not None and rules not in config.rules:
+            raise ConfigError(f"no rules block named {rules!r} (known: {', '.join(sorted(config.rules)) or 'none'})",
+                              path=str(config.path), field="--rules")
+        src = Source(name="seed", start=tuple(urls), scope=tuple(sorted({host_of(u) for u in urls})),
+                     rules=rules, ssrf_guard=False)
+    if options.rules is not None and source:
+        if options.rules not in config.rules:
+            raise ConfigError(f"no rules block named {options.rules!r} (known: {', '.join(sorted(config.rules)) or 'none'})",
+                              path=str(config.path), field="--rules")
+        src = replace(src, rules=options.rules)
+    changes: dict[str, Any] = {}
+    for name in ("depth", "max_pages", "follow_original", "concurrency", "per_host", "delay",
+                 "respect_robots", "max_body", "timeout", "deadline"):
+        value = getattr(options, name)
+        if value is not None:
+            changes[name] = value
+    if changes.get("depth", 0) < 0 or changes.get("concurrency", 1) < 1 or changes.get("per_host", 1) < 1 \
+            or changes.get("delay", 0) < 0 or (changes.get("max_pages") or 1) < 1:
+        raise InputError(f"bad crawl option in {changes}")
+    src = replace(src, **changes)
+    seed_list = [(canonicalize(u), "seed") for u in src.start] + [(canonicalize(u), "feed") for u in src.feeds] + \
+        [(canonicalize(u), "sitemap") for u in src.sitemaps]
+    return src, seed_list
+
+
+# ---------------------------------------------------------------------------- crash safety
+
+class CrawlLock:
+    """``warcs/.crawls/CRAWL_ID.lock`` held (flock) while a crawl runs: recovery touches
+    ``.open`` files only when no other crawl is running, and a live crawl is never resumed."""
+
+    def __init__(self, warcs: Path) -> None:
+        self.dir = warcs / ".crawls"
+        self.fh: Any = None
+
+    def others_running(self) -> set[str]:
+        live: set[str] = set()
+        if not self.dir.exists():
+            return live
+        for p in self.dir.glob("*.lock"):
+            if self.fh is not None and Path(self.fh.name) == p:
+                continue
+            try:
+                with p.open("a") as fh:
+                    try:
+                        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        live.add(p.stem)
+                        continue
+                p.unlink(missing_ok=True)
+            except OSError:
+                continue
+        return live
+
+    def acquire(self, crawl_id: str) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.fh = (self.dir / f"{crawl_id}.lock").open("a")
+        fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def release(self) -> None:
+        if self.fh is not None:
+            path = Path(self.fh.name)
+            self.fh.close()
+            path.unlink(missing_ok=True)
+            self.fh = None
+
+
+def recover_and_index(db: Any, warcs: Path) -> list[Path]:
+    """Recover ``.open`` WARC files of killed crawls and index what they hold."""
+    if not any(warcs.glob("*.open")):
+        return []
+    from ..warc.reader import iter_captures
+    from ..warc.recovery import recover_open_files
+
+    recovered = recover_open_files(warcs)
+    for path in recovered:
+        caps: list[Capture] = []
+        fails: list[FetchFailure] = []
+        for item in iter_captures(path):
+            (caps if isinstance(item, Capture) else fails).append(item)
+        from ..index.captures import insert_captures, insert_fetch_errors
+
+        insert_captures(db, caps)
+        insert_fetch_errors(db, fails)
+        log.warning("recovered %s: %d captures, %d failures indexed", path.name, len(caps), len(fails))
+    return recovered
+
+
+# ---------------------------------------------------------------------------- the crawl
+
+class Crawl:
+    def __init__(self, config: Config, data_dir: Path, source: Source, seeds: list[tuple[str, str]],
+                 options: CrawlOptions, progress: Progress | None, warc_prefix: str | None) -> None:
+        self.config = config
+        self.data_dir = Path(data_dir)
+        self.src = source
+        self.seeds = seeds
+        self.options = options
+        self.progress = progress
+        self.prefix = warc_prefix or config.settings.warc_prefix
+        self.scope = _scope_entries(source)
+        self.requisite_hosts = {h.lower() for h in source.requisite_hosts}
+        self.override = options.override_politeness
+        if self.override is None:
+            self.override = options.per_host is not None or options.delay is not None
+        self.pending: dict[str, collections.deque[Task]] = {}
+        self.hosts_rr: collections.deque[str] = collections.deque()
+        self.out_host: collections.Counter[str] = collections.Counter()
+        self.outstanding = 0
+        self.dispatched = 0
+        self.seen: set[str] = set()
+        self.results: asyncio.Queue[Result] = asyncio.Queue()
+        self.batch_caps: list[Capture] = []
+        self.batch_fails: list[FetchFailure] = []
+        self.batch_n = 0
+        self.last_flush = time.monotonic()
+
+    # ---- admission
+    def _queue(self, task: Task, *, record: bool = True) -> None:
+        self.seen.add(task.url)
+        if record:
+            self.frontier.add(task)
+        host = host_of(task.url)
+        q = self.pending.get(host)
+        if q is None:
+            q = self.pending[host] = collections.deque()
+        if not q:
+            self.hosts_rr.append(host)
+        q.append(task)
+
+    def _admit_links(self, res: Result) -> None:
+        t = res.task
+        src = self.src
+        page_private = _private_host(t.url)
+        if res.redirect:
+            url = res.redirect
+            if url not in self.seen:
+                expand = t.expand and in_scope(url, self.scope)
+                self._queue(Task(url=url, depth=t.depth, kind="redirect", via=t.url, expand=expand,
+                                 chain=t.chain + (t.url,)))
+        if not t.expand:
+            return
+        page_host = host_of(t.url)
+        for url, kind in res.links:
+            if url in self.seen:
+                continue
+            if src.ssrf_guard and not page_private and _private_host(url):
+                continue
+            if kind == "requisite":
+                if not src.requisites:
+                    continue
+                h = host_of(url)
+                if h == page_host or h in self.requisite_hosts or in_scope(url, self.scope):
+                    self._queue(Task(url=url, depth=t.depth, kind="requisite", via=t.url, expand=False))
+                continue
+            depth = t.depth if kind == "sitemap" and t.kind == "sitemap" else t.depth + 1
+            if depth > src.depth:
+                continue
+            task_kind = kind if kind in ("feed", "sitemap") else "page"
+            if in_scope(url, self.scope):
+                self._queue(Task(url=url, depth=depth, kind=task_kind, via=t.url, expand=True))
+            elif src.follow_original and kind in ("page", "canonical"):
+                self._queue(Task(url=url, depth=depth, kind="original", via=t.url, expand=False))
+
+    # ---- dispatch
+    def _shard(self, host: str) -> int:
+        return zlib.crc32(host.encode()) % len(self.fetchers)
+
+    def _pump(self) -> None:
+        host_limit = max(self.src.per_host, 1) * 2 + 2
+        total_limit = max(self.src.concurrency, 1) * 2 * len(self.fetchers)
+        budget = self.src.max_pages
+        rotations = len(self.hosts_rr)
+        while self.hosts_rr and rotations > 0 and self.outstanding < total_limit:
+            if budget is not None and self.dispatched >= budget:
+                return
+            host = self.hosts_rr[0]
+            q = self.pending[host]
+            if not q:
+                self.hosts_rr.popleft()
+                rotations = len(self.hosts_rr)
+                continue
+            if self.out_host[host] >= host_limit:
+                self.hosts_rr.rotate(-1)
+                rotations -= 1
+                continue
+            task = q.popleft()
+            self.out_host[host] += 1
+            self.outstanding += 1
+            self.dispatched += 1
+            self.fetchers[self._shard(host)].submit(task)
+            if not q:
+                self.hosts_rr.popleft()
+                rotations = len(self.hosts_rr)
+            else:
+                self.hosts_rr.rotate(-1)
+
+    def _queued(self) -> int:
+        return sum(len(q) for q in self.pending.values())
+
+    def _handle(self, res: Result) -> None:
+        host = host_of(res.task.url)
+        self.out_host[host] -= 1
+        self.outstanding -= 1
+        pages = res.captures[res.extra_captures:]
+        self.batch_caps.extend(res.captures)
+        self.batch_fails.extend(res.failures)
+        self.stats.pages += len(pages)
+        self.stats.bytes += res.bytes
+        self.stats.errors += len(res.failures)
+        self.frontier.mark(res.task.url, "done" if pages else "failed")
+        self._admit_links(res)
+        self.batch_n += 1
+
+    def _flush(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and self.batch_n < BATCH_RESULTS and now - self.last_flush < BATCH_SECONDS:
+            return
+        from ..index.captures import upsert_crawl
+
+        write_batch(self.db, self.frontier, self.batch_caps, self.batch_fails)
+        upsert_crawl(self.db, self.stats)
+        self.batch_caps, self.batch_fails, self.batch_n = [], [], 0
+        self.last_flush = now
+        if self.progress is not None:
+            self.progress(self.stats, self._queued() + self.outstanding)
+
+    def _pick_crawl(self) -> tuple[str, bool]:
+        """(crawl id, resumed?): this source's unfinished crawl with the same seeds, if any."""
+        live = self.lock.others_running()
+        if self.options.resume:
+            seeds_json = json.dumps([u for u, _ in self.seeds])
+            for (cid,) in self.db.conn.execute(
+                    "SELECT id FROM crawls WHERE source = ? AND finished IS NULL AND seeds = ? "
+                    "ORDER BY started DESC", (self.src.name, seeds_json)):
+                if cid not in live:
+                    return cid, True
+        stamp = utcnow().strftime("%Y%m%d%H%M%S")
+        return f"{self.src.name}-{stamp}-{secrets.token_hex(3)}", False
+
+    def _engine_options(self, i: int, n: int) -> EngineOptions:
+        src, s = self.src, self.config.settings
+        prefix = self.prefix if n == 1 else f"{self.prefix}-f{i}"
+        return EngineOptions(
+            data_dir=str(self.data_dir), source=src.name, crawl_id=self.stats.id, prefix=prefix,
+            user_agent=src.user_agent, timeout=src.timeout, deadline=src.deadline, max_body=src.max_body,
+            retries=src.retries, max_retry_after=src.max_retry_after, respect_robots=src.respect_robots,
+            per_host=src.per_host, delay=src.delay, concurrency=max(1, src.concurrency // n),
+            override_politeness=bool(self.override), requisites=src.requisites,
+            requisite_max_size=src.requisite_max_size, warc_max_size=s.warc_max_size,
+            gzip_level=self.options.gzip_level if self.options.gzip_level is not None else s.warc_gzip_level,
+            info={"software": "syndication-archive", "source": src.name, "crawl_id": self.stats.id,
+                  "rules": src.rules, "seeds": [u for u, _ in self.seeds], "user_agent": src.user_agent,
+                  "robots": "obey" if src.respect_robots else "ignore"},
+        )
+
+    def _rediscover(self, tasks: list[Task]) -> None:
+        """Links of pages captured before a kill but not marked done: read from their WARC."""
+        if not tasks:
+            return
+        from .discover import DecodeError, discover
+
+        warcs = self.data_dir / "warcs"
+        for task in tasks:
+            row = self.db.conn.execute(
+                "SELECT warc_file, warc_offset, status, mime FROM captures WHERE crawl_id = ? AND url = ? "
+                "ORDER BY timestamp DESC LIMIT 1", (self.stats.id, task.url)).fetchone()
+            self.frontier.mark(task.url, "done")
+            if row is None:
+                continue
+            try:
+                from warcio.archiveiterator import ArchiveIterator
+
+                with (warcs / row[0]).open("rb") as fh:
+                    fh.seek(row[1])
+                    rec = next(iter(ArchiveIterator(fh)))
+                    if rec.rec_type != "response" or rec.http_headers is None:
+                        continue
+                    status = int(rec.http_headers.get_statuscode() or 0)
+                    body = rec.content_stream().read()
+                    res = Result(task, status=status)
+                    loc = rec.http_headers.get_header("Location")
+                    if 300 <= status < 400 and loc:
+                        from urllib.parse import urljoin
+
+                        res.redirect = canonicalize(urljoin(task.url, loc))
+                    elif 200 <= status < 300 and task.expand:
+                        links = discover(body, task.url, rec.http_headers.get_header("Content-Type"), None,
+                                         requisites=self.src.requisites)
+                        res.links = []
+                        for link in links:
+                            try:
+                                res.links.append((canonicalize(link.url), link.kind))
+                            except InputError:
+                                continue
+                    self._admit_links(res)
+            except (OSError, StopIteration, DecodeError, InputError, ValueError) as exc:
+                log.warning("%s: links of its recovered capture not read (%s)", task.url, exc)
+
+    async def run(self) -> CrawlStats:
+        from ..index import open_db
+
+        warcs = self.data_dir / "warcs"
+        warcs.mkdir(parents=True, exist_ok=True)
+        self.db = open_db(self.data_dir)
+        self.lock = CrawlLock(warcs)
+        try:
+            if self.options.recover and not self.lock.others_running():
+                recover_and_index(self.db, warcs)
+            crawl_id, resumed = self._pick_crawl()
+            self.lock.acquire(crawl_id)
+            started = iso(utcnow())
+            if resumed:
+                row = self.db.conn.execute("SELECT started, pages, bytes, errors FROM crawls WHERE id = ?",
+                                           (crawl_id,)).fetchone()
+                started = row[0]
+            self.stats = CrawlStats(id=crawl_id, source=self.src.name, started=started, rules=self.src.rules,
+                                    seeds=[u for u, _ in self.seeds])
+            self.frontier = Frontier(self.db, self.src.name, crawl_id)
+            if resumed:
+                seen, todo, captured = self.frontier.load()
+                self.seen = set(seen)
+                c = self.db.conn.execute(
+                    "SELECT count(*), coalesce(sum(content_length), 0) FROM captures WHERE crawl_id = ?",
+                    (crawl_id,)).fetchone()
+                self.stats.pages = c[0]
+                self.stats.bytes = c[1]
+                self.stats.errors = self.db.conn.execute(
+                    "SELECT count(*) FROM fetch_errors WHERE crawl_id = ?", (crawl_id,)).fetchone()[0]
+                for t in todo:
+                    self._queue(t, record=False)
+                self._rediscover(captured)
+                self.dispatched = self.stats.pages
+                log.warning("resuming crawl %s: %d URLs known, %d to fetch", crawl_id, len(seen), len(todo))
+            for url, kind in self.seeds:
+                if url not in self.seen:
+                    self._queue(Task(url=url, depth=0, kind=kind, expand=True))
+            from ..index.captures import upsert_crawl
+
+            write_batch(self.db, self.frontier, [], [])
+            upsert_crawl(self.db, self.stats)
+            await self._fetch_all()
+        finally:
+            self.lock.release()
+            self.db.conn.close()
+        return self.stats
+
+    async def _fetch_all(self) -> None:
+        from .worker import LocalFetcher, ProcessFetcher
+
+        n = self.options.fetchers
+        if n is None:
+            n = 2 if (self.override and (os.cpu_count() or 1) >= 2) else 1
+        n = max(1, n)
+        cls = LocalFetcher if n == 1 else ProcessFetcher
+        self.fetchers = [cls(self._engine_options(i, n), self.results.put_nowait) for i in range(n)]
+        for f in self.fetchers:
+            await f.start()
+        finished = False
+        try:
+            while True:
+                self._pump()
+                if self.outstanding == 0:
+                    break
+                try:
+                    res = await asyncio.wait_for(self.results.get(), timeout=BATCH_SECONDS)
+                except TimeoutError:
+                    self._flush(force=True)
+                    continue
+                self._handle(res)
+                while not self.results.empty():
+                    self._handle(self.results.get_nowait())
+                self._flush()
+            self.stats.finished = iso(utcnow())
+            for f in self.fetchers:
+                await f.finish(self.stats if f is self.fetchers[0] else None)
+            finished = True
+            self._flush(force=True)
+        finally:
+            if not finished:
+                for f in self.fetchers:
+                    await f.abort()
+                while not self.results.empty():
+                    self._handle(self.results.get_nowait())
+                self.stats.finished = None
+                self._flush(force=True)
+
+
+async def crawl_async(config: Config, data_dir: Path, *, source: str | None = None, seeds: Sequence[str] = (),
+                      options: CrawlOptions | None = None, progress: Progress | None = None,
+                      warc_prefix: str | None = None) -> CrawlStats:
+    """Crawl one source (or seed URLs) into WARC files under ``DATA/warcs`` and the index."""
+    options = options or CrawlOptions()
+    src, seed_list = resolve_source(config, source, seeds, options)
+    if options.override_politeness is None and (options.per_host is not None or options.delay is not None):
+        log.warning("politeness overridden from the command line: --per-host %s --delay %s "
+                    "(source settings and robots.txt Crawl-delay ignored)", options.per_host, options.delay)
+    crawl = Crawl(config, Path(data_dir), src, seed_list, options, progress, warc_prefix)
+    return await crawl.run()
+
+
+def crawl(config: Config, data_dir: Path, *, source: str | None = None, seeds: Sequence[str] = (),
+          options: CrawlOptions | None = None, progress: Progress | None = None,
+          warc_prefix: str | None = None) -> CrawlStats:
+    """Synchronous :func:`crawl_async` (its own event loop)."""
+    return asyncio.run(crawl_async(config, data_dir, source=source, seeds=seeds, options=options,
+                                   progress=progress, warc_prefix=warc_prefix))

@@ -1,0 +1,219 @@
+"""Link discovery: HTML pages, RSS/Atom feeds, sitemaps and sitemap indexes.
+
+Bodies arrive as they were on the wire, so the content-encoding is decoded here first (gzip
+pages yield no links otherwise), and decoding stops at a size limit (gzip bombs).
+Regular expressions rather than a DOM: discovery runs once per page on the crawl's hot path.
+"""
+from __future__ import annotations
+
+import html
+import re
+import zlib
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urljoin, urlsplit
+
+MAX_DECODED = 20 * 1024 * 1024
+
+LinkKind = Literal["page", "requisite", "feed", "sitemap", "canonical"]
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    kind: LinkKind
+
+
+class DecodeError(Exception):
+    """The body could not be decoded (unknown coding, corrupt stream, or too large)."""
+
+
+def decode_body(body: bytes, content_encoding: str | None, limit: int = MAX_DECODED) -> bytes:
+    """Undo ``Content-Encoding`` (gzip, x-gzip, deflate, identity), at most ``limit`` bytes out."""
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
+    data = body
+    for coding in reversed(codings):
+        if coding in ("identity", ""):
+            continue
+        if coding in ("gzip", "x-gzip"):
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif coding == "deflate":
+            d = zlib.decompressobj(zlib.MAX_WBITS if data[:1] == b"\x78" else -zlib.MAX_WBITS)
+        else:
+            raise DecodeError(f"unsupported content-encoding {coding!r}")
+        try:
+            out = d.decompress(data, limit + 1)
+        except zlib.error as exc:
+            raise DecodeError(f"corrupt {coding} stream ({exc})") from None
+        if len(out) > limit:
+            raise DecodeError(f"decoded body exceeds {limit} bytes")
+        data = out
+    return data[:limit] if len(data) > limit else data
+
+
+_CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def text_of(body: bytes, content_type: str | None) -> str:
+    charset = None
+    if content_type:
+        m = _CHARSET.search(content_type.encode("latin-1", "replace"))
+        if m:
+            charset = m.group(1).decode("ascii")
+    if charset is None:
+        m = _CHARSET.search(body[:2048])
+        if m:
+            charset = m.group(1).decode("ascii")
+    try:
+        return body.decode(charset or "utf-8", errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
+def kind_of(content_type: str | None, body_start: bytes) -> str:
+    """``html``, ``feed``, ``sitemap``, ``sitemapindex`` or ``other``."""
+    ct = (content_type or "").split(";", 1)[0].strip().lower()
+    head = body_start[:1024].lstrip().lower()
+    if b"<sitemapindex" in head:
+        return "sitemapindex"
+    if b"<urlset" in head:
+        return "sitemap"
+    if b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head or ct in (
+            "application/rss+xml", "application/atom+xml"):
+        return "feed"
+    if ct in ("text/html", "application/xhtml+xml") or head.startswith(b"<!doctype html") or head.startswith(b"<html"):
+        return "html"
+    return "other"
+
+
+_TAG = re.compile(r"<(a|area|link|img|script|iframe|frame|base|meta|source)\b([^>]*)>", re.I | re.S)
+_ATTR = re.compile(r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def _attrs(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for m in _ATTR.finditer(text):
+        name = m.group(1).lower()
+        if name not in out:
+            value = m.group(2) if m.group(2) is not None else (m.group(3) if m.group(3) is not None else m.group(4))
+            out[name] = html.unescape(value or "").strip()
+    return out
+
+
+def _absolute(base: str, ref: str) -> str | None:
+    ref = ref.strip()
+    if not ref or ref.startswith(("#", "javascript:", "mailto:", "data:", "tel:")):
+        return None
+    try:
+        url = urljoin(base, ref)
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return url.split("#", 1)[0]
+
+
+def html_links(text: str, base_url: str, *, requisites: bool = True) -> list[Link]:
+    """Links of an HTML page: anchors (``page``), feeds named by ``<link rel=alternate>``,
+    ``canonical``/``og:url``, and (when ``requisites``) images, scripts and stylesheets."""
+    text = _COMMENT.sub("", text)
+    base = base_url
+    out: list[Link] = []
+    for m in _TAG.finditer(text):
+        tag = m.group(1).lower()
+        attrs = _attrs(m.group(2))
+        if tag == "base":
+            if attrs.get("href"):
+                base = urljoin(base_url, attrs["href"])
+            continue
+        kind: LinkKind
+        ref: str | None
+        if tag in ("a", "area"):
+            ref, kind = attrs.get("href"), "page"
+        elif tag == "link":
+            rel = attrs.get("rel", "").lower().split()
+            ref = attrs.get("href")
+            typ = attrs.get("type", "").lower()
+            if "canonical" in rel:
+                kind = "canonical"
+            elif "alternate" in rel and ("rss" in typ or "atom" in typ):
+                kind = "feed"
+            elif "stylesheet" in rel or "icon" in rel:
+                if not requisites:
+                    continue
+                kind = "requisite"
+            else:
+                continue
+        elif tag == "meta":
+            if attrs.get("property", attrs.get("name", "")).lower() != "og:url":
+                continue
+            ref, kind = attrs.get("content"), "canonical"
+        elif tag in ("iframe", "frame"):
+            ref, kind = attrs.get("src"), "page"
+        else:  # img, script, source
+            if not requisites:
+                continue
+            ref, kind = attrs.get("src"), "requisite"
+        if not ref:
+            continue
+        url = _absolute(base, ref)
+        if url:
+            out.append(Link(url, kind))
+    return out
+
+
+_LOC = re.compile(r"<loc>\s*(?:<!\[CDATA\[)?\s*(.*?)\s*(?:\]\]>)?\s*</loc>", re.I | re.S)
+_FEED_LINK_TEXT = re.compile(r"<link>\s*(?:<!\[CDATA\[)?\s*(.*?)\s*(?:\]\]>)?\s*</link>", re.I | re.S)
+_FEED_LINK_HREF = re.compile(r"<(?:atom:)?link\b([^>]*)/?>", re.I | re.S)
+_GUID = re.compile(r"<guid\b([^>]*)>\s*(?:<!\[CDATA\[)?\s*(.*?)\s*(?:\]\]>)?\s*</guid>", re.I | re.S)
+
+
+def sitemap_links(text: str, base_url: str, *, index: bool) -> list[Link]:
+    kind: LinkKind = "sitemap" if index else "page"
+    out = []
+    for m in _LOC.finditer(text):
+        url = _absolute(base_url, html.unescape(m.group(1)))
+        if url:
+            out.append(Link(url, kind))
+    return out
+
+
+def feed_links(text: str, base_url: str) -> list[Link]:
+    """Item links of RSS 2.0 / RSS 1.0 / Atom feeds (the feed's own self links excluded)."""
+    out: list[Link] = []
+    seen: set[str] = set()
+
+    def add(ref: str) -> None:
+        url = _absolute(base_url, html.unescape(ref))
+        if url and url not in seen:
+            seen.add(url)
+            out.append(Link(url, "page"))
+
+    for m in _FEED_LINK_TEXT.finditer(text):
+        add(m.group(1))
+    for m in _FEED_LINK_HREF.finditer(text):
+        attrs = _attrs(m.group(1))
+        rel = attrs.get("rel", "alternate").lower()
+        if attrs.get("href") and rel == "alternate":
+            add(attrs["href"])
+    for m in _GUID.finditer(text):
+        if "ispermalink=\"false\"" not in m.group(1).lower().replace("'", '"') and m.group(2).startswith("http"):
+            add(m.group(2))
+    return out
+
+
+def discover(body: bytes, url: str, content_type: str | None, content_encoding: str | None, *,
+             requisites: bool = True, limit: int = MAX_DECODED) -> list[Link]:
+    """All links of one response body (raw, as on the wire). Raises :class:`DecodeError`."""
+    data = decode_body(body, content_encoding, limit)
+    kind = kind_of(content_type, data)
+    if kind == "other":
+        return []
+    text = text_of(data, content_type)
+    if kind == "html":
+        return html_links(text, url, requisites=requisites)
+    if kind == "feed":
+        return feed_links(text, url)
+    return sitemap_links(text, url, index=(kind == "sitemapindex"))

@@ -1,0 +1,294 @@
+"""The fetch engine: robots, politeness, retries, WARC writing and link discovery for one task.
+
+One engine runs in each fetcher process (or in the crawl's own process). It owns an
+``httpx.AsyncClient``, a :class:`~archive.fetch.politeness.Politeness`, the robots.txt cache of
+its hosts and one :class:`archive.warc.writer.WarcWriter` (its own file prefix). It never writes
+the database: results go back to the crawler, which indexes them after the records are flushed.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from ..errors import FetchError, InputError
+from ..model import Capture, Exchange, FetchFailure, iso, utcnow
+from ..urls import canonicalize, host_of, surt
+from .client import Conditional, fetch_exchange, make_client, retry_after
+from .discover import DecodeError, discover
+from .politeness import Politeness
+from .robots import MAX_ROBOTS_BYTES, Robots, policy_for_status, robots_url
+
+log = logging.getLogger("archive.fetch")
+
+ROBOTS_RETRY_SECONDS = 60.0
+MAX_ROBOTS_REDIRECTS = 5
+MAX_REDIRECTS = 10
+
+
+@dataclass
+class EngineOptions:
+    """Everything a fetcher process needs (picklable: sent to worker processes)."""
+
+    data_dir: str
+    source: str
+    crawl_id: str
+    prefix: str
+    user_agent: str
+    timeout: float = 10.0
+    deadline: float = 60.0
+    max_body: int = 10 * 1024 * 1024
+    retries: int = 3
+    max_retry_after: float = 120.0
+    respect_robots: bool = True
+    per_host: int = 2
+    delay: float = 1.0
+    concurrency: int = 16
+    override_politeness: bool = False
+    requisites: bool = True
+    requisite_max_size: int = 5 * 1024 * 1024
+    warc_max_size: int = 1_000_000_000
+    gzip_level: int = 6
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Task:
+    url: str  # canonical
+    depth: int
+    kind: str = "page"  # seed, page, feed, sitemap, original, requisite, redirect
+    via: str | None = None
+    expand: bool = True  # extract links from it (False: out of scope, one hop)
+    chain: tuple[str, ...] = ()  # redirect chain that led here
+
+
+@dataclass
+class Result:
+    task: Task
+    captures: list[Capture] = field(default_factory=list)
+    failures: list[FetchFailure] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (canonical url, link kind)
+    redirect: str | None = None  # canonical Location of a 3xx
+    status: int | None = None
+    bytes: int = 0
+    extra_captures: int = 0  # robots.txt exchanges written on the way (not pages)
+
+
+def _prev_lookup(conn: sqlite3.Connection | None, url: str) -> Capture | None:
+    """The URL's last capture that carries a payload (a 304 carries none)."""
+    if conn is None:
+        return None
+    from ..index.captures import CAPTURE_COLUMNS
+
+    try:
+        row = conn.execute(
+            f"SELECT {', '.join(CAPTURE_COLUMNS)} FROM captures WHERE urlkey = ? AND url = ? "
+            "AND payload_digest IS NOT NULL AND (status IS NULL OR status != 304) "
+            "ORDER BY timestamp DESC LIMIT 1", (surt(url), url)).fetchone()
+    except sqlite3.Error:
+        return None
+    if row is None:
+        return None
+    return Capture(**dict(zip(CAPTURE_COLUMNS, row)))
+
+
+def _previous_capture(prev: Capture | None) -> Any:
+    if prev is None:
+        return None
+    from ..warc.writer import PreviousCapture
+
+    return PreviousCapture.from_capture(prev)
+
+
+class Engine:
+    def __init__(self, opts: EngineOptions) -> None:
+        self.opts = opts
+        self.politeness = Politeness(per_host=opts.per_host, delay=opts.delay,
+                                     concurrency=opts.concurrency, override=opts.override_politeness)
+        self._robots: dict[str, tuple[Robots, float]] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+        self.client: Any = None
+        self.writer: Any = None
+        self.db: sqlite3.Connection | None = None
+        self.extra: list[Capture] = []  # robots captures, handed to the next result
+
+    async def start(self) -> None:
+        from ..index import connect, db_path
+        from ..warc.writer import WarcWriter
+
+        self.client = make_client(user_agent=self.opts.user_agent, timeout=self.opts.timeout,
+                                  concurrency=self.opts.concurrency)
+        warcs = Path(self.opts.data_dir) / "warcs"
+        warcs.mkdir(parents=True, exist_ok=True)
+        self.writer = WarcWriter(warcs, self.opts.prefix, source=self.opts.source, crawl_id=self.opts.crawl_id,
+                                 max_size=self.opts.warc_max_size, gzip_level=self.opts.gzip_level,
+                                 info=self.opts.info)
+        path = db_path(Path(self.opts.data_dir))
+        self.db = connect(path, readonly=True) if path.exists() else None
+
+    async def close(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+            self.client = None
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    # ------------------------------------------------------------------ robots
+    async def robots_for(self, url: str) -> Robots:
+        host = host_of(url)
+        cached = self._robots.get(host)
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
+        lock = self._robots_locks.setdefault(host, asyncio.Lock())
+        async with lock:
+            cached = self._robots.get(host)
+            if cached and cached[1] > time.monotonic():
+                return cached[0]
+            robots, ttl = await self._fetch_robots(url)
+            self._robots[host] = (robots, time.monotonic() + ttl)
+            self.politeness.set_robots_delay(host, robots.crawl_delay(self.opts.user_agent))
+            return robots
+
+    async def _fetch_robots(self, url: str) -> tuple[Robots, float]:
+        target = robots_url(url)
+        host = host_of(url)
+        for _ in range(MAX_ROBOTS_REDIRECTS + 1):
+            try:
+                async with self.politeness.slot(host_of(target)):
+                    ex = await fetch_exchange(self.client, target, max_body=MAX_ROBOTS_BYTES,
+                                              deadline=self.opts.deadline)
+            except FetchError as exc:
+                log.warning("%s: robots.txt unavailable (%s): no page of this host is fetched for %g s",
+                            host, exc.kind, ROBOTS_RETRY_SECONDS)
+                return Robots.disallow_all(), ROBOTS_RETRY_SECONDS
+            self._write_extra(ex)
+            loc = ex.header("location")
+            if 300 <= ex.status < 400 and loc:
+                try:
+                    target = canonicalize(urljoin(target, loc))
+                except InputError:
+                    return Robots.allow_all(), 3600.0
+                continue
+            robots = policy_for_status(ex.status, ex.body if not ex.header("content-encoding") else
+                                       _decoded(ex))
+            if ex.status >= 500:
+                log.warning("%s: robots.txt answered %d: treated as disallow-all for %g s",
+                            host, ex.status, ROBOTS_RETRY_SECONDS)
+                return robots, ROBOTS_RETRY_SECONDS
+            return robots, 3600.0
+        return Robots.allow_all(), 3600.0
+
+    def _write_extra(self, ex: Exchange) -> None:
+        prev = _prev_lookup(self.db, ex.url)
+        cap = self.writer.write_exchange(ex, _previous_capture(prev))
+        self.extra.append(cap)
+
+    # ------------------------------------------------------------------ one task
+    def _failure(self, url: str, kind: str, detail: str = "") -> FetchFailure:
+        f = FetchFailure(crawl_id=self.opts.crawl_id, url=url, timestamp=iso(utcnow()), error=kind, detail=detail)
+        self.writer.write_failure(f)
+        return f
+
+    async def run(self, task: Task) -> Result:
+        res = await self._run(task)
+        if self.extra:
+            res.extra_captures = len(self.extra)
+            res.captures = self.extra + res.captures
+            self.extra = []
+        return res
+
+    async def _run(self, task: Task) -> Result:
+        o = self.opts
+        res = Result(task)
+        url = task.url
+        host = host_of(url)
+        if o.respect_robots:
+            robots = await self.robots_for(url)
+            if not robots.allowed(url, o.user_agent):
+                res.failures.append(self._failure(url, "robots", "disallowed by robots.txt"))
+                return res
+        prev = _prev_lookup(self.db, url)
+        cond = None
+        if prev is not None and prev.status == 200 and (prev.etag or prev.last_modified):
+            cond = Conditional(prev.etag, prev.last_modified)
+        max_body = o.requisite_max_size if task.kind == "requisite" else o.max_body
+        attempt = 0
+        while True:
+            try:
+                async with self.politeness.slot(host):
+                    ex = await fetch_exchange(self.client, url, max_body=max_body, deadline=o.deadline,
+                                              conditional=cond, depth=task.depth, via=task.via)
+            except FetchError as exc:
+                if exc.kind in ("connect", "timeout") and attempt < min(o.retries, 2):
+                    attempt += 1
+                    await asyncio.sleep(min(2.0 ** attempt, 10.0))
+                    continue
+                res.failures.append(self._failure(url, exc.kind, exc.detail))
+                return res
+            if ex.status in (429, 503):
+                wait = retry_after(ex.header("retry-after"))
+                if wait is None:
+                    wait = min(2.0 ** attempt, 30.0)
+                if attempt < o.retries and wait <= o.max_retry_after:
+                    attempt += 1
+                    log.info("%s: %d, waiting %.1f s (Retry-After) before retry %d", url, ex.status, wait, attempt)
+                    self.politeness.hold(host, wait)
+                    continue
+            break
+        cap = self.writer.write_exchange(ex, _previous_capture(prev))
+        res.captures.append(cap)
+        res.status = ex.status
+        res.bytes = len(ex.body)
+        if ex.status >= 500:
+            res.failures.append(self._failure(url, "http-5xx", f"status {ex.status} after {attempt} retries"))
+        elif ex.status == 429:
+            res.failures.append(self._failure(url, "http-429", f"still 429 after {attempt} retries"))
+        loc = ex.header("location")
+        if 300 <= ex.status < 400 and loc:
+            try:
+                target = canonicalize(urljoin(url, loc.strip()))
+            except (InputError, ValueError) as exc:
+                res.failures.append(self._failure(url, "invalid-url", f"redirect to {loc!r}: {exc}"))
+            else:
+                if target == url or target in task.chain:
+                    res.failures.append(self._failure(url, "redirect-loop", f"redirects back to {target}"))
+                elif len(task.chain) >= MAX_REDIRECTS:
+                    res.failures.append(self._failure(url, "too-many-redirects",
+                                                      f"more than {MAX_REDIRECTS} redirects"))
+                else:
+                    res.redirect = target
+        elif task.expand and 200 <= ex.status < 300:
+            try:
+                links = discover(ex.body, url, ex.header("content-type"), ex.header("content-encoding"),
+                                 requisites=o.requisites)
+            except DecodeError as exc:
+                log.info("%s: no links discovered (%s)", url, exc)
+                links = []
+            seen: set[str] = set()
+            for link in links:
+                try:
+                    c = canonicalize(link.url)
+                except (InputError, ValueError):
+                    continue
+                if c not in seen:
+                    seen.add(c)
+                    res.links.append((c, link.kind))
+        return res
+
+
+def _decoded(ex: Exchange) -> bytes:
+    from .discover import decode_body
+
+    try:
+        return decode_body(ex.body, ex.header("content-encoding"), MAX_ROBOTS_BYTES)
+    except DecodeError:
+        return b""

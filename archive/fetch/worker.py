@@ -1,0 +1,198 @@
+"""Fetcher processes: an :class:`~archive.fetch.engine.Engine` behind a pipe.
+
+The crawl shards hosts over fetchers (one host always in one fetcher, so its politeness holds).
+Each fetcher writes its own WARC files (its own prefix); the crawl process alone writes the
+database. Frames on the pipes are ``4-byte big-endian length + pickle``:
+
+    crawl → fetcher   ("opts", EngineOptions) ("task", Task) … ("end", CrawlStats | None)
+    fetcher → crawl   ("result", Result) … ("closed", None)
+
+``LocalFetcher`` runs the same engine inside the crawl's own event loop (one process).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import pickle
+import struct
+import sys
+import traceback
+from typing import Any, Callable
+
+from ..model import CrawlStats, FetchFailure, iso, utcnow
+from .engine import Engine, EngineOptions, Result, Task
+
+log = logging.getLogger("archive.fetch")
+_LEN = struct.Struct(">I")
+
+
+def _internal_failure(engine: Engine, task: Task, exc: BaseException) -> Result:
+    log.error("%s: internal error in the fetcher:\n%s", task.url,
+              "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    f = FetchFailure(crawl_id=engine.opts.crawl_id, url=task.url, timestamp=iso(utcnow()),
+                     error="internal", detail=f"{type(exc).__name__}: {exc}")
+    try:
+        engine.writer.write_failure(f)
+    except Exception:  # the failure is still reported to the crawl
+        pass
+    return Result(task, failures=[f])
+
+
+class LocalFetcher:
+    """The engine in this process."""
+
+    def __init__(self, opts: EngineOptions, deliver: Callable[[Result], None]) -> None:
+        self.engine = Engine(opts)
+        self.deliver = deliver
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        await self.engine.start()
+
+    async def _one(self, task: Task) -> None:
+        try:
+            res = await self.engine.run(task)
+        except Exception as exc:  # a bug must not stop the crawl
+            res = _internal_failure(self.engine, task, exc)
+        self.deliver(res)
+
+    def submit(self, task: Task) -> None:
+        t = asyncio.create_task(self._one(task))
+        self.tasks.add(t)
+        t.add_done_callback(self.tasks.discard)
+
+    async def finish(self, stats: CrawlStats | None) -> None:
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+        if stats is not None and self.engine.writer is not None and hasattr(self.engine.writer, "write_crawl_end"):
+            self.engine.writer.write_crawl_end(stats)
+        await self.engine.close()
+
+    async def abort(self) -> None:
+        for t in list(self.tasks):
+            t.cancel()
+        await self.finish(None)
+
+
+async def _read_frame(reader: asyncio.StreamReader) -> Any:
+    head = await reader.readexactly(_LEN.size)
+    (n,) = _LEN.unpack(head)
+    return pickle.loads(await reader.readexactly(n))
+
+
+def _frame(obj: Any) -> bytes:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    return _LEN.pack(len(data)) + data
+
+
+class ProcessFetcher:
+    """The engine in a child process (``python -m archive.fetch.worker``)."""
+
+    def __init__(self, opts: EngineOptions, deliver: Callable[[Result], None]) -> None:
+        self.opts = opts
+        self.deliver = deliver
+        self.proc: asyncio.subprocess.Process | None = None
+        self.reader_task: asyncio.Task[None] | None = None
+        self.closed = asyncio.Event()
+        self.outstanding: dict[str, Task] = {}
+        self.dead = False
+
+    async def start(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "archive.fetch.worker",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 26)
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(_frame(("opts", self.opts)))
+        self.reader_task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        try:
+            while True:
+                kind, payload = await _read_frame(self.proc.stdout)
+                if kind == "result":
+                    self.outstanding.pop(payload.task.url, None)
+                    self.deliver(payload)
+                elif kind == "closed":
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            self.dead = True
+            # tasks the fetcher never answered: report them as failed so the crawl ends
+            for task in list(self.outstanding.values()):
+                f = FetchFailure(crawl_id=self.opts.crawl_id, url=task.url, timestamp=iso(utcnow()),
+                                 error="internal", detail="fetcher process ended")
+                self.deliver(Result(task, failures=[f]))
+            self.outstanding.clear()
+            self.closed.set()
+
+    def submit(self, task: Task) -> None:
+        assert self.proc is not None and self.proc.stdin is not None
+        self.outstanding[task.url] = task
+        if self.dead:
+            return
+        self.proc.stdin.write(_frame(("task", task)))
+
+    async def finish(self, stats: CrawlStats | None) -> None:
+        if self.proc is None:
+            return
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(_frame(("end", stats)))
+            await self.proc.stdin.drain()
+        except (ConnectionError, BrokenPipeError):
+            pass
+        await self.closed.wait()
+        await self.proc.wait()
+
+    async def abort(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.terminate()
+            await self.proc.wait()
+
+
+async def _serve(out_fd: int) -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=1 << 26)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(0, "rb", buffering=0))
+    out = os.fdopen(out_fd, "wb", buffering=0)
+    transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, out)
+    writer = asyncio.StreamWriter(transport, protocol, reader, loop)
+    kind, opts = await _read_frame(reader)
+    assert kind == "opts"
+    fetcher = LocalFetcher(opts, lambda res: writer.write(_frame(("result", res))))
+    await fetcher.start()
+    stats: CrawlStats | None = None
+    try:
+        while True:
+            try:
+                kind, payload = await _read_frame(reader)
+            except asyncio.IncompleteReadError:
+                break  # the crawl process is gone: close our WARC cleanly
+            if kind == "task":
+                fetcher.submit(payload)
+            elif kind == "end":
+                stats = payload
+                break
+    finally:
+        await fetcher.finish(stats)
+        try:
+            writer.write(_frame(("closed", None)))
+            await writer.drain()
+        except (ConnectionError, BrokenPipeError):
+            pass
+
+
+def main() -> None:
+    # stdout carries frames only: anything printed goes to stderr
+    out_fd = os.dup(1)
+    os.dup2(2, 1)
+    logging.basicConfig(level=os.environ.get("ARCHIVE_LOG", "WARNING"), stream=sys.stderr,
+                        format="fetcher %(process)d: %(levelname)s %(message)s")
+    asyncio.run(_serve(out_fd))
+
+
+if __name__ == "__main__":
+    main()
