@@ -157,10 +157,11 @@ def _clues(page: Page, rules: SiteRules, publishers: Publishers, url: str, facts
             out.append(from_url(clue, page.og_url or ""))
         elif clue == "link":
             for a in page.anchors:
-                if not off_site(a.href) or rules.is_dropped(a.text) or "sponsored" in a.rel:
+                if not off_site(a.href) or "sponsored" in a.rel:
                     continue
                 known = publishers.by_url(a.href)
-                if known is None and not rules.link_text.search(a.text):
+                says_original = rules.link_text.search(a.text) is not None
+                if not says_original and (known is None or rules.is_dropped(a.text)):
                     continue
                 article_like = len(urlsplit(a.href).path.strip("/")) > 1
                 out.append(_Clue(clue, known or publishers.canonical(host_of(a.href)),
@@ -188,6 +189,17 @@ def _clues(page: Page, rules: SiteRules, publishers: Publishers, url: str, facts
                     out.append(_Clue(clue, publishers.canonical(rules.slugs[seg]), None))
                     break
     return out
+
+
+def _unwrap_layout_tables(tree: Any) -> None:
+    """Tables used for layout (cells holding paragraphs or divs) become divs: trafilatura would
+    otherwise flatten a whole page into one table row, chrome and all."""
+    for table in list(tree.iter("table")):
+        if table.xpath(".//td//p | .//td//div | .//th//p | .//th//div"):
+            for el in [table, *table.iter("tbody", "thead", "tfoot", "tr", "td", "th")]:
+                el.tag = "div"
+                for attr in ("colspan", "rowspan"):
+                    el.attrib.pop(attr, None)
 
 
 def _page_date(html: str, page: Page, doc: Any, url: str) -> str | None:
@@ -225,6 +237,7 @@ def extract_page(html: bytes, *, url: str, headers: list[tuple[str, str]], rules
         for el in page.tree.xpath(xp):
             if el.getparent() is not None:
                 el.drop_tree()
+    _unwrap_layout_tables(page.tree)
 
     import trafilatura  # heavy: only when a page is extracted
 
