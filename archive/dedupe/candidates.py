@@ -1,0 +1,104 @@
+"""Candidate pairs from shared keys (band keys, anchors, text hashes) and from attribution.
+
+Pairs are encoded as one int64, ``low << 32 | high`` (article ids < 2**31), so millions of them
+deduplicate with ``numpy.unique``. Buckets larger than ``max_bucket`` are shared boilerplate or
+common phrasing, not copies: they are skipped and counted.
+"""
+from __future__ import annotations
+
+import sqlite3
+from itertools import combinations
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    import numpy as np
+
+ID_LIMIT = 1 << 31
+
+
+def encode(a: "np.ndarray", b: "np.ndarray") -> "np.ndarray":
+    import numpy as np
+
+    lo = np.minimum(a, b).astype(np.int64)
+    hi = np.maximum(a, b).astype(np.int64)
+    return (lo << np.int64(32)) | hi
+
+
+def decode(codes: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    import numpy as np
+
+    return (codes >> np.int64(32)).astype(np.int64), (codes & np.int64(0xFFFFFFFF)).astype(np.int64)
+
+
+def group_pairs(keys: "np.ndarray", ids: "np.ndarray", cap: int) -> tuple["np.ndarray", int]:
+    """Encoded pairs of ids sharing a key (within the given arrays); and the number of buckets
+    skipped for being larger than ``cap``."""
+    import numpy as np
+
+    if len(keys) < 2:
+        return np.empty(0, dtype=np.int64), 0
+    order = np.argsort(keys, kind="stable")
+    k = keys[order]
+    i = ids[order]
+    starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
+    sizes = np.diff(np.concatenate((starts, [len(k)])))
+    out: list[np.ndarray] = []
+    oversized = int(np.count_nonzero(sizes > cap))
+    for size in np.unique(sizes):
+        size = int(size)
+        if size < 2 or size > cap:
+            continue
+        s = starts[sizes == size]
+        block = i[s[:, None] + np.arange(size)[None, :]]
+        for x, y in combinations(range(size), 2):
+            out.append(encode(block[:, x], block[:, y]))
+    if not out:
+        return np.empty(0, dtype=np.int64), oversized
+    codes = np.concatenate(out)
+    lo, hi = decode(codes)
+    codes = codes[lo != hi]
+    return np.unique(codes), oversized
+
+
+def stored_pairs(conn: sqlite3.Connection, keys: "np.ndarray", ids: "np.ndarray",
+                 cap: int) -> tuple["np.ndarray", int]:
+    """Encoded pairs of (new id, stored id) sharing a key with the persisted ``dedupe_keys``.
+
+    The new keys go to a temporary table, sorted, and one join finds the stored ones; a bucket
+    counts the stored and the new members together against ``cap``."""
+    import numpy as np
+
+    if len(keys) == 0:
+        return np.empty(0, dtype=np.int64), 0
+    (stored_rows,) = conn.execute("SELECT EXISTS (SELECT 1 FROM dedupe_keys)").fetchone()
+    if not stored_rows:
+        return np.empty(0, dtype=np.int64), 0
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS dedupe_new_keys (key INTEGER NOT NULL, "
+                 "article_id INTEGER NOT NULL)")
+    conn.execute("DELETE FROM dedupe_new_keys")
+    order = np.argsort(keys, kind="stable")
+    conn.executemany("INSERT INTO dedupe_new_keys VALUES (?, ?)",
+                     zip(keys[order].tolist(), ids[order].tolist()))
+    rows = conn.execute(
+        "SELECT n.key, n.article_id, k.article_id FROM dedupe_new_keys n "
+        "JOIN dedupe_keys k ON k.key = n.key").fetchall()
+    conn.execute("DELETE FROM dedupe_new_keys")
+    if not rows:
+        return np.empty(0, dtype=np.int64), 0
+    arr = np.array(rows, dtype=np.int64)
+    # bucket size = distinct stored members + distinct new members of each key
+    new_sizes = dict(zip(*np.unique(keys, return_counts=True)))
+    stored_keys, stored_counts = np.unique(np.unique(arr[:, [0, 2]], axis=0)[:, 0], return_counts=True)
+    big = {int(k) for k, c in zip(stored_keys.tolist(), stored_counts.tolist())
+           if c + int(new_sizes.get(k, 0)) > cap}
+    if big:
+        keep = ~np.isin(arr[:, 0], np.fromiter(big, dtype=np.int64, count=len(big)))
+        arr = arr[keep]
+    codes = encode(arr[:, 1], arr[:, 2])
+    lo, hi = decode(codes)
+    return np.unique(codes[lo != hi]), len(big)
+
+
+def chunked(values: list, size: int = 900) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]

@@ -1,0 +1,112 @@
+"""Text and identity normalisation shared by every dedupe step.
+
+Texts are compared as lower-cased word tokens (``\\w+``, Unicode aware), so whitespace, case and
+punctuation never make two copies differ. URLs are compared by a loose key (no scheme, no
+``www.``, no trailing slash, no fragment) and publishers by a squashed name.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+_WORD = re.compile(r"\w+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_NAME_JUNK = re.compile(r"[^0-9a-z]+")
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased word tokens of ``text`` (NFKC first: NBSP and ligatures become plain)."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text).lower())
+
+
+def norm_hash(toks: list[str]) -> str:
+    """Hash of the token sequence: equal for texts that differ only in case, spacing, punctuation."""
+    return hashlib.blake2b(" ".join(toks).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def paragraphs(text: str) -> list[str]:
+    """Non-empty lines of ``text``, whitespace squashed (extraction writes one paragraph a line)."""
+    out = []
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if line:
+            out.append(line)
+    return out
+
+
+def units(text: str, long_words: int = 60) -> list[str]:
+    """Paragraphs, with long ones split into sentences (texts without line breaks still give
+    several units)."""
+    out: list[str] = []
+    for para in paragraphs(text):
+        if len(para.split()) > long_words:
+            out.extend(s for s in _SENTENCE_END.split(para) if s.strip())
+        else:
+            out.append(para)
+    return out
+
+
+def url_key(url: str | None) -> str | None:
+    """Loose identity of a URL: host without ``www.``, port, path without trailing slash, query."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower().rstrip(".")
+        port = parts.port
+    except ValueError:
+        return url.strip().lower() or None
+    if not host:
+        return None
+    if host.startswith("www."):
+        host = host[4:]
+    if port is not None and port not in (80, 443):
+        host = f"{host}:{port}"
+    path = parts.path.rstrip("/") or ""
+    key = host + path
+    if parts.query:
+        key += "?" + parts.query
+    return key
+
+
+def host_key(site_or_url: str | None) -> str:
+    """Host of a site string or URL, lower-case, without ``www.``."""
+    if not site_or_url:
+        return ""
+    s = site_or_url.strip().lower()
+    if "://" in s:
+        s = (urlsplit(s).netloc or "").lower()
+    if s.startswith("www."):
+        s = s[4:]
+    return s
+
+
+def name_key(name: str | None) -> str:
+    """Squashed publisher name: ``The Washington Examiner`` → ``washingtonexaminer``."""
+    if not name:
+        return ""
+    n = unicodedata.normalize("NFKC", name).lower().strip()
+    if n.startswith("the "):
+        n = n[4:]
+    return _NAME_JUNK.sub("", n)
+
+
+def site_names(site: str | None, sitename: str | None) -> set[str]:
+    """Names a site answers to: its squashed site name and the main label of its host
+    (``www.washingtonexaminer.com`` → ``washingtonexaminer``)."""
+    names = set()
+    if sitename and name_key(sitename):
+        names.add(name_key(sitename))
+    host = host_key(site).split(":")[0]
+    if host:
+        labels = [lab for lab in host.split(".") if lab]
+        if len(labels) >= 2:
+            names.add(_NAME_JUNK.sub("", labels[-2]))
+            names.add(_NAME_JUNK.sub("", "".join(labels[:-1])))
+        elif labels:
+            names.add(_NAME_JUNK.sub("", labels[0]))
+        names.add(_NAME_JUNK.sub("", host))
+    names.discard("")
+    return names

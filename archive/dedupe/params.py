@@ -1,0 +1,121 @@
+"""The ``[dedupe]`` table of the sources file, validated.
+
+Hashing fields decide the persisted band keys: changing any of them makes the stored LSH state
+unusable (``archive dedupe --rebuild`` recomputes it). Thresholds may change between runs.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from ..config import Config
+
+SECTION = "dedupe"
+
+
+@dataclass(frozen=True)
+class DedupeParams:
+    # hashing (persisted beside the band keys)
+    shingle_size: int = 5          # words per shingle
+    num_perm: int = 128            # MinHash permutations of the whole-text sketch
+    bands: int = 32                # LSH bands (num_perm / bands rows each: threshold ≈ 0.42)
+    seed: int = 1
+    opening_words: int = 40        # opening-words sketch over the first N words (0: off)
+    opening_perm: int = 16
+    opening_bands: int = 8
+    anchor_words: int = 8          # paragraph anchors: first N words of each paragraph (0: off)
+    max_anchors: int = 16
+    # candidates and verification
+    max_bucket: int = 200          # band/anchor buckets larger than this are boilerplate: skipped
+    min_words: int = 15            # shorter texts are only matched exactly
+    min_containment: float = 0.5   # share of the shorter text's shingles found in the longer
+    min_shared: int = 8            # shingles the two texts must share at least
+    attribution_containment: float = 0.3  # the check on an explicitly attributed pair
+    full_coverage: float = 0.8     # share of the original in the copy: full at or above
+    truncated_coverage: float = 0.35  # truncated at or above, excerpt below
+    known_aggregators: tuple[str, ...] = ()
+    # execution
+    workers: int = 2               # processes for hashing and verification
+    parallel_min: int = 20000      # fewer new articles than this: one process
+    batch: int = 250000            # articles per committed round
+
+    HASH_FIELDS = ("shingle_size", "num_perm", "bands", "seed", "opening_words", "opening_perm",
+                   "opening_bands", "anchor_words", "max_anchors")
+
+    @property
+    def rows(self) -> int:
+        return self.num_perm // self.bands
+
+    @property
+    def opening_rows(self) -> int:
+        return self.opening_perm // self.opening_bands if self.opening_bands else 0
+
+    def hashing(self) -> dict[str, Any]:
+        d = asdict(self)
+        return {k: d[k] for k in self.HASH_FIELDS}
+
+
+def _err(path: str, field: str, msg: str) -> ConfigError:
+    return ConfigError(msg, path=path, section=SECTION, field=field)
+
+
+def parse_params(raw: dict[str, Any] | None, path: str = "config", *,
+                 extra_aggregators: tuple[str, ...] = ()) -> DedupeParams:
+    """Validate a raw ``[dedupe]`` table; unknown fields and bad values raise ConfigError."""
+    raw = dict(raw or {})
+    known = {f.name: f for f in fields(DedupeParams)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise _err(path, key, f"unknown field (known: {', '.join(sorted(known))})")
+        tp = str(known[key].type)
+        if tp == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise _err(path, key, f"must be an integer, not {value!r}")
+        elif tp == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise _err(path, key, f"must be a number, not {value!r}")
+            value = float(value)
+        elif tp.startswith("tuple"):
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise _err(path, key, f"must be a list of strings, not {value!r}")
+            value = tuple(v.strip().lower() for v in value if v.strip())
+        values[key] = value
+    aggs = tuple(dict.fromkeys(tuple(a.strip().lower() for a in extra_aggregators if a.strip())
+                               + values.get("known_aggregators", ())))
+    values["known_aggregators"] = aggs
+    p = DedupeParams(**values)
+    for name in ("shingle_size", "num_perm", "bands", "workers", "batch", "max_bucket"):
+        if getattr(p, name) < 1:
+            raise _err(path, name, f"must be >= 1, not {getattr(p, name)!r}")
+    for name in ("opening_words", "opening_perm", "opening_bands", "anchor_words", "max_anchors",
+                 "min_words", "min_shared", "parallel_min", "seed"):
+        if getattr(p, name) < 0:
+            raise _err(path, name, f"must be >= 0, not {getattr(p, name)!r}")
+    if p.num_perm % p.bands:
+        raise _err(path, "bands", f"must divide num_perm ({p.num_perm}), not {p.bands}")
+    if p.opening_words:
+        if p.opening_bands < 1 or p.opening_perm < 1:
+            raise _err(path, "opening_bands", "opening_perm and opening_bands must be >= 1 "
+                       "when opening_words is set")
+        if p.opening_perm % p.opening_bands:
+            raise _err(path, "opening_bands",
+                       f"must divide opening_perm ({p.opening_perm}), not {p.opening_bands}")
+    for name in ("min_containment", "attribution_containment", "full_coverage", "truncated_coverage"):
+        v = getattr(p, name)
+        if not 0.0 < v <= 1.0:
+            raise _err(path, name, f"must be in (0, 1], not {v!r}")
+    if p.truncated_coverage > p.full_coverage:
+        raise _err(path, "truncated_coverage",
+                   f"must not exceed full_coverage ({p.full_coverage}), not {p.truncated_coverage}")
+    return p
+
+
+def params_from_config(config: "Config") -> DedupeParams:
+    return parse_params(config.dedupe, str(config.path),
+                        extra_aggregators=config.settings.known_aggregators)

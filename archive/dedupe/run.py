@@ -1,0 +1,426 @@
+"""The incremental dedupe runner: only articles not yet in ``dedupe_state`` are processed.
+
+One round (up to ``batch`` new articles) = choose one representative per URL (its first capture;
+later captures only feed ``versions``) → sketch the representatives (both cores when many) →
+candidates (same text hash; shared MinHash band, opening-sketch band or paragraph anchor, within
+the round and against the stored keys; an attributed original_url that is an article here) →
+verify by containment → direction, kind, lag, diff → drop copy-of-copy pairs (two copies of one
+original are each kept against the original) → write everything in one transaction.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from ..errors import ConfigError
+from .candidates import chunked, decode, encode, group_pairs, stored_pairs
+from .diff import flip
+from .direction import choose
+from .lag import lag
+from .meta import Meta, load_meta
+from .minhash import KEY_VERSION, algorithm_version
+from .normalize import norm_hash, tokens
+from .params import DedupeParams, params_from_config
+from .shingles import HASH_VERSION
+from .sketch import Sketches, read_texts, sketch_from_db, sketch_texts
+from .verify import Check, check_from_db, check_pairs, kind_of
+from .versions import Snapshot, update_url
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from ..config import Config
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class DedupeStats:
+    new_articles: int = 0
+    representatives: int = 0      # new articles that are the first capture of their URL
+    later_captures: int = 0       # new articles that are later captures of a known URL
+    sketches: int = 0             # MinHash sketches computed
+    lsh_inserts: int = 0          # candidate keys added to dedupe_keys
+    candidates: int = 0
+    candidates_by_source: dict[str, int] = field(default_factory=dict)
+    oversized_buckets: int = 0
+    verified: int = 0
+    rejected: int = 0
+    pairs: int = 0
+    pairs_by_method: dict[str, int] = field(default_factory=dict)
+    pairs_by_kind: dict[str, int] = field(default_factory=dict)
+    pairs_by_direction: dict[str, int] = field(default_factory=dict)
+    copy_of_copy_removed: int = 0
+    versions: int = 0
+    rounds: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        by = ", ".join(f"{k} {v}" for k, v in sorted(self.pairs_by_method.items())) or "none"
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.pairs_by_kind.items())) or "none"
+        return (f"dedupe: {self.new_articles} new articles ({self.representatives} first captures), "
+                f"{self.candidates} candidates, {self.pairs} pairs ({by}; {kinds}), "
+                f"{self.versions} versions, {self.seconds:.1f}s")
+
+
+def _bump(d: dict[str, int], key: str, n: int = 1) -> None:
+    d[key] = d.get(key, 0) + n
+
+
+def wanted_params(p: DedupeParams) -> dict[str, str]:
+    out = {k: json.dumps(v) for k, v in p.hashing().items()}
+    out["algorithm"] = algorithm_version()
+    out["shingle_hash"] = HASH_VERSION
+    out["band_key"] = KEY_VERSION
+    return out
+
+
+def check_params(conn: "sqlite3.Connection", p: DedupeParams, config_path: str) -> None:
+    """Store the hashing parameters on first use; refuse to mix keys made differently."""
+    wanted = wanted_params(p)
+    stored = dict(conn.execute("SELECT name, value FROM dedupe_params").fetchall())
+    if not stored:
+        with conn:
+            conn.executemany("INSERT INTO dedupe_params (name, value) VALUES (?, ?)", wanted.items())
+        return
+    for name in sorted(set(wanted) | set(stored)):
+        if wanted.get(name) != stored.get(name):
+            raise ConfigError(
+                f"differs from the stored LSH state ({stored.get(name)} stored, {wanted.get(name)} now); "
+                "run `archive dedupe --rebuild` to recompute it", path=config_path, section="dedupe",
+                field=name)
+
+
+class _Pool:
+    """A process pool made on first use (spawn: workers open their own read-only connections)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.ex: Any = None
+
+    def map(self, fn: Callable, args: list[tuple]) -> list:
+        if self.ex is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.ex = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        futures = [self.ex.submit(fn, *a) for a in args]
+        return [f.result() for f in futures]
+
+    def close(self) -> None:
+        if self.ex is not None:
+            self.ex.shutdown(wait=True, cancel_futures=True)
+            self.ex = None
+
+
+def run_dedupe(data_dir: Path, config: "Config", *, progress: Progress | None = None,
+               rebuild: bool = False) -> DedupeStats:
+    """Pair copies with originals among the articles not yet processed (see module doc)."""
+    return dedupe_with(Path(data_dir), params_from_config(config), progress=progress,
+                       rebuild=rebuild, config_path=str(config.path))
+
+
+def dedupe_with(data_dir: Path, p: DedupeParams, *, progress: Progress | None = None,
+                rebuild: bool = False, config_path: str = "config") -> DedupeStats:
+    from ..index import db_path, open_db
+    from ..index.syndication import clear
+
+    t0 = time.perf_counter()
+    db = open_db(data_dir)
+    conn = db.conn
+    path = db_path(data_dir)
+    try:
+        if rebuild:
+            clear(db)
+        check_params(conn, p, config_path)
+        new_ids = [int(r[0]) for r in conn.execute(
+            "SELECT a.id FROM articles a LEFT JOIN dedupe_state d ON d.article_id = a.id "
+            "WHERE d.article_id IS NULL ORDER BY a.id")]
+        stats = DedupeStats()
+        pool = _Pool(p.workers)
+        try:
+            for start in range(0, len(new_ids), p.batch):
+                _round(conn, path, new_ids[start:start + p.batch], p, stats, progress, pool,
+                       parallel=len(new_ids) >= p.parallel_min and p.workers > 1)
+                stats.rounds += 1
+        finally:
+            pool.close()
+        stats.seconds = time.perf_counter() - t0
+        return stats
+    finally:
+        conn.close()
+
+
+def _note(progress: Progress | None, stage: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(stage, done, total)
+
+
+def _sketch(path: Path, ids: list[int], p: DedupeParams, pool: _Pool, parallel: bool) -> Sketches:
+    if not parallel:
+        texts = read_texts(path, ids)
+        return sketch_texts(ids, [texts.get(i, "") for i in ids], p)
+    size = max(1000, min(10000, len(ids) // (pool.workers * 4) + 1))
+    parts = pool.map(sketch_from_db, [(path, ids[s:s + size], p) for s in range(0, len(ids), size)])
+    return Sketches.concat(parts)
+
+
+def _verify(path: Path, work: list[tuple[int, int, float]], p: DedupeParams, pool: _Pool,
+            parallel: bool) -> tuple[list[Check], int]:
+    if not parallel or len(work) < 2000:
+        ids = sorted({i for a, b, _ in work for i in (a, b)})
+        return check_pairs(work, read_texts(path, ids), p)
+    size = max(1000, min(20000, len(work) // (pool.workers * 4) + 1))
+    parts = pool.map(check_from_db, [(path, work[s:s + size], p) for s in range(0, len(work), size)])
+    ok = [c for part, _ in parts for c in part]
+    return ok, sum(r for _, r in parts)
+
+
+def _in_list(conn: "sqlite3.Connection", sql: str, values: Sequence[Any]) -> list[tuple]:
+    out: list[tuple] = []
+    for chunk in chunked(list(values)):
+        out.extend(conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk).fetchall())
+    return out
+
+
+def _round(conn: "sqlite3.Connection", path: Path, ids: list[int], p: DedupeParams,
+           stats: DedupeStats, progress: Progress | None, pool: _Pool, parallel: bool) -> None:
+    import numpy as np
+
+    metas = load_meta(conn, ids)
+    stats.new_articles += len(ids)
+    _note(progress, "read", len(ids), len(ids))
+
+    # one representative per URL: its first capture; later captures only make versions
+    by_key: dict[str, list[Meta]] = defaultdict(list)
+    for m in metas.values():
+        by_key[m.key].append(m)
+    known = {k: int(a) for a, k in _in_list(
+        conn, "SELECT article_id, url_key FROM dedupe_state WHERE role = 'rep' AND url_key IN ({marks})",
+        list(by_key))}
+    reps: list[int] = []
+    later: list[int] = []
+    for k, members in by_key.items():
+        members.sort(key=lambda m: (m.captured or "", m.id))
+        if k in known:
+            later.extend(m.id for m in members)
+        else:
+            reps.append(members[0].id)
+            later.extend(m.id for m in members[1:])
+    reps.sort()
+    stats.representatives += len(reps)
+    stats.later_captures += len(later)
+
+    sk = _sketch(path, reps, p, pool, parallel)
+    stats.sketches += sk.sketched
+    _note(progress, "sketch", len(reps), len(reps))
+    info: dict[int, tuple[str, int]] = {int(i): (h, int(n)) for i, h, n in
+                                         zip(sk.ids.tolist(), sk.norm_hashes, sk.n_tokens.tolist())}
+    later_texts = read_texts(path, later)
+    for i in later:
+        toks = tokens(later_texts.get(i, ""))
+        info[i] = (norm_hash(toks), len(toks))
+
+    # candidates
+    lsh_new, big1 = group_pairs(sk.keys, sk.key_ids, p.max_bucket)
+    lsh_old, big2 = stored_pairs(conn, sk.keys, sk.key_ids, p.max_bucket)
+    stats.oversized_buckets += big1 + big2
+    lsh = np.union1d(lsh_new, lsh_old)
+
+    exact: set[int] = set()
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i in reps:
+        h, n = info[i]
+        if n > 0:
+            groups[h].append(i)
+    for a, h in _in_list(conn, "SELECT article_id, norm_hash FROM dedupe_state WHERE role = 'rep' "
+                               "AND tokens > 0 AND norm_hash IN ({marks})", list(groups)):
+        groups[h].append(int(a))
+    for members in groups.values():
+        if 1 < len(members) <= p.max_bucket:
+            for x in range(len(members)):
+                for y in range(x + 1, len(members)):
+                    exact.add(int(encode(np.array([members[x]]), np.array([members[y]]))[0]))
+
+    attr: set[int] = set()
+    rep_key = {metas[i].key: i for i in reps}
+    want_orig = {metas[i].original_key: i for i in reps if metas[i].original_key}
+    target = dict(rep_key)
+    for a, k in _in_list(conn, "SELECT article_id, url_key FROM dedupe_state WHERE role = 'rep' "
+                               "AND url_key IN ({marks})", [k for k in want_orig if k not in rep_key]):
+        target[k] = int(a)
+    for i in reps:
+        ok = metas[i].original_key
+        if ok and ok in target and target[ok] != i:
+            attr.add(int(encode(np.array([i]), np.array([target[ok]]))[0]))
+    for a, k in _in_list(conn, "SELECT article_id, original_key FROM dedupe_state WHERE role = 'rep' "
+                               "AND original_key IN ({marks})", list(rep_key)):
+        if rep_key[k] != int(a):
+            attr.add(int(encode(np.array([int(a)]), np.array([rep_key[k]]))[0]))
+
+    exact_arr = np.fromiter(exact, dtype=np.int64, count=len(exact))
+    attr_arr = np.fromiter(attr, dtype=np.int64, count=len(attr))
+    codes = np.union1d(np.union1d(lsh, exact_arr), attr_arr)
+    stats.candidates += len(codes)
+    for name, arr in (("lsh", lsh), ("exact", exact_arr), ("attribution", attr_arr)):
+        _bump(stats.candidates_by_source, name, len(arr))
+    is_attr = np.isin(codes, attr_arr)
+    lo, hi = decode(codes)
+    work = [(a, b, p.attribution_containment if t else p.min_containment)
+            for a, b, t in zip(lo.tolist(), hi.tolist(), is_attr.tolist())]
+    _note(progress, "candidates", len(work), len(work))
+
+    checks, rejected = _verify(path, work, p, pool, parallel)
+    stats.verified += len(checks)
+    stats.rejected += rejected
+    _note(progress, "verify", len(work), len(work))
+
+    rows = _decide(conn, checks, metas, info, p, set(exact), set(attr), lsh)
+
+    # write everything of this round in one transaction
+    with conn:
+        key_count: dict[int, int] = {}
+        if len(sk.key_ids):
+            u, c = np.unique(sk.key_ids, return_counts=True)
+            key_count = dict(zip(u.tolist(), c.tolist()))
+        state = []
+        for i in reps:
+            m = metas[i]
+            state.append((i, m.key, m.original_key, info[i][0], info[i][1], "rep", key_count.get(i, 0)))
+        for i in later:
+            m = metas[i]
+            state.append((i, m.key, m.original_key, info[i][0], info[i][1], "version", 0))
+        conn.executemany("INSERT OR REPLACE INTO dedupe_state (article_id, url_key, original_key, "
+                         "norm_hash, tokens, role, keys) VALUES (?, ?, ?, ?, ?, ?, ?)", state)
+        order = np.argsort(sk.keys, kind="stable")
+        cur = conn.executemany("INSERT OR IGNORE INTO dedupe_keys (key, article_id) VALUES (?, ?)",
+                               zip(sk.keys[order].tolist(), sk.key_ids[order].tolist()))
+        stats.lsh_inserts += max(cur.rowcount, 0)
+        _write_pairs(conn, rows, stats)
+        stats.versions += _versions(conn, path, metas, ids, info)
+    _note(progress, "write", len(ids), len(ids))
+
+
+def _first_captured(conn: "sqlite3.Connection", metas: dict[int, Meta]) -> None:
+    urls = sorted({m.url for m in metas.values()})
+    first = dict(_in_list(conn, "SELECT url, MIN(captured) FROM articles WHERE url IN ({marks}) "
+                                "GROUP BY url", urls))
+    for m in metas.values():
+        m.first_captured = first.get(m.url) or m.captured
+
+
+def _decide(conn: "sqlite3.Connection", checks: list[Check], metas: dict[int, Meta],
+            info: dict[int, tuple[str, int]], p: DedupeParams, exact: set[int], attr: set[int],
+            lsh: "Any") -> list[dict[str, Any]]:
+    import numpy as np
+
+    from ..model import iso, utcnow
+
+    need = {i for c in checks for i in (c.a, c.b)} - set(metas)
+    allm = dict(metas)
+    allm.update(load_meta(conn, sorted(need)))
+    involved = {i: allm[i] for c in checks for i in (c.a, c.b)}
+    _first_captured(conn, involved)
+    hashes = dict(info)
+    missing = [i for i in involved if i not in hashes]
+    for a, h in _in_list(conn, "SELECT article_id, norm_hash FROM dedupe_state WHERE article_id IN ({marks})",
+                         missing):
+        hashes[int(a)] = (h, 0)
+    lsh_set = set(lsh.tolist()) if len(lsh) < 5_000_000 else None
+    now = iso(utcnow())
+    rows = []
+    for c in checks:
+        A, B = involved[c.a], involved[c.b]
+        d = choose(A, B, c.shared / max(1, c.na), c.shared / max(1, c.nb), p.known_aggregators)
+        copy, orig = d.copy, d.original
+        code = int(encode(np.array([c.a]), np.array([c.b]))[0])
+        found = []
+        if code in exact:
+            found.append("exact")
+        if lsh_set is None or code in lsh_set:
+            found.append("lsh")
+        if code in attr:
+            found.append("attribution")
+        if copy.original_key and copy.original_key == orig.key:
+            method = "attribution"
+        elif hashes.get(c.a, ("a",))[0] == hashes.get(c.b, ("b",))[0]:
+            method = "exact"
+        else:
+            method = "minhash"
+        n_orig = c.na if orig.id == c.a else c.nb
+        kind = "full" if method == "exact" else kind_of(c.shared, n_orig, p)
+        diff = c.diff_ab if orig.id == c.a else flip(c.diff_ab)
+        lag_s, res = lag(copy, orig)
+        rows.append(dict(copy_article_id=copy.id, original_article_id=orig.id, copy_url=copy.url,
+                         original_url=orig.url, method=method, similarity=round(c.similarity, 4),
+                         containment=round(c.containment, 4), kind=kind, lag_seconds=lag_s,
+                         lag_resolution=res, direction=d.how, confidence=d.confidence, diff=diff,
+                         coverage=round(c.shared / max(1, n_orig), 4), shared_shingles=c.shared,
+                         found=",".join(found), created=now))
+    return rows
+
+
+COLUMNS = ("copy_article_id", "original_article_id", "copy_url", "original_url", "method",
+           "similarity", "containment", "kind", "lag_seconds", "lag_resolution", "direction",
+           "confidence", "diff", "coverage", "shared_shingles", "found", "created")
+
+
+def _write_pairs(conn: "sqlite3.Connection", rows: list[dict[str, Any]], stats: DedupeStats) -> None:
+    """Insert new pairs, then drop every x→y where y→z and x→z both exist (x and y are two
+    copies of z: each stays against the original, never against the other)."""
+    if not rows:
+        return
+    touched = sorted({r[c] for r in rows for c in ("copy_article_id", "original_article_id")})
+    edges: set[tuple[int, int]] = {(r["copy_article_id"], r["original_article_id"]) for r in rows}
+    old: list[tuple] = []
+    for chunk in chunked(touched, 400):
+        marks = ",".join("?" * len(chunk))
+        old.extend(conn.execute(f"SELECT copy_article_id, original_article_id FROM syndication WHERE "
+                                f"copy_article_id IN ({marks}) OR original_article_id IN ({marks})",
+                                chunk + chunk).fetchall())
+    around = sorted({i for e in old for i in e} - set(touched))
+    old.extend(_in_list(conn, "SELECT copy_article_id, original_article_id FROM syndication "
+                              "WHERE copy_article_id IN ({marks})", around))
+    old_edges = {(int(a), int(b)) for a, b in old}
+    allx = edges | old_edges
+    originals: dict[int, set[int]] = defaultdict(set)
+    for x, y in allx:
+        originals[x].add(y)
+    drop = {(x, y) for x, y in allx if originals[y] & originals[x]}
+    for x, y in drop & old_edges:
+        conn.execute("DELETE FROM syndication WHERE copy_article_id = ? AND original_article_id = ?", (x, y))
+    stats.copy_of_copy_removed += len(drop)
+    cols = ", ".join(COLUMNS)
+    marks = ", ".join("?" * len(COLUMNS))
+    for r in rows:
+        if (r["copy_article_id"], r["original_article_id"]) in drop:
+            continue
+        cur = conn.execute(f"INSERT OR IGNORE INTO syndication ({cols}) VALUES ({marks})",
+                           tuple(r[c] for c in COLUMNS))
+        if cur.rowcount > 0:
+            stats.pairs += 1
+            _bump(stats.pairs_by_method, r["method"])
+            _bump(stats.pairs_by_kind, r["kind"])
+            _bump(stats.pairs_by_direction, r["direction"])
+
+
+def _versions(conn: "sqlite3.Connection", path: Path, metas: dict[int, Meta], ids: list[int],
+              info: dict[int, tuple[str, int]]) -> int:
+    keys = sorted({metas[i].key for i in ids})
+    counts = _in_list(conn, "SELECT url_key, COUNT(*) FROM dedupe_state WHERE url_key IN ({marks}) "
+                            "GROUP BY url_key HAVING COUNT(*) > 1", keys)
+    multi = [k for k, _ in counts]
+    if not multi:
+        return 0
+    rows = _in_list(conn, "SELECT d.article_id, a.capture_id, a.url, a.captured, d.norm_hash, d.url_key "
+                          "FROM dedupe_state d JOIN articles a ON a.id = d.article_id "
+                          "WHERE d.url_key IN ({marks})", multi)
+    snaps: dict[str, list[Snapshot]] = defaultdict(list)
+    for aid, cap, url, captured, h, k in rows:
+        snaps[k].append(Snapshot(int(aid), cap, url, captured, h))
+    texts = read_texts(path, [int(r[0]) for r in rows])
+    return sum(update_url(conn, s, texts) for s in snaps.values())

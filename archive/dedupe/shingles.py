@@ -1,0 +1,104 @@
+"""Stable 64-bit hashes of words, word shingles and paragraph anchors (numpy arrays).
+
+Hashes must be the same in every process and every run (band keys are persisted), so words are
+hashed with BLAKE2b, never Python's salted ``hash()``; shingles are a polynomial roll of their
+word hashes followed by the splitmix64 finaliser.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+from .normalize import tokens, units
+
+if TYPE_CHECKING:
+    import numpy as np
+
+HASH_VERSION = "blake2b8-roll-splitmix64-v1"
+_MULT = 0x100000001B3  # FNV-64 prime: the roll's multiplier
+_CACHE: dict[str, int] = {}
+_CACHE_MAX = 2_000_000
+
+
+def word_hash(word: str) -> int:
+    h = _CACHE.get(word)
+    if h is None:
+        if len(_CACHE) >= _CACHE_MAX:
+            _CACHE.clear()
+        h = int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+        _CACHE[word] = h
+    return h
+
+
+def word_hashes(toks: list[str]) -> "np.ndarray":
+    import numpy as np
+
+    get = _CACHE.get
+    vals = [get(t) for t in toks]
+    if None in vals:
+        vals = [word_hash(t) for t in toks]
+    return np.array(vals, dtype=np.uint64)
+
+
+def mix(x: "np.ndarray") -> "np.ndarray":
+    """splitmix64 finaliser, element-wise on uint64 (wrap-around arithmetic)."""
+    import numpy as np
+
+    with np.errstate(over="ignore"):
+        x = x ^ (x >> np.uint64(30))
+        x = x * np.uint64(0xBF58476D1CE4E5B9)
+        x = x ^ (x >> np.uint64(27))
+        x = x * np.uint64(0x94D049BB133111EB)
+        x = x ^ (x >> np.uint64(31))
+    return x
+
+
+def roll(wh: "np.ndarray", k: int) -> "np.ndarray":
+    """Hashes of every run of ``k`` consecutive word hashes (one hash of all when fewer)."""
+    import numpy as np
+
+    n = len(wh)
+    if n == 0:
+        return np.empty(0, dtype=np.uint64)
+    k = min(k, n)
+    m = n - k + 1
+    with np.errstate(over="ignore"):
+        h = wh[0:m].copy()
+        mult = np.uint64(_MULT)
+        for j in range(1, k):
+            h = h * mult + wh[j:j + m]
+    return mix(h ^ np.uint64(k))
+
+
+def shingles(toks: list[str], k: int) -> "np.ndarray":
+    """Sorted unique hashes of the word ``k``-shingles of a token list."""
+    import numpy as np
+
+    return np.unique(roll(word_hashes(toks), k))
+
+
+def opening(toks: list[str], words: int, k: int) -> "np.ndarray":
+    """Shingle hashes of the first ``words`` tokens (the opening-words sketch's input)."""
+    return shingles(toks[:words], k)
+
+
+def anchors(text: str, words: int, limit: int, salt: int) -> "np.ndarray":
+    """One hash per paragraph (or sentence of a long paragraph) of at least ``words`` words:
+    the hash of its first ``words`` words. A copy holding any paragraph of the original whole
+    shares that anchor, wherever the paragraph sits — excerpts, truncations, boilerplate
+    around it. At most ``limit`` anchors, in text order."""
+    import numpy as np
+
+    out: list[int] = []
+    seen: set[int] = set()
+    for unit in units(text):
+        toks = tokens(unit)
+        if len(toks) < words:
+            continue
+        h = int(roll(word_hashes(toks[:words]), words)[0]) ^ salt
+        if h not in seen:
+            seen.add(h)
+            out.append(h)
+            if len(out) >= limit:
+                break
+    return mix(np.array(out, dtype=np.uint64))
