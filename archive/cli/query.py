@@ -1,0 +1,179 @@
+"""``archive serve``, ``replay``, ``captures``, ``import`` and ``export-wacz``."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import click
+
+from .common import common_options
+
+DEFAULT_METADATA = "datasette.yml"
+
+
+def _metadata_path(config_path: Path, metadata: Path | None) -> Path:
+    """``--metadata``, else ``datasette.yml`` beside the sources file, else the repository's."""
+    from ..errors import ConfigError
+
+    if metadata is not None:
+        if not metadata.is_file():
+            raise ConfigError("file not found", path=str(metadata))
+        return metadata
+    for candidate in (Path(config_path).parent / DEFAULT_METADATA,
+                      Path(__file__).resolve().parents[2] / "config" / DEFAULT_METADATA):
+        if candidate.is_file():
+            return candidate
+    raise ConfigError("Datasette metadata not found (give --metadata FILE)",
+                      path=str(Path(config_path).parent / DEFAULT_METADATA))
+
+
+def load_metadata(path: Path, data_dir: Path) -> dict[str, Any]:
+    """The Datasette metadata from YAML, with the archive plugin told where the data lies."""
+    import yaml
+
+    from ..errors import ConfigError
+
+    try:
+        meta = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot be read as YAML ({exc})", path=str(path)) from None
+    if not isinstance(meta, dict):
+        raise ConfigError("must be a mapping", path=str(path))
+    plugins = meta.setdefault("plugins", {})
+    plugins.setdefault("archive", {})["data_dir"] = str(Path(data_dir).resolve())
+    return meta
+
+
+def make_datasette(data_dir: Path, metadata: dict[str, Any]) -> Any:
+    """A Datasette instance on ``DATA/archive.db`` (mutable file, never ``-i`` immutable: flows
+    keep writing it; the plugin makes its connections ``query_only``)."""
+    from datasette.app import Datasette
+
+    from ..index import db_path
+
+    return Datasette(files=[str(db_path(data_dir))], metadata=metadata,
+                     settings={"allow_download": False, "default_page_size": 50,
+                               "sql_time_limit_ms": 5000})
+
+
+@click.command()
+@common_options
+@click.option("--port", "-p", type=int, default=8001, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--metadata", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Datasette metadata (default: datasette.yml beside the sources file).")
+def serve(data_dir: Path, config_path: Path, port: int, host: str, metadata: Path | None) -> None:
+    """Serve the archive in Datasette (read-only) with replay and charts."""
+    import uvicorn
+
+    from ..index import db_path, open_db
+
+    if not db_path(data_dir).exists():
+        open_db(data_dir).conn.close()  # an empty archive serves too
+    else:
+        open_db(data_dir).conn.close()  # make sure every stage's tables exist
+    meta = load_metadata(_metadata_path(config_path, metadata), data_dir)
+    ds = make_datasette(data_dir, meta)
+    click.echo(f"serving {db_path(data_dir)} at http://{host}:{port}/ (read-only)", err=True)
+    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on")
+
+
+def _open_index(data_dir: Path) -> Any:
+    from ..index import open_db
+
+    return open_db(data_dir, readonly=True)
+
+
+@click.command()
+@common_options
+@click.argument("url")
+@click.option("--at", "at", metavar="YYYYMMDDhhmmss", default=None,
+              help="Time to replay (default: the latest capture).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write here instead of standard output.")
+@click.option("--raw", is_flag=True, help="The HTTP response bytes as recorded (head and encoded body).")
+@click.option("--method", default="GET", show_default=True, help="HTTP method of the capture.")
+def replay(data_dir: Path, config_path: Path, url: str, at: str | None, out: Path | None,
+           raw: bool, method: str) -> None:
+    """Write the capture of URL nearest to a time (body as a browser sees it, or --raw)."""
+    from ..replay import open_replay, parse_timestamp
+
+    when = parse_timestamp(at) if at else None
+    db = _open_index(data_dir)
+    try:
+        rep = open_replay(db, data_dir, url, when, method=method)
+    finally:
+        db.conn.close()
+    chunks = rep.raw_response() if raw else rep.decoded_payload()
+    if out is None:
+        _write(sys.stdout.buffer, chunks)
+        sys.stdout.buffer.flush()
+    else:
+        tmp = out.with_name(out.name + ".part")
+        try:
+            with tmp.open("wb") as fh:
+                _write(fh, chunks)
+            tmp.replace(out)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        click.echo(f"{rep.capture.url} {rep.capture.timestamp} {rep.status} -> {out}", err=True)
+
+
+def _write(fh: BinaryIO, chunks: Any) -> None:
+    for chunk in chunks:
+        fh.write(chunk)
+
+
+@click.command()
+@common_options
+@click.argument("url")
+@click.option("--method", default="GET", show_default=True,
+              help="Only captures of this HTTP method ('any' for all).")
+def captures(data_dir: Path, config_path: Path, url: str, method: str) -> None:
+    """List the captures of URL, oldest first (tab-separated)."""
+    from ..errors import NotFound
+    from ..replay import list_captures, to_timestamp14
+    from ..urls import surt
+
+    db = _open_index(data_dir)
+    try:
+        rows = list_captures(db, url, method=None if method.lower() == "any" else method)
+    finally:
+        db.conn.close()
+    if not rows:
+        raise NotFound(f"{url}: no capture of this URL in the archive (urlkey {surt(url)})")
+    click.echo("timestamp\tstatus\tmime\trecord_type\tmethod\tid\twarc_file\twarc_offset\turl")
+    for c in rows:
+        click.echo("\t".join(str(v if v is not None else "") for v in (
+            to_timestamp14(c.timestamp), c.status, c.mime, c.record_type, c.method, c.id,
+            c.warc_file, c.warc_offset, c.url)))
+
+
+@click.command(name="import")
+@common_options
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--source", default="import", show_default=True,
+              help="Source name for captures whose WARC does not name one.")
+def import_warcs(data_dir: Path, config_path: Path, files: tuple[Path, ...], source: str) -> None:
+    """Copy WARC files from other tools into DATA/warcs and index them."""
+    from ..importer import import_warcs as run_import
+
+    stats = run_import(data_dir, list(files), None, None, source=source)
+    for problem in stats.problems:
+        click.echo(f"warning: {problem}", err=True)
+    click.echo(stats.summary())
+    click.echo("run 'archive extract' and 'archive dedupe' to process the imported pages", err=True)
+
+
+@click.command(name="export-wacz")
+@common_options
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--source", default=None, help="Only this source's captures.")
+def export_wacz(data_dir: Path, config_path: Path, out: Path, source: str | None) -> None:
+    """Write a WACZ of the archive (or one source): WARCs, CDXJ index, pages list."""
+    from ..wacz import export_wacz as run_export
+
+    result = run_export(data_dir, out, source=source)
+    click.echo(result.summary())

@@ -1,0 +1,67 @@
+"""The archive's Datasette plugin (loaded through the ``datasette`` entry point in pyproject).
+
+- ``/-/replay/<YYYYMMDDhhmmss>/<url>``: the archived payload of the nearest capture, streamed
+  from the WARC with the recorded content type and sandboxing headers (see :mod:`.replay_view`);
+- replay links in the ``captures`` and ``articles`` tables and in canned-query columns whose
+  value is a ``/-/replay/`` path;
+- ``/-/archive-charts``: copies per day per publisher and a lag histogram, as inline SVG;
+- the archive database is made read-only (``PRAGMA query_only``) and gains the SQL functions
+  ``surt(url)`` and ``replay_ts(iso)`` that the canned queries use.
+
+The data directory (where ``warcs/`` lies) comes from the plugin config
+(``plugins: archive: data_dir:`` in the metadata), else the ``ARCHIVE_DATA`` environment
+variable, else the directory of the served ``archive.db``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from datasette import hookimpl
+
+ARCHIVE_DB = "archive"
+
+
+def _surt(url: Any) -> str | None:
+    from ..urls import surt
+
+    return surt(str(url)) if url else None
+
+
+def _replay_ts(iso_ts: Any) -> str | None:
+    from ..replay import to_timestamp14
+
+    return to_timestamp14(str(iso_ts)) or None if iso_ts else None
+
+
+@hookimpl
+def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
+    conn.create_function("surt", 1, _surt, deterministic=True)
+    conn.create_function("replay_ts", 1, _replay_ts, deterministic=True)
+    if database == ARCHIVE_DB:
+        # Read-only: canned write queries and anything else fail. Not for _internal, which
+        # Datasette itself writes.
+        conn.execute("PRAGMA query_only = 1")
+
+
+@hookimpl
+def register_routes(datasette: Any) -> list[tuple[str, Any]]:
+    from .charts import charts_view
+    from .replay_view import replay_view
+
+    return [
+        (r"^/-/replay/(?P<rest>.*)$", replay_view),
+        (r"^/-/archive-charts$", charts_view),
+    ]
+
+
+@hookimpl
+def render_cell(row: Any, value: Any, column: str, table: str | None, database: str,
+                datasette: Any) -> Any:
+    from .links import replay_cell
+
+    return replay_cell(row, value, column, table, database, datasette)
+
+
+@hookimpl
+def menu_links(datasette: Any, actor: Any, request: Any) -> list[dict[str, str]]:
+    return [{"href": datasette.urls.path("/-/archive-charts"), "label": "Archive charts"}]

@@ -1,0 +1,174 @@
+"""``/-/archive-charts``: copies per day per publisher (stacked bars) and a lag histogram,
+drawn as inline SVG generated here (no JavaScript, no charting plugin)."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+from xml.sax.saxutils import escape
+
+from .settings import ARCHIVE_DB
+
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
+           "#ff9da7", "#9c755f", "#bab0ac")
+# Lag bins: (label, lower bound in seconds inclusive, upper bound exclusive)
+LAG_BINS: tuple[tuple[str, float, float], ...] = (
+    ("< 0", float("-inf"), 0), ("0–1 h", 0, 3600), ("1–3 h", 3600, 3 * 3600),
+    ("3–6 h", 3 * 3600, 6 * 3600), ("6–12 h", 6 * 3600, 12 * 3600),
+    ("12–24 h", 12 * 3600, 86400), ("1–2 d", 86400, 2 * 86400), ("2–7 d", 2 * 86400, 7 * 86400),
+    ("> 7 d", 7 * 86400, float("inf")),
+)
+
+COPIES_SQL = """
+select substr(coalesce(c.captured, c.aggregator_date, k.timestamp), 1, 10) as day,
+       coalesce(c.original_publisher, o.sitename, o.site, '(unknown)') as publisher,
+       count(*) as copies
+from syndication s
+join articles c on c.id = s.copy_article_id
+left join articles o on o.id = s.original_article_id
+left join captures k on k.id = c.capture_id
+group by 1, 2 order by 1, 2
+"""
+LAGS_SQL = "select lag_seconds from syndication where lag_seconds is not null"
+
+
+def lag_histogram(lags: Sequence[float]) -> list[tuple[str, int]]:
+    counts = [0] * len(LAG_BINS)
+    for lag in lags:
+        for i, (_, lo, hi) in enumerate(LAG_BINS):
+            if lo <= lag < hi:
+                counts[i] += 1
+                break
+    return [(label, n) for (label, _, _), n in zip(LAG_BINS, counts)]
+
+
+def _nice_max(value: int) -> int:
+    if value <= 5:
+        return max(value, 1)
+    step = 1
+    while step * 10 < value:
+        step *= 10
+    for mult in (1, 2, 5, 10):
+        if step * mult >= value:
+            return step * mult
+    return value
+
+
+def _axis(x0: int, y0: int, width: int, height: int, top: int) -> list[str]:
+    parts = [f'<line x1="{x0}" y1="{y0}" x2="{x0 + width}" y2="{y0}" stroke="#333"/>',
+             f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y0 - height}" stroke="#333"/>']
+    for i in range(5):
+        value = top * i / 4
+        y = y0 - height * i / 4
+        label = f"{value:.0f}" if top >= 4 else f"{value:.1f}"
+        parts.append(f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{label}</text>')
+        if i:
+            parts.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + width}" y2="{y:.1f}" stroke="#ddd"/>')
+    return parts
+
+
+def histogram_svg(bins: Sequence[tuple[str, int]], *, title: str, width: int = 640,
+                  height: int = 300) -> str:
+    """A bar chart of ``(label, count)`` bins."""
+    left, bottom, top_pad = 50, 50, 30
+    plot_w, plot_h = width - left - 20, height - bottom - top_pad
+    top = _nice_max(max((n for _, n in bins), default=0))
+    y0 = height - bottom
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" class="archive-chart lag-histogram">',
+             f'<title>{escape(title)}</title>',
+             f'<text x="{width / 2:.0f}" y="18" text-anchor="middle" font-size="14">{escape(title)}</text>']
+    parts += _axis(left, y0, plot_w, plot_h, top)
+    slot = plot_w / max(len(bins), 1)
+    for i, (label, n) in enumerate(bins):
+        h = plot_h * n / top if top else 0
+        x = left + i * slot + slot * 0.1
+        parts.append(f'<rect x="{x:.1f}" y="{y0 - h:.1f}" width="{slot * 0.8:.1f}" height="{h:.1f}" '
+                     f'fill="{PALETTE[0]}" data-label="{escape(label)}" data-count="{n}">'
+                     f'<title>{escape(label)}: {n}</title></rect>')
+        parts.append(f'<text x="{x + slot * 0.4:.1f}" y="{y0 + 16}" text-anchor="middle" '
+                     f'font-size="11">{escape(label)}</text>')
+        if n:
+            parts.append(f'<text x="{x + slot * 0.4:.1f}" y="{y0 - h - 4:.1f}" text-anchor="middle" '
+                         f'font-size="10">{n}</text>')
+    parts.append(f'<text x="{left + plot_w / 2:.0f}" y="{height - 8}" text-anchor="middle" '
+                 f'font-size="12">lag (copy time − original publication)</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def stacked_bars_svg(rows: Sequence[tuple[str, str, int]], *, title: str, width: int = 760,
+                     height: int = 340) -> str:
+    """Stacked bars of ``(day, series, count)`` rows: one bar per day, one colour per series."""
+    days = sorted({d for d, _, _ in rows})
+    series = sorted({s for _, s, _ in rows})
+    colour = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(series)}
+    totals = {d: sum(n for dd, _, n in rows if dd == d) for d in days}
+    legend_h = 18 * ((len(series) + 2) // 3)
+    left, bottom, top_pad = 50, 60 + legend_h, 30
+    plot_w, plot_h = width - left - 20, height - bottom - top_pad
+    top = _nice_max(max(totals.values(), default=0))
+    y0 = height - bottom
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" class="archive-chart copies-per-day">',
+             f'<title>{escape(title)}</title>',
+             f'<text x="{width / 2:.0f}" y="18" text-anchor="middle" font-size="14">{escape(title)}</text>']
+    parts += _axis(left, y0, plot_w, plot_h, top)
+    slot = plot_w / max(len(days), 1)
+    label_every = max(1, len(days) // 12)
+    for i, day in enumerate(days):
+        x = left + i * slot + slot * 0.1
+        y = float(y0)
+        for s in series:
+            n = sum(c for d, ss, c in rows if d == day and ss == s)
+            if not n:
+                continue
+            h = plot_h * n / top
+            y -= h
+            parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.8:.1f}" height="{h:.1f}" '
+                         f'fill="{colour[s]}" data-day="{escape(day)}" data-series="{escape(s)}" '
+                         f'data-count="{n}"><title>{escape(day)} {escape(s)}: {n}</title></rect>')
+        if i % label_every == 0:
+            parts.append(f'<text x="{x + slot * 0.4:.1f}" y="{y0 + 16}" text-anchor="middle" '
+                         f'font-size="10">{escape(day[5:] if len(day) == 10 else day)}</text>')
+    for i, s in enumerate(series):
+        lx = left + (i % 3) * (plot_w / 3)
+        ly = y0 + 36 + 18 * (i // 3)
+        parts.append(f'<rect x="{lx:.0f}" y="{ly - 10}" width="12" height="12" fill="{colour[s]}"/>')
+        parts.append(f'<text x="{lx + 16:.0f}" y="{ly}" font-size="12">{escape(s)}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Archive charts</title>
+<link rel="stylesheet" href="{css}"></head>
+<body><div class="not-footer"><section class="content">
+<p class="crumbs"><a href="{home}">home</a></p>
+<h1>Syndication charts</h1>
+<p>{copies} syndicated copies; {known} with a known lag.</p>
+<h2>Copies per day per publisher</h2>
+{bars}
+<h2>Lag histogram</h2>
+{hist}
+</section></div></body></html>
+"""
+
+
+async def charts_view(datasette: Any, request: Any) -> Any:
+    from datasette.utils.asgi import Response
+
+    try:
+        db = datasette.get_database(ARCHIVE_DB)
+    except KeyError:
+        return Response.text("no archive database is served", status=500)
+    tables = set(await db.table_names())
+    rows: list[tuple[str, str, int]] = []
+    lags: list[float] = []
+    if {"syndication", "articles"} <= tables:
+        rows = [(r["day"] or "(no date)", r["publisher"], r["copies"])
+                for r in (await db.execute(COPIES_SQL)).rows]
+        lags = [r["lag_seconds"] for r in (await db.execute(LAGS_SQL)).rows]
+    bars = stacked_bars_svg(rows, title="Syndicated copies per day, by original publisher")
+    hist = histogram_svg(lag_histogram(lags), title="Lag of copies behind their originals")
+    html = PAGE.format(css=datasette.urls.static("app.css"), home=datasette.urls.instance(),
+                       copies=sum(n for _, _, n in rows), known=len(lags), bars=bars, hist=hist)
+    return Response.html(html)

@@ -1,0 +1,47 @@
+"""Replay links in table cells (``captures``, ``articles``) and canned-query columns."""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+REPLAY_PREFIX = "/-/replay/"
+# characters left as they are in the URL part of a replay link (``#`` must be escaped)
+_SAFE = ":/?&=%@+,;~!$'()*[]"
+
+
+def replay_path(timestamp14: str, url: str) -> str:
+    return f"{REPLAY_PREFIX}{timestamp14}/{quote(url, safe=_SAFE)}"
+
+
+def _get(row: Any, key: str) -> Any:
+    try:
+        return row[key]
+    except (KeyError, IndexError):
+        return None
+
+
+def replay_cell(row: Any, value: Any, column: str, table: str | None, database: str,
+                datasette: Any) -> Any:
+    from markupsafe import Markup, escape
+
+    from ..replay import to_timestamp14
+
+    if not isinstance(value, str) or not value:
+        return None
+    if value.startswith(REPLAY_PREFIX) and column.startswith("replay"):
+        # canned queries build '/-/replay/<ts>/<url>' columns
+        rest = value[len(REPLAY_PREFIX):]
+        ts, _, url = rest.partition("/")
+        href = datasette.urls.path(replay_path(ts, url))
+        return Markup(f'<a href="{escape(href)}">replay</a>')
+    stamp_column = {"captures": "timestamp", "articles": "captured"}.get(table or "")
+    if column != "url" or stamp_column is None:
+        return None
+    if not value.startswith(("http://", "https://")):
+        return None
+    ts = to_timestamp14(_get(row, stamp_column))
+    if not ts:
+        return None
+    href = datasette.urls.path(replay_path(ts, value))
+    return Markup(f'{escape(value)} <a class="archive-replay" href="{escape(href)}" '
+                  f'title="archived copy of {ts}">[replay]</a>')

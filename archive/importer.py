@@ -1,0 +1,206 @@
+"""Import WARC files written by other tools (wget, wpull, Heritrix, pywb, browsertrix …).
+
+Decision: an imported file is **copied** byte for byte into ``DATA/warcs/`` (never linked or
+referenced in place). The archive stays self-contained — ``archive reindex``, replay and
+``export-wacz`` only ever read ``DATA/warcs`` — and a later change or deletion of the outside
+file cannot break it. The copy keeps the file's own name (made safe); a different file with
+the same name gets a ``-<sha8>`` suffix. A file whose content (sha256) was imported before is not
+copied again; its rows are re-indexed idempotently. The ``imports`` table records each file.
+
+Records are read with the archive's own reader (:mod:`archive.warc.reader`), which checks that
+each record is complete. A broken file (cut, bad gzip member, wrong lengths) keeps every good
+record before the break in the index; the break and bad digests are reported with the file and
+the offset. The whole file is still copied, so nothing is lost. Captures without a ``source`` in
+their warcinfo get the import's source name (default ``import``); HTML captures are then picked
+up by ``archive extract`` and ``archive dedupe`` like crawled ones.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from .errors import InputError, WarcError
+from .model import Capture, CrawlStats, FetchFailure, iso, utcnow
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from .config import Config
+
+DEFAULT_SOURCE = "import"
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_BATCH = 500
+
+
+@dataclass
+class ImportProblem:
+    """A part of a file that could not be indexed (or a record whose digest is wrong)."""
+
+    file: str
+    offset: int | None
+    message: str
+
+    def __str__(self) -> str:
+        at = f" at offset {self.offset}" if self.offset is not None else ""
+        return f"{self.file}{at}: {self.message}"
+
+
+@dataclass
+class ImportStats:
+    files: int = 0
+    copied: int = 0           # files copied into DATA/warcs
+    already: int = 0          # files whose content had been imported before
+    records: int = 0          # WARC records read
+    captures: int = 0         # response/revisit rows indexed
+    fetch_errors: int = 0
+    problems: list[ImportProblem] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # names under DATA/warcs, one per file
+
+    def summary(self) -> str:
+        return (f"imported {self.files} files ({self.copied} copied, {self.already} already in the "
+                f"archive): {self.records} records, {self.captures} captures, "
+                f"{len(self.problems)} problems")
+
+
+def ensure_schema(db: "sqlite_utils.Database") -> None:
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS imports (
+            sha256 TEXT PRIMARY KEY,
+            warc_file TEXT NOT NULL,
+            original_path TEXT NOT NULL,
+            imported TEXT NOT NULL,
+            bytes INTEGER NOT NULL,
+            records INTEGER NOT NULL,
+            captures INTEGER NOT NULL,
+            problems TEXT
+        );
+        """
+    )
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _split_ext(name: str) -> tuple[str, str]:
+    lower = name.lower()
+    for ext in (".warc.gz", ".warc"):
+        if lower.endswith(ext):
+            return name[: -len(ext)], ext
+    return name, ".warc.gz" if lower.endswith(".gz") else ".warc"
+
+
+def _safe_name(name: str, suffix: str = "") -> str:
+    stem, ext = _split_ext(name)
+    stem = _SAFE_NAME.sub("_", stem).strip("._") or "imported"
+    return f"{stem}{suffix}{ext}"
+
+
+def _place(warcs: Path, src: Path, digest: str) -> tuple[str, bool]:
+    """Copy ``src`` into ``warcs`` (atomically: temp name, then rename); returns the name and
+    whether a copy was made (False when an identical file is already there)."""
+    name = _safe_name(src.name)
+    target = warcs / name
+    if target.exists():
+        if _sha256(target) == digest:
+            return name, False
+        name = _safe_name(src.name, f"-{digest[:8]}")
+        target = warcs / name
+        if target.exists() and _sha256(target) == digest:
+            return name, False
+    tmp = warcs / f".{name}.importing"
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return name, True
+
+
+def import_warcs(data_dir: Path, files: Iterable[Path | str], config: "Config | None" = None,
+                 progress: Callable[[str, ImportStats], Any] | None = None, *,
+                 source: str = DEFAULT_SOURCE) -> ImportStats:
+    """Copy each WARC into ``DATA/warcs`` and index its captures; see the module docstring.
+
+    Raises :class:`InputError` naming a file that does not exist or is not a file; problems
+    inside files are reported in ``ImportStats.problems`` (file and offset), not raised.
+    ``config`` is accepted for symmetry with the other stages (imports need no settings).
+    """
+    from .index import open_db
+    from .index.captures import insert_captures, insert_fetch_errors, upsert_crawl
+    from .warc.reader import WarcReader
+
+    paths = [Path(f) for f in files]
+    for p in paths:
+        if not p.is_file():
+            raise InputError(f"{p}: no such WARC file")
+    warcs = Path(data_dir) / "warcs"
+    warcs.mkdir(parents=True, exist_ok=True)
+    db = open_db(Path(data_dir))
+    ensure_schema(db)
+    stats = ImportStats()
+    try:
+        for src in paths:
+            digest = _sha256(src)
+            name, copied = _place(warcs, src, digest)
+            stats.files += 1
+            stats.names.append(name)
+            if copied:
+                stats.copied += 1
+            else:
+                stats.already += 1
+            crawl_id = f"import-{digest[:12]}"
+            reader = WarcReader(warcs / name, name=name)
+            batch: list[Capture] = []
+            failures: list[FetchFailure] = []
+            n_caps = 0
+            for item in reader.captures():
+                if isinstance(item, FetchFailure):
+                    failures.append(item)
+                    continue
+                item.source = item.source or source
+                item.crawl_id = item.crawl_id or crawl_id
+                batch.append(item)
+                if len(batch) >= _BATCH:
+                    n_caps += insert_captures(db, batch)
+                    batch = []
+                    if progress:
+                        progress(str(src), stats)
+            n_caps += insert_captures(db, batch)
+            stats.fetch_errors += insert_fetch_errors(db, failures)
+            stats.records += reader.records
+            stats.captures += n_caps
+            problems = [ImportProblem(str(src), p.offset, _message(p)) for p in reader.problems]
+            stats.problems += problems
+            now = iso(utcnow())
+            upsert_crawl(db, CrawlStats(id=crawl_id, source=source, started=now, finished=now,
+                                        pages=n_caps, bytes=src.stat().st_size, errors=len(problems),
+                                        seeds=[str(src.resolve())]))
+            with db.conn:
+                db.conn.execute(
+                    "INSERT OR REPLACE INTO imports (sha256, warc_file, original_path, imported, bytes, "
+                    "records, captures, problems) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (digest, name, str(src.resolve()), now, src.stat().st_size, reader.records,
+                     n_caps, "\n".join(str(p) for p in problems) or None))
+            if progress:
+                progress(str(src), stats)
+    finally:
+        db.conn.close()
+    return stats
+
+
+def _message(err: WarcError) -> str:
+    text = str(err)
+    prefix = f"{err.path}" + (f" at offset {err.offset}" if err.offset is not None else "") + ": "
+    return text[len(prefix):] if text.startswith(prefix) else text

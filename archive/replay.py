@@ -1,0 +1,406 @@
+"""Replay: find the capture of a URL nearest to a time and give back what the server sent.
+
+Lookup is by ``urlkey`` (:func:`archive.urls.surt`) in the ``captures`` table, never by a file
+path: the URL only selects rows, and the row names the WARC file and offset. The nearest capture
+by absolute time wins, the earlier one on a tie; GET captures only unless a method is asked for.
+A revisit is resolved to the response it refers to (same payload digest, preferably the
+referred URL and date); a revisit whose original is missing raises :class:`NotFound` naming it.
+
+The payload is streamed from the WARC through :mod:`archive.warc.reader`. Two views:
+
+- ``raw``: the HTTP response bytes as recorded (status line, headers, entity body with its
+  content-encoding);
+- ``decoded``: the entity body as a browser sees it (content-encoding removed), capped in size.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from .errors import InputError, NotFound, WarcError
+from .index.captures import row_to_capture
+from .model import Capture, parse_iso
+from .urls import check_http_url, surt
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+TIMESTAMP_RE = re.compile(r"^\d{14}$")
+CHUNK = 64 * 1024
+# The largest decoded body replay will produce (a gzip bomb stops here with an error).
+MAX_DECODED = 256 * 1024 * 1024
+HOP_BY_HOP = frozenset({
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
+    "te", "trailer", "trailers", "transfer-encoding", "upgrade",
+})
+DECODABLE = ("gzip", "x-gzip", "deflate", "br", "identity")
+
+
+def parse_timestamp(ts: str) -> dt.datetime:
+    """``YYYYMMDDhhmmss`` → naive UTC datetime; :class:`InputError` naming it otherwise."""
+    if not TIMESTAMP_RE.match(ts or ""):
+        raise InputError(f"{ts!r}: timestamp must be 14 digits YYYYMMDDhhmmss")
+    try:
+        return dt.datetime.strptime(ts, "%Y%m%d%H%M%S")
+    except ValueError:
+        raise InputError(f"{ts!r}: not a valid date and time (YYYYMMDDhhmmss)") from None
+
+
+def to_timestamp14(iso_ts: str | None) -> str:
+    """ISO 8601 (``2025-01-02T03:04:05.6Z``) → ``20250102030405``; empty string if unknown."""
+    if not iso_ts:
+        return ""
+    digits = re.sub(r"\D", "", iso_ts)
+    return digits[:14].ljust(14, "0") if digits else ""
+
+
+def _when(capture: Capture) -> dt.datetime:
+    return parse_iso(capture.timestamp)
+
+
+def list_captures(db: "sqlite_utils.Database", url: str, *, method: str | None = "GET") -> list[Capture]:
+    """All captures of ``url`` (matched by its SURT key), oldest first; ``method=None`` = any."""
+    url = check_http_url(url)
+    key = surt(url)
+    sql = "SELECT * FROM captures WHERE urlkey = ?"
+    params: list[object] = [key]
+    if method is not None:
+        sql += " AND upper(method) = ?"
+        params.append(method.upper())
+    sql += " ORDER BY timestamp, id"
+    cur = db.conn.execute(sql, params)
+    cols = [d[0] for d in cur.description]
+    return [row_to_capture(dict(zip(cols, row))) for row in cur.fetchall()]
+
+
+def nearest(captures: list[Capture], at: dt.datetime | None) -> Capture:
+    """The capture nearest to ``at`` by absolute time, the earlier on a tie; the latest if
+    ``at`` is None. ``captures`` must be non-empty."""
+    if at is None:
+        return max(captures, key=lambda c: (_when(c), c.id))
+    return min(captures, key=lambda c: (abs((_when(c) - at).total_seconds()), _when(c), c.id))
+
+
+def find_capture(db: "sqlite_utils.Database", url: str, at: dt.datetime | str | None = None,
+                 *, method: str | None = "GET") -> Capture:
+    """The capture of ``url`` nearest to ``at`` (a datetime or 14-digit timestamp)."""
+    if isinstance(at, str):
+        at = parse_timestamp(at)
+    found = list_captures(db, url, method=method)
+    if not found:
+        what = f"{method.upper()} " if method else ""
+        raise NotFound(f"{url}: no {what}capture of this URL in the archive (urlkey {surt(url)})")
+    return nearest(found, at)
+
+
+def resolve_revisit(db: "sqlite_utils.Database", revisit: Capture) -> Capture:
+    """The response record a revisit refers to: same payload digest, the referred URL and date
+    preferred, else the same URL, else any URL with that digest (URL-agnostic revisit).
+    :class:`NotFound` names the missing original."""
+    target = revisit.refers_to_url or revisit.url
+    if not revisit.payload_digest:
+        raise NotFound(f"{revisit.url}: revisit {revisit.id} has no payload digest; its original "
+                       f"{target} ({revisit.refers_to_date or 'date unknown'}) cannot be found")
+    cur = db.conn.execute(
+        "SELECT * FROM captures WHERE payload_digest = ? AND record_type = 'response'",
+        [revisit.payload_digest])
+    cols = [d[0] for d in cur.description]
+    candidates = [row_to_capture(dict(zip(cols, r))) for r in cur.fetchall()]
+    if not candidates:
+        raise NotFound(f"{revisit.url}: the original of revisit {revisit.id} is missing: "
+                       f"{target} at {revisit.refers_to_date or 'unknown date'} "
+                       f"(payload digest {revisit.payload_digest})")
+    want_key = surt(target)
+    want_date = parse_iso(revisit.refers_to_date) if revisit.refers_to_date else _when(revisit)
+
+    def rank(c: Capture) -> tuple[int, int, float, str]:
+        same_key = 0 if c.urlkey == want_key else (1 if c.urlkey == revisit.urlkey else 2)
+        later = 1 if _when(c) > _when(revisit) else 0  # an original normally precedes its revisit
+        return (same_key, later, abs((_when(c) - want_date).total_seconds()), c.id)
+
+    return min(candidates, key=rank)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the record (through the WARC reader)
+
+
+@dataclass
+class HttpHead:
+    """The recorded HTTP response head."""
+
+    status: int
+    reason: str
+    protocol: str
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    raw: bytes = b""  # status line + header lines + blank line, as recorded
+
+    def get(self, name: str) -> str | None:
+        lname = name.lower()
+        for k, v in self.headers:
+            if k.lower() == lname:
+                return v
+        return None
+
+
+@dataclass
+class Replay:
+    """A capture ready to be replayed: the record whose HTTP head is shown and the record whose
+    payload is sent (the same one unless the capture is a revisit)."""
+
+    capture: Capture
+    original: Capture  # the response record holding the payload
+    head: HttpHead
+    data_dir: Path
+
+    @property
+    def status(self) -> int:
+        return self.head.status
+
+    @property
+    def content_type(self) -> str | None:
+        return self.head.get("Content-Type") or self.capture.mime or self.original.mime
+
+    @property
+    def content_encoding(self) -> str | None:
+        value = self.head.get("Content-Encoding")
+        return value.strip().lower() if value and value.strip() else None
+
+    @property
+    def chunked(self) -> bool:
+        """True when the record kept HTTP chunked framing in its payload (some other tools'
+        WARCs do; ours store the body de-chunked)."""
+        value = self.head.get("Transfer-Encoding") or ""
+        return "chunked" in value.lower()
+
+    @property
+    def entity_length(self) -> int | None:
+        """Length of :meth:`entity_payload` when known without reading it."""
+        if self.chunked:
+            return None
+        return self.original.content_length
+
+    def recorded_payload(self) -> Iterator[bytes]:
+        """The record's payload exactly as stored (chunked framing kept if it was recorded)."""
+        return _iter_payload(self.data_dir, self.original)
+
+    def entity_payload(self) -> Iterator[bytes]:
+        """The entity body with its content-encoding kept (chunked framing removed)."""
+        raw = self.recorded_payload()
+        return dechunk(raw, what=self.capture.url) if self.chunked else raw
+
+    def decoded_payload(self, max_size: int = MAX_DECODED) -> Iterator[bytes]:
+        """The entity body with its content-encoding removed, as a browser sees it."""
+        return decode_stream(self.entity_payload(), self.content_encoding, max_size=max_size,
+                             what=f"{self.capture.url} ({self.capture.id})")
+
+    def raw_response(self) -> Iterator[bytes]:
+        """The HTTP response bytes as recorded: head then entity body."""
+        yield self.head.raw
+        yield from self.recorded_payload()
+
+
+def open_replay(db: "sqlite_utils.Database", data_dir: Path, url: str,
+                at: dt.datetime | str | None = None, *, method: str | None = "GET") -> Replay:
+    """Find the capture of ``url`` nearest to ``at`` and prepare its replay."""
+    capture = find_capture(db, url, at, method=method)
+    return replay_capture(db, data_dir, capture)
+
+
+def replay_capture(db: "sqlite_utils.Database", data_dir: Path, capture: Capture) -> Replay:
+    original = capture
+    if capture.record_type == "revisit":
+        original = resolve_revisit(db, capture)
+    head = _read_head(data_dir, capture)
+    if head is None:  # a revisit without its own HTTP head shows the original's
+        head = _read_head(data_dir, original)
+    if head is None:
+        raise WarcError(str(warc_path(data_dir, original)), original.warc_offset,
+                        f"record {original.id} has no HTTP response head")
+    return Replay(capture=capture, original=original, head=head, data_dir=Path(data_dir))
+
+
+def warc_path(data_dir: Path, capture: Capture) -> Path:
+    """The WARC file of a capture, which must lie inside ``DATA/warcs``."""
+    base = (Path(data_dir) / "warcs").resolve()
+    path = (base / capture.warc_file).resolve()
+    if base not in path.parents:
+        raise WarcError(capture.warc_file, capture.warc_offset,
+                        "WARC file name in the index points outside DATA/warcs")
+    return path
+
+
+def _read_head(data_dir: Path, capture: Capture) -> HttpHead | None:
+    from .warc.reader import read_record
+
+    with read_record(warc_path(data_dir, capture), capture.warc_offset) as view:
+        if view.http_status is None:
+            return None
+        return HttpHead(status=view.http_status, reason=view.http_reason or "",
+                        protocol=view.http_protocol or "HTTP/1.1",
+                        headers=list(view.http_headers), raw=view.http_head)
+
+
+def _iter_payload(data_dir: Path, capture: Capture) -> Iterator[bytes]:
+    """The entity body of a response record, streamed from its WARC (the reader checks that
+    the record is complete and raises WarcError naming file and offset when it is cut)."""
+    from .warc.reader import read_record
+
+    with read_record(warc_path(data_dir, capture), capture.warc_offset) as view:
+        yield from view.iter_payload(CHUNK)
+
+
+def dechunk(chunks: Iterator[bytes], *, what: str = "payload") -> Iterator[bytes]:
+    """Remove HTTP/1.1 chunked framing from a stream. Framing that does not parse (some tools
+    label de-chunked bodies as chunked) is passed through as it is, as browsers do."""
+    buf = b""
+    it = iter(chunks)
+    exhausted = False
+
+    def more() -> bool:
+        nonlocal buf, exhausted
+        if exhausted:
+            return False
+        for piece in it:
+            if piece:
+                buf += piece
+                return True
+        exhausted = True
+        return False
+
+    started = False
+    while True:
+        while b"\n" not in buf[:1024]:
+            if len(buf) >= 1024 or not more():
+                break
+        line, sep, rest = buf.partition(b"\n")
+        size_text = line.split(b";", 1)[0].strip()
+        try:
+            size = int(size_text, 16) if sep and size_text else -1
+        except ValueError:
+            size = -1
+        if size < 0:
+            if started:
+                return  # damaged framing after good chunks: stop at the last good one
+            yield buf  # not chunked after all
+            yield from it
+            return
+        started = True
+        buf = rest
+        if size == 0:
+            return
+        while len(buf) < size + 2:
+            if not more():
+                yield buf[:size]
+                return
+        yield buf[:size]
+        buf = buf[size:]
+        if buf.startswith(b"\r\n"):
+            buf = buf[2:]
+        elif buf.startswith(b"\n"):
+            buf = buf[1:]
+
+
+def decode_stream(chunks: Iterator[bytes], encoding: str | None, *, max_size: int = MAX_DECODED,
+                  what: str = "payload") -> Iterator[bytes]:
+    """Remove a content-encoding (gzip, deflate, br; stacked ones right to left) from a stream
+    of chunks. Unknown encodings and bodies that decode beyond ``max_size`` raise WarcError."""
+    codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    stream = chunks
+    for coding in reversed(codings):
+        stream = _decode_one(stream, coding, what)
+    total = 0
+    for chunk in stream:
+        total += len(chunk)
+        if total > max_size:
+            raise WarcError(what, None, f"decoded body larger than {max_size} bytes; use raw replay")
+        yield chunk
+
+
+def _decode_one(chunks: Iterator[bytes], coding: str, what: str) -> Iterator[bytes]:
+    if coding in ("gzip", "x-gzip"):
+        return _zlib_stream(chunks, 16 + zlib.MAX_WBITS, what, coding)
+    if coding == "deflate":
+        return _deflate_stream(chunks, what)
+    if coding == "br":
+        return _brotli_stream(chunks, what)
+    raise WarcError(what, None, f"content-encoding {coding!r} cannot be decoded; use raw replay")
+
+
+def _zlib_stream(chunks: Iterator[bytes], wbits: int, what: str, coding: str) -> Iterator[bytes]:
+    d = zlib.decompressobj(wbits)
+    try:
+        for chunk in chunks:
+            while chunk:
+                out = d.decompress(chunk, CHUNK)
+                if out:
+                    yield out
+                chunk = d.unconsumed_tail
+                if d.eof:
+                    # concatenated gzip members (allowed by RFC 1952)
+                    rest = d.unused_data + chunk
+                    if wbits > 16 and rest:
+                        d = zlib.decompressobj(wbits)
+                        chunk = rest
+                    else:
+                        chunk = b""
+        tail = d.flush()
+        if tail:
+            yield tail
+    except zlib.error as exc:
+        raise WarcError(what, None, f"{coding} body does not decode ({exc}); use raw replay") from None
+
+
+def _deflate_stream(chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
+    # "deflate" is zlib-wrapped by the RFC, raw deflate by some servers: peek and choose
+    it = iter(chunks)
+    first = b""
+    for chunk in it:
+        first += chunk
+        if len(first) >= 2:
+            break
+    wbits = zlib.MAX_WBITS if len(first) >= 2 and (first[0] * 256 + first[1]) % 31 == 0 \
+        and first[0] & 0x0F == 8 else -zlib.MAX_WBITS
+
+    def again() -> Iterator[bytes]:
+        if first:
+            yield first
+        yield from it
+
+    return _zlib_stream(again(), wbits, what, "deflate")
+
+
+def _brotli_stream(chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
+    try:
+        import brotli  # type: ignore[import-not-found]
+    except ImportError:
+        raise WarcError(what, None, "content-encoding br needs the brotli package; use raw replay") from None
+    d = brotli.Decompressor()
+    try:
+        for chunk in chunks:
+            out = d.process(chunk)
+            if out:
+                yield out
+    except brotli.error as exc:
+        raise WarcError(what, None, f"br body does not decode ({exc}); use raw replay") from None
+
+
+# Recorded headers forwarded on replay; everything else (hop-by-hop, cookies, the site's own
+# security policies, redirects, lengths) is dropped and the replay server sets its own.
+FORWARD = frozenset({"content-language", "last-modified", "etag", "date", "vary",
+                     "content-disposition"})
+
+
+def safe_headers(head: HttpHead, *, keep_encoding: bool) -> list[tuple[str, str]]:
+    """Recorded headers that are safe to forward on replay (a short allow-list);
+    ``Content-Encoding`` only when the payload is sent encoded. Hop-by-hop headers
+    (``Transfer-Encoding``, ``Connection`` and those it names) are never forwarded."""
+    allow = FORWARD | ({"content-encoding"} if keep_encoding else set())
+    named = {t.strip().lower() for k, v in head.headers if k.lower() == "connection" for t in v.split(",")}
+    return [(k, v) for k, v in head.headers
+            if k.lower() in allow and k.lower() not in HOP_BY_HOP and k.lower() not in named]

@@ -1,0 +1,234 @@
+"""Export the archive (or one source) as a WACZ 1.1.1 package, built here in Python.
+
+Layout of the ZIP (as ``wacz validate`` and ReplayWeb.page expect):
+
+- ``archive/<file>.warc.gz`` — the WARC files holding the exported captures, stored (not
+  deflated), byte for byte (plus the files holding the originals of exported revisits);
+- ``indexes/index.cdxj`` — one CDXJ line per indexed capture, sorted: ``urlkey timestamp {json}``
+  with url, mime, status, digest, length, offset, filename (revisits as ``warc/revisit``);
+- ``pages/pages.jsonl`` — a header line, then one line per article page (``id``, ``url``,
+  ``ts``, ``title``); when nothing has been extracted, the HTML 200 captures instead;
+- ``datapackage.json`` — every file above with its sha256 and size; ``datapackage-digest.json``
+  — the sha256 of ``datapackage.json``.
+
+Only GET captures whose record can be reached by a file offset are indexed (records inside a
+whole-file gzip member have no such offset; they are counted in ``skipped``). Every page URL is
+in the index: pages whose capture is not indexed are left out.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from .errors import InputError, NotFound
+from .model import Capture, iso, parse_iso, utcnow
+
+WACZ_VERSION = "1.1.1"
+_NAME_SAFE = re.compile(r"[^-a-z0-9._]+")
+_GZIP_MEMBER = b"\x1f\x8b\x08"
+
+
+@dataclass
+class WaczResult:
+    path: Path
+    warcs: int = 0
+    captures: int = 0       # CDXJ lines
+    pages: int = 0
+    skipped: int = 0        # captures left out of the index (not GET, not offset-addressable)
+    page_urls: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"wrote {self.path}: {self.warcs} WARC files, {self.captures} index lines, "
+                f"{self.pages} pages" + (f", {self.skipped} captures not indexed" if self.skipped else ""))
+
+
+def _zip_name(warc_file: str) -> str:
+    """A name for ``archive/`` that Frictionless accepts (lower-case, no ':' or '/')."""
+    name = _NAME_SAFE.sub("-", warc_file.replace("/", "_").lower())
+    return name
+
+
+def _cdxj_line(c: Capture, filename: str) -> str:
+    from .replay import to_timestamp14
+
+    fields: dict[str, Any] = {"url": c.url}
+    if c.record_type == "revisit":
+        fields["mime"] = "warc/revisit"
+    elif c.mime:
+        fields["mime"] = c.mime
+    if c.status is not None:
+        fields["status"] = str(c.status)
+    if c.payload_digest:
+        fields["digest"] = c.payload_digest
+    fields["length"] = str(c.warc_length)
+    fields["offset"] = str(c.warc_offset)
+    fields["filename"] = filename
+    return f"{c.urlkey} {to_timestamp14(c.timestamp)} {json.dumps(fields, ensure_ascii=False)}"
+
+
+def _offset_ok(path: Path, offset: int, gz: bool) -> bool:
+    if not gz:
+        return True
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        return fh.read(3) == _GZIP_MEMBER
+
+
+def _is_gzip(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(2) == _GZIP_MEMBER[:2]
+
+
+def _rows(db: Any, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    cur = db.conn.execute(sql, list(params))
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def _page_ts(timestamp: str) -> str:
+    return iso(parse_iso(timestamp).replace(microsecond=0))
+
+
+def export_wacz(data_dir: Path, out: Path | str, source: str | None = None, *,
+                title: str | None = None) -> WaczResult:
+    """Write ``out`` (a .wacz); :class:`NotFound` when there is nothing to export."""
+    from .index import db_path, open_db
+    from .index.captures import row_to_capture
+
+    data_dir = Path(data_dir)
+    out = Path(out)
+    if not db_path(data_dir).exists():
+        raise NotFound(f"{db_path(data_dir)}: no archive database here (run a crawl first)")
+    if out.exists() and out.is_dir():
+        raise InputError(f"{out}: is a directory; give a file name ending in .wacz")
+    db = open_db(data_dir, readonly=True)
+    try:
+        where, params = ("WHERE source = ?", [source]) if source else ("", [])
+        selected = [row_to_capture(r) for r in _rows(db, f"SELECT * FROM captures {where}", params)]
+        if not selected:
+            what = f"source {source!r}" if source else "the archive"
+            raise NotFound(f"{data_dir}: no captures in {what} to export")
+        files = {c.warc_file for c in selected}
+        # revisits need their originals' files (which may belong to another source)
+        from .replay import resolve_revisit
+        for c in selected:
+            if c.record_type == "revisit":
+                try:
+                    files.add(resolve_revisit(db, c).warc_file)
+                except NotFound:
+                    pass
+        in_files = [row_to_capture(r) for r in _rows(
+            db, f"SELECT * FROM captures WHERE warc_file IN ({','.join('?' * len(files))})", sorted(files))]
+        tables = set(db.table_names())
+        articles: list[dict[str, Any]] = []
+        if "articles" in tables:
+            articles = _rows(db, "SELECT a.id, a.url, a.title, a.capture_id, "
+                                 "coalesce(a.captured, c.timestamp) AS ts, a.source "
+                                 "FROM articles a JOIN captures c ON c.id = a.capture_id "
+                                 + ("WHERE a.source = ? " if source else "") + "ORDER BY ts, a.id",
+                             [source] if source else [])
+    finally:
+        db.conn.close()
+
+    warcs_dir = data_dir / "warcs"
+    names: dict[str, str] = {}
+    for f in sorted(files):
+        name = _zip_name(f)
+        while name in names.values():
+            name = "x" + name
+        names[f] = name
+    gz = {f: _is_gzip(warcs_dir / f) for f in files}
+    lines: list[str] = []
+    indexed: dict[str, Capture] = {}
+    result = WaczResult(path=out, warcs=len(files))
+    for c in in_files:
+        if c.method.upper() != "GET" or not _offset_ok(warcs_dir / c.warc_file, c.warc_offset, gz[c.warc_file]):
+            result.skipped += 1
+            continue
+        lines.append(_cdxj_line(c, names[c.warc_file]))
+        indexed[c.id] = c
+    lines.sort()
+    result.captures = len(lines)
+
+    pages: list[dict[str, Any]] = []
+    if articles:
+        for a in articles:
+            if a["capture_id"] in indexed:
+                pages.append({"id": str(a["id"]), "url": a["url"], "ts": _page_ts(a["ts"]),
+                              "title": a["title"] or a["url"]})
+    else:
+        for c in sorted(indexed.values(), key=lambda c: (c.timestamp, c.id)):
+            if c.record_type == "response" and c.status == 200 and c.mime in ("text/html", "application/xhtml+xml") \
+                    and (source is None or c.source == source):
+                pages.append({"id": c.id, "url": c.url, "ts": _page_ts(c.timestamp), "title": c.url})
+    result.pages = len(pages)
+    result.page_urls = [p["url"] for p in pages]
+
+    header = {"format": "json-pages-1.0", "id": "pages",
+              "title": "Article pages" if articles else "HTML pages"}
+    pages_bytes = ("\n".join(json.dumps(x, ensure_ascii=False) for x in [header, *pages]) + "\n").encode()
+    index_bytes = ("\n".join(lines) + "\n").encode() if lines else b""
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    resources: list[dict[str, Any]] = []
+    now = utcnow()
+    stamp = now.timetuple()[:6]
+    try:
+        with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
+            for f in sorted(files):
+                path = warcs_dir / f
+                info = zipfile.ZipInfo(f"archive/{names[f]}", date_time=stamp)
+                info.compress_type = zipfile.ZIP_STORED
+                h = hashlib.sha256()
+                size = 0
+                with path.open("rb") as src, zf.open(info, "w", force_zip64=path.stat().st_size >= 2**31) as dst:
+                    for chunk in iter(lambda: src.read(1 << 20), b""):
+                        h.update(chunk)
+                        size += len(chunk)
+                        dst.write(chunk)
+                resources.append(_resource(f"archive/{names[f]}", h.hexdigest(), size))
+            for zpath, data in (("indexes/index.cdxj", index_bytes), ("pages/pages.jsonl", pages_bytes)):
+                info = zipfile.ZipInfo(zpath, date_time=stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, data)
+                resources.append(_resource(zpath, hashlib.sha256(data).hexdigest(), len(data)))
+            package: dict[str, Any] = {
+                "profile": "data-package",
+                "wacz_version": WACZ_VERSION,
+                "title": title or ("Syndication Archive" + (f": {source}" if source else "")),
+                "created": now.replace(microsecond=0).isoformat() + "Z",
+                "software": "syndication-archive",
+                "resources": resources,
+            }
+            if pages:
+                package["mainPageURL"] = pages[0]["url"]
+                package["mainPageDate"] = pages[0]["ts"]
+            package_bytes = json.dumps(package, indent=2).encode()
+            info = zipfile.ZipInfo("datapackage.json", date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, package_bytes)
+            digest = {"path": "datapackage.json",
+                      "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
+            info = zipfile.ZipInfo("datapackage-digest.json", date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, json.dumps(digest, indent=2).encode())
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return result
+
+
+def _resource(path: str, sha256: str, size: int) -> dict[str, Any]:
+    return {"name": os.path.basename(path).lower(), "path": path, "hash": f"sha256:{sha256}",
+            "bytes": size}
+
+
+__all__ = ["export_wacz", "WaczResult", "WACZ_VERSION"]
