@@ -85,24 +85,29 @@ def ensure_schema(db: "sqlite_utils.Database") -> None:
     )
 
 
-def insert_captures(db: "sqlite_utils.Database", captures: Iterable[Capture]) -> int:
-    """Insert (or replace, idempotently) capture rows in one transaction."""
+def insert_captures(db: "sqlite_utils.Database", captures: Iterable[Capture], *, replace: bool = True) -> int:
+    """Insert (or replace, idempotently) capture rows in one transaction.
+
+    ``replace=False`` keeps rows already there (``INSERT OR IGNORE``: index only what is missing)."""
     rows = [dataclasses.asdict(c) for c in captures]
     if not rows:
         return 0
     cols = ", ".join(CAPTURE_COLUMNS)
     marks = ", ".join("?" for _ in CAPTURE_COLUMNS)
+    verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
     with db.conn:
-        db.conn.executemany(f"INSERT OR REPLACE INTO captures ({cols}) VALUES ({marks})",
+        db.conn.executemany(f"{verb} INTO captures ({cols}) VALUES ({marks})",
                             [tuple(r[c] for c in CAPTURE_COLUMNS) for r in rows])
     return len(rows)
 
 
-def insert_fetch_errors(db: "sqlite_utils.Database", failures: Iterable[FetchFailure]) -> int:
+def insert_fetch_errors(db: "sqlite_utils.Database", failures: Iterable[FetchFailure], *,
+                        replace: bool = True) -> int:
     rows = [(f.crawl_id, f.url, f.timestamp, f.error, f.detail) for f in failures]
+    verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
     if rows:
         with db.conn:
-            db.conn.executemany("INSERT OR REPLACE INTO fetch_errors (crawl_id, url, timestamp, error, detail) "
+            db.conn.executemany(f"{verb} INTO fetch_errors (crawl_id, url, timestamp, error, detail) "
                                 "VALUES (?, ?, ?, ?, ?)", rows)
     return len(rows)
 

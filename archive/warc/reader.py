@@ -417,7 +417,9 @@ def _read_trailer(stream: DecodedStream, path: Path, offset: int) -> None:
     one directly followed by the next ``WARC/`` line, is accepted."""
     if stream.gz and stream.settle(stream.upos) == "boundary":
         return
-    while len(stream.buf) < 5 and stream.fill():
+    # peek at up to 5 bytes, never decoding past the end of the current gzip member
+    while len(stream.buf) < 5 and not bytes(stream.buf[:4]) == b"\r\n\r\n" \
+            and stream.end_upos not in stream.boundaries and stream.fill():
         pass
     head = bytes(stream.buf[:5])
     if head.startswith(b"\r\n\r\n"):

@@ -18,6 +18,7 @@ Depth and referring page travel in a ``WARC-JSON-Metadata`` header of the respon
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import io
 import json
 import os
@@ -183,6 +184,10 @@ class WarcWriter:
             except OSError as exc:
                 raise WarcError(str(path), None, f"cannot create WARC file ({exc.strerror})") from None
             break
+        try:  # recovery skips .open files a live writer holds (the lock dies with the process)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            pass
         self._fh = os.fdopen(fd, "wb")
         self._name = name
         self._size = 0
@@ -211,8 +216,8 @@ class WarcWriter:
         try:
             fh.flush()
             os.fsync(fh.fileno())
-            fh.close()
             os.replace(self.warcs_dir / (name + OPEN_SUFFIX), self.warcs_dir / name)
+            fh.close()  # after the rename: the lock keeps recovery away until then
         except OSError as exc:
             raise WarcError(str(self.warcs_dir / name), None, f"cannot close WARC file ({exc.strerror})") from None
 
