@@ -1,0 +1,7 @@
+"""Prefect deployments from config, the local scheduler, status and failure alerts.
+
+Modules: ``env`` (operational defaults, finding the server), ``processes`` (server and worker
+child processes), ``apply`` (deployments from config), ``serve`` (server + pool + workers,
+stale and unstartable runs), ``status``, ``alerts`` (the webhook notifier). Importing this
+package imports no Prefect.
+"""
