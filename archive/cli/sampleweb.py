@@ -13,10 +13,14 @@ import click
               help="Delay every response by this many milliseconds (benchmarks).")
 @click.option("--articles", type=int, default=40, show_default=True, help="Publisher stories (pages scale ~2.3x).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Content seed (same seed, same bytes).")
+@click.option("--cache-entries", type=int, default=4096, show_default=True,
+              help="Rendered pages kept in memory (LRU).")
+@click.option("--prerender", is_flag=True, help="Render every page before serving (benchmarks; "
+              "raise --cache-entries above the page count).")
 @click.option("--log/--no-log", "keep_log", default=False, show_default=True,
               help="Print one line per request to stderr.")
 def sample_web(host: str, port: int, publisher_host: str, publisher_port: int, latency_ms: float,
-               articles: int, seed: int, keep_log: bool) -> None:
+               articles: int, seed: int, cache_entries: int, prerender: bool, keep_log: bool) -> None:
     """Serve the sample web on loopback and print its two base URLs; Ctrl-C stops it."""
     import signal
     import sys
@@ -27,12 +31,15 @@ def sample_web(host: str, port: int, publisher_host: str, publisher_port: int, l
 
     sw = SampleWeb(articles=articles, seed=seed, latency_ms=latency_ms, aggregator_host=host,
                    publisher_host=publisher_host, aggregator_port=port, publisher_port=publisher_port,
-                   keep_log=False)
+                   keep_log=False, cache_entries=cache_entries)
     if keep_log:
         def show(rec: RequestRecord) -> None:
             print(f"{rec.host} {rec.method} {rec.path} {rec.status}", file=sys.stderr, flush=True)
         sw._log = show  # type: ignore[method-assign]
     sw.start()
+    if prerender:
+        n = sw.prerender()
+        click.echo(f"pre-rendered {n} pages", err=True)
     click.echo(f"aggregator {sw.aggregator_url}/")
     click.echo(f"publisher  {sw.publisher_url}/")
     click.echo(f"{articles} stories, seed {seed}, latency {latency_ms:g} ms; "

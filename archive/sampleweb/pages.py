@@ -151,10 +151,9 @@ class Renderer:
             if slug == "fq":
                 if len(parts) == 3:
                     return self._digest_index(query)
-                if len(parts) == 4:
-                    for d in site.digests():
-                        if d.path == path:
-                            return self._digest(d)
+                d = site.digest_by_path(path) if len(parts) == 4 else None
+                if d is not None:
+                    return self._digest(d)
                 return self._not_found()
             if slug not in OUTLET_BY_SLUG:
                 return self._not_found()
@@ -277,7 +276,8 @@ class Renderer:
             lines.append(f'<p class="orig"><a href="{escape(link)}" rel="nofollow">Read the original at '
                          f"{escape(s.outlet.name)}</a></p>\n")
         lines.append("</div>\n")
-        lm = max(s.copied, site.revised_at(s.index) or s.copied)
+        revised = site.revised_at(s.index) if s.copy_kind == "full" else None  # a cut copy misses updates
+        lm = max(s.copied, revised or s.copied)
         return Page(200, body=_html(s.headline, "".join(head), "".join(lines), "am1").encode(), last_modified=lm)
 
     def _digest_index(self, query: str) -> Page:

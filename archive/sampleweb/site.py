@@ -9,7 +9,7 @@ import datetime as dt
 import functools
 import random
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Callable, Literal
 
 from . import text
 
@@ -101,13 +101,14 @@ class Site:
     articles: int = 40
     seed: int = 1
     generation: int = 0
-    _listing_cache: dict[tuple[int, str], list[int]] = field(default_factory=dict, repr=False)
+    _listing_cache: dict[tuple[int, str], Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.articles < 1:
             raise ValueError(f"articles must be >= 1, got {self.articles}")
         self.story = functools.lru_cache(maxsize=65536)(self._story)
         self.paragraphs = functools.lru_cache(maxsize=4096)(self._paragraphs)
+        self.summary = functools.lru_cache(maxsize=65536)(self._summary)
 
     # ---- stories -------------------------------------------------------------------------
     @property
@@ -116,7 +117,7 @@ class Site:
         return self.articles + len(OUTLETS) * self.generation
 
     def _story(self, i: int) -> Story:
-        rng = random.Random(f"sampleweb:{self.seed}:{i}:meta")
+        rng = text.Rng(f"sampleweb:{self.seed}:{i}:meta")
         n = self.articles
         if i < n:
             outlet = rng.choices(OUTLETS, weights=_OUTLET_WEIGHTS)[0]
@@ -183,9 +184,9 @@ class Site:
         """The original's body paragraphs at the current generation."""
         return self.paragraphs(i, self.revision(i))
 
-    def summary(self, i: int) -> str:
+    def _summary(self, i: int) -> str:
         """The short summary listings, digests and the feed show (the lead's first words)."""
-        return text.summary(list(self.paragraphs(i, 0)))
+        return text.summary([text.lead(self.seed, i)])
 
     def copy_body(self, i: int) -> tuple[str, ...]:
         """The paragraphs the aggregator's copy carries (all, or the first part if truncated)."""
@@ -218,43 +219,53 @@ class Site:
         return out
 
     # ---- listings --------------------------------------------------------------------------
+    def _cached(self, name: str, build: Callable[[], Any]) -> Any:
+        """Per-generation cache of listings; entries of older generations are dropped."""
+        key = (self.generation, name)
+        hit = self._listing_cache.get(key)
+        if hit is None:
+            if any(g != self.generation for g, _ in self._listing_cache):
+                self._listing_cache.clear()
+            hit = self._listing_cache[key] = build()
+        return hit
+
     def topic_stories(self, slug: str) -> list[int]:
         """Copied stories of one outlet, newest copy first."""
-        key = (self.generation, slug)
-        if key not in self._listing_cache:
-            if len(self._listing_cache) > 64:
-                self._listing_cache.clear()
-            items = [self.story(i) for i in range(self.story_count)]
-            sel = [s for s in items if s.outlet.slug == slug and s.copied is not None]
+        def build() -> list[int]:
+            sel = [s for s in map(self.story, range(self.story_count))
+                   if s.outlet.slug == slug and s.copied is not None]
             sel.sort(key=lambda s: (s.copied, s.index), reverse=True)
-            self._listing_cache[key] = [s.index for s in sel]
-        return self._listing_cache[key]
+            return [s.index for s in sel]
+        return self._cached("topic:" + slug, build)  # type: ignore[no-any-return]
 
     def outlet_stories(self, slug: str) -> list[int]:
         """One outlet's originals, newest first (the publisher's section page)."""
-        key = (self.generation, "pub:" + slug)
-        if key not in self._listing_cache:
+        def build() -> list[int]:
             sel = [i for i in range(self.story_count) if self.story(i).outlet.slug == slug]
             sel.sort(key=lambda i: (self.story(i).published, i), reverse=True)
-            self._listing_cache[key] = sel
-        return self._listing_cache[key]
+            return sel
+        return self._cached("pub:" + slug, build)  # type: ignore[no-any-return]
 
     def latest_copies(self, k: int) -> list[int]:
-        key = (self.generation, "latest")
-        if key not in self._listing_cache:
+        def build() -> list[int]:
             sel = [i for i in range(self.story_count) if self.story(i).copied is not None]
             sel.sort(key=lambda i: (self.story(i).copied, i), reverse=True)
-            self._listing_cache[key] = sel
-        return self._listing_cache[key][:k]
+            return sel
+        return self._cached("latest", build)[:k]  # type: ignore[no-any-return]
 
     def latest_originals(self, k: int) -> list[int]:
-        key = (self.generation, "latest-pub")
-        if key not in self._listing_cache:
-            sel = sorted(range(self.story_count), key=lambda i: (self.story(i).published, i), reverse=True)
-            self._listing_cache[key] = sel
-        return self._listing_cache[key][:k]
+        def build() -> list[int]:
+            return sorted(range(self.story_count), key=lambda i: (self.story(i).published, i), reverse=True)
+        return self._cached("latest-pub", build)[:k]  # type: ignore[no-any-return]
 
     def digests(self) -> list[Digest]:
+        return self._cached("digests", self._digests)  # type: ignore[no-any-return]
+
+    def digest_by_path(self, path: str) -> Digest | None:
+        paths = self._cached("digest-paths", lambda: {d.path: d for d in self.digests()})
+        return paths.get(path)  # type: ignore[no-any-return]
+
+    def _digests(self) -> list[Digest]:
         out = []
         for d in range(self.story_count // DIGEST_SIZE):
             ids = tuple(range(d * DIGEST_SIZE, (d + 1) * DIGEST_SIZE))

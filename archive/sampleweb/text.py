@@ -71,6 +71,23 @@ WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 MONTHS_AP = ["Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.",
              "Nov.", "Dec."]
 
+class Rng(random.Random):
+    """``random.Random`` with cheaper ``choice``/``randrange``/``randint`` (one float draw each).
+
+    Seeded with a string, it is stable across processes and Python runs."""
+
+    def choice(self, seq):  # type: ignore[no-untyped-def,override]
+        return seq[int(self.random() * len(seq))]
+
+    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:  # type: ignore[override]
+        if stop is None:
+            start, stop = 0, start
+        return start + int(self.random() * (stop - start))
+
+    def randint(self, a: int, b: int) -> int:
+        return a + int(self.random() * (b - a + 1))
+
+
 _COMBOS = len(SUBJECTS) * len(VERBS) * len(OBJECTS) * len(TAILS)  # 600 000
 _MULT = 7919 * 13  # coprime with _COMBOS: spreads neighbouring indexes over the banks
 
@@ -216,19 +233,24 @@ def _sentence(rng: random.Random, topic: tuple[str, str, str, str], officials: l
             f"{rng.choice(VERBS_PAST)} {_object(rng, topic)}.")
 
 
+def lead(seed: int, index: int) -> str:
+    """The first paragraph (its own random stream, so summaries need not build the body)."""
+    rng = Rng(f"sampleweb:{seed}:{index}:lead")
+    topic = headline_parts(index)
+    return (f"{topic[0]} {rng.choice(VERBS_PAST)} {_a(rng.choice(ADJS))} plan on the {topic[2]} "
+            f"{topic[3]}, according to officials in {rng.choice(PLACES)} who keep a close watch on the "
+            f"{rng.choice(NOUNS)}.")
+
+
 def body(seed: int, index: int, *, promo_headlines: list[str], promo_line: str | None,
          caption_date: str) -> list[str]:
     """Body paragraphs of story ``index``: prose, inline promo headlines in capitals, a photo
     caption, and the publisher's own promo line (e.g. ``CLICK HERE TO READ MORE FROM …``)."""
-    rng = random.Random(f"sampleweb:{seed}:{index}:body")
+    rng = Rng(f"sampleweb:{seed}:{index}:body")
     topic = headline_parts(index)
     officials = rng.sample(OFFICIALS, 3)
     n = rng.randint(8, 15)
-    paras: list[str] = []
-    lead_place = rng.choice(PLACES)
-    paras.append(f"{topic[0]} {rng.choice(VERBS_PAST)} {_a(rng.choice(ADJS))} plan on the {topic[2]} "
-                 f"{topic[3]}, according to officials in {lead_place} who keep a close watch on the "
-                 f"{rng.choice(NOUNS)}.")
+    paras: list[str] = [lead(seed, index)]
     for _ in range(n):
         paras.append(" ".join(_sentence(rng, topic, officials) for _ in range(rng.randint(1, 3))))
     # inline promo headlines of the same outlet, in capitals (publisher chrome inside the text)
@@ -243,7 +265,7 @@ def body(seed: int, index: int, *, promo_headlines: list[str], promo_line: str |
 
 
 def update_paragraph(seed: int, index: int, revision: int) -> str:
-    rng = random.Random(f"sampleweb:{seed}:{index}:update:{revision}")
+    rng = Rng(f"sampleweb:{seed}:{index}:update:{revision}")
     return (f"UPDATE {revision}: The {rng.choice(OFFICIALS)} later said the {rng.choice(ADJS)} "
             f"{rng.choice(NOUNS)} had been {rng.choice(VERBS_PAST)}, and {rng.randint(3, 80)} more "
             f"officials in {rng.choice(PLACES)} were asked to review it.")

@@ -106,7 +106,8 @@ class _State:
 class SampleWeb:
     def __init__(self, articles: int = 40, seed: int = 1, latency_ms: float = 0,
                  aggregator_host: str = "127.0.0.1", publisher_host: str = "127.0.0.2",
-                 aggregator_port: int = 0, publisher_port: int = 0, keep_log: bool = True) -> None:
+                 aggregator_port: int = 0, publisher_port: int = 0, keep_log: bool = True,
+                 cache_entries: int = CACHE_ENTRIES) -> None:
         if articles < 1:
             raise InputError(f"articles: must be at least 1, got {articles}")
         if latency_ms < 0:
@@ -120,6 +121,7 @@ class SampleWeb:
         self.publisher_host = publisher_host
         self._ports = (aggregator_port, publisher_port)
         self.keep_log = keep_log
+        self.cache_entries = max(16, cache_entries)
         self.request_log: list[RequestRecord] = []
         self._lock = threading.RLock()
         self._state = _State()
@@ -292,7 +294,7 @@ class SampleWeb:
                 page.last_modified = BASE_TIME  # static files: the sample web's own epoch
             v = Variant(page, gzip_ok=self._gzip_policy(path, page), chunked=self._chunk_policy(path, page))
             cache[key] = v
-            if len(cache) > CACHE_ENTRIES:
+            if len(cache) > self.cache_entries:
                 cache.popitem(last=False)
             return v
 
@@ -311,6 +313,36 @@ class SampleWeb:
         if page.content_type.startswith(("text/css", "text/javascript")):
             return False
         return crc_bucket(path, 3) == 1
+
+    def page_urls(self) -> list[str]:
+        """Every story page (copies and originals), listing page, digest and feed of the current
+        generation, as absolute URLs (the pages a full crawl would fetch, requisites aside)."""
+        from .site import PER_PAGE
+        site, a, p = self.site, self.aggregator_url, self.publisher_url
+        urls = [a + "/", p + "/", p + "/feed.xml", a + "/usconservative/topic/fq"]
+        for o in OUTLETS:
+            n = max(1, -(-len(site.topic_stories(o.slug)) // PER_PAGE))
+            urls += [f"{a}/usconservative/topic/{o.slug}"] + [f"{a}/usconservative/topic/{o.slug}?page={k}"
+                                                              for k in range(2, n + 1)]
+            m = max(1, -(-len(site.outlet_stories(o.slug)) // PER_PAGE))
+            urls += [f"{p}/{o.slug}/"] + [f"{p}/{o.slug}/?page={k}" for k in range(2, m + 1)]
+        urls += [a + d.path for d in site.digests()]
+        for i in range(site.story_count):
+            s = site.story(i)
+            if s.copy_path:
+                urls.append(a + s.copy_path)
+            urls.append(p + s.original_path)
+        return urls
+
+    def prerender(self) -> int:
+        """Render every page of :meth:`page_urls` into the cache now (benchmarks: the first
+        crawl then costs the server no rendering). Raise ``cache_entries`` above the page count
+        first, or the cache keeps only the last ones. Returns the number of pages rendered."""
+        urls = self.page_urls()
+        for u in urls:
+            role, path, query = self._split(u)
+            self._variant(role, path, query)
+        return len(urls)
 
     def is_gzip(self, url_or_path: str) -> bool:
         """Whether this page is sent gzip-encoded to clients that accept gzip."""
