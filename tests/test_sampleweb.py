@@ -1,6 +1,8 @@
 """The bundled sample web, over real sockets on loopback."""
 from __future__ import annotations
 
+from typing import Iterator
+
 import gzip
 import socket
 import time
@@ -12,6 +14,12 @@ from archive.errors import InputError
 from archive.sampleweb import SampleWeb
 
 NBSP = "\xa0"
+
+
+@pytest.fixture
+def http() -> "Iterator[httpx.Client]":
+    with httpx.Client() as c:
+        yield c
 
 
 def raw_get(base: str, path: str, headers: dict[str, str] | None = None, method: str = "GET") -> tuple[bytes, bytes]:
@@ -49,10 +57,10 @@ def dechunk(raw: bytes) -> bytes:
         rest = rest[size + 2:]
 
 
-def test_hosts_bound_on_their_addresses(sample_web: SampleWeb) -> None:
+def test_hosts_bound_on_their_addresses(sample_web: SampleWeb, http: httpx.Client) -> None:
     assert sample_web.aggregator_url.startswith("http://127.0.0.1:")
     assert sample_web.publisher_url.startswith("http://127.0.0.2:")
-    r = httpx.get(sample_web.publisher_url + "/")
+    r = http.get(sample_web.publisher_url + "/")
     assert r.status_code == 200 and "The Publisher Network" in r.text
     # the publisher does not answer on the aggregator's address and port pair
     with pytest.raises(OSError):
@@ -131,14 +139,14 @@ def test_conditional_get_answers_304(sample_web: SampleWeb) -> None:
             assert c.get(url, headers={"If-Modified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"}).status_code == 200
 
 
-def test_robots_txt(sample_web: SampleWeb) -> None:
-    agg = httpx.get(sample_web.aggregator_url + "/robots.txt").text
-    pub = httpx.get(sample_web.publisher_url + "/robots.txt").text
+def test_robots_txt(sample_web: SampleWeb, http: httpx.Client) -> None:
+    agg = http.get(sample_web.aggregator_url + "/robots.txt").text
+    pub = http.get(sample_web.publisher_url + "/robots.txt").text
     assert "Disallow: /private/" in agg and "Disallow: /__sampleweb/" in agg
     assert "Disallow: /private/" in pub
     assert "crawl-delay" not in (agg + pub).lower()
     assert f"Sitemap: {sample_web.publisher_url}/sitemap.xml" in pub
-    front = httpx.get(sample_web.aggregator_url + "/").text
+    front = http.get(sample_web.aggregator_url + "/").text
     assert 'href="/private/members-briefing"' in front  # a disallowed page is linked
 
 
@@ -176,10 +184,10 @@ def _locs(xml: str) -> list[str]:
     return [chunk.split("</loc>")[0] for chunk in xml.split("<loc>")[1:]]
 
 
-def test_copy_pages_carry_am1_header_lines(sample_web: SampleWeb) -> None:
+def test_copy_pages_carry_am1_header_lines(sample_web: SampleWeb, http: httpx.Client) -> None:
     t = sample_web.truth()
     s = next(x for x in t if x.copy_kind == "full" and x.outlet == "waexaminer")
-    html = httpx.get(s.copy_url).text
+    html = http.get(s.copy_url).text
     assert ">THE AMERICA ONE NEWS<" in html
     assert s.aggregator_date_line and s.aggregator_date_line in html
     assert f"{NBSP}| {NBSP}" in s.aggregator_date_line
@@ -188,14 +196,14 @@ def test_copy_pages_carry_am1_header_lines(sample_web: SampleWeb) -> None:
     assert f">back</a>{NBSP}{NBSP}<" in html and ">topic</a>" in html
     assert f'alt="NextImg:{s.headline}"' in html.replace("&#x27;", "'")
     assert "CLICK HERE TO READ MORE FROM THE WASHINGTON EXAMINER" in html
-    orig = httpx.get(s.original_url).text
+    orig = http.get(s.original_url).text
     assert "CLICK HERE TO READ MORE FROM THE WASHINGTON EXAMINER" in orig
     assert f'<meta property="article:published_time" content="{s.published}">' in orig
     # every copy links to its original; canonical/og:url only where the truth says so
     for x in t:
         if not x.copy_url:
             continue
-        page = httpx.get(x.copy_url).text
+        page = http.get(x.copy_url).text
         assert f'href="{x.copy_link}"' in page
         assert (f'<link rel="canonical" href="{x.original_url}">' in page) == x.canonical
         assert (f'<meta property="og:url" content="{x.original_url}">' in page) == x.og_url
@@ -207,16 +215,16 @@ def test_copy_pages_carry_am1_header_lines(sample_web: SampleWeb) -> None:
     assert len(trunc.copy_paragraphs) < len(trunc.paragraphs)
 
 
-def test_digest_items(sample_web: SampleWeb) -> None:
+def test_digest_items(sample_web: SampleWeb, http: httpx.Client) -> None:
     d = sample_web.truth().digests[0]
-    html = httpx.get(d.url).text
+    html = http.get(d.url).text
     for item in d.items:
         assert f'<a href="{item.link}">{item.publisher}: {item.headline}</a>'.replace("'", "&#x27;") in html
         assert item.summary.split()[0] in html
     assert any(i.link == i.original_url for i in d.items) and any(i.link == i.copy_url for i in d.items)
 
 
-def test_advance_changes_some_pages_and_keeps_the_rest(sample_web: SampleWeb) -> None:
+def test_advance_changes_some_pages_and_keeps_the_rest(sample_web: SampleWeb, http: httpx.Client) -> None:
     before_truth = sample_web.truth()
     f = sample_web.features()
     urls = [s.original_url for s in before_truth] + [s.copy_url for s in before_truth if s.copy_url]
@@ -240,7 +248,7 @@ def test_advance_changes_some_pages_and_keeps_the_rest(sample_web: SampleWeb) ->
     new = t[-4:]
     for s in new:
         assert s.copy_url and s.copy_url.split("/6-slug-")[0] + '"' not in ""  # copies exist
-        assert f'href="{s.copy_url[len(sample_web.aggregator_url):]}"' in httpx.get(f["topics"][s.outlet]).text
+        assert f'href="{s.copy_url[len(sample_web.aggregator_url):]}"' in http.get(f["topics"][s.outlet]).text
     assert sample_web.advance() == 2
 
 
@@ -258,8 +266,8 @@ def test_latency_is_injected() -> None:
         assert min(gaps) >= 0.15 and elapsed >= 0.45
 
 
-def test_request_log_records_requests(sample_web: SampleWeb) -> None:
-    httpx.get(sample_web.aggregator_url + "/usconservative/topic/pjmedia?page=1", headers={"User-Agent": "t/1"})
+def test_request_log_records_requests(sample_web: SampleWeb, http: httpx.Client) -> None:
+    http.get(sample_web.aggregator_url + "/usconservative/topic/pjmedia?page=1", headers={"User-Agent": "t/1"})
     rec = sample_web.request_log[-1]
     assert (rec.host, rec.method, rec.path, rec.status) == ("127.0.0.1", "GET",
                                                             "/usconservative/topic/pjmedia?page=1", 200)
