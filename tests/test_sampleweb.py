@@ -314,3 +314,29 @@ def test_bad_arguments() -> None:
     with SampleWeb(articles=5) as sw:
         with pytest.raises(InputError, match="cannot listen"):
             SampleWeb(articles=5, aggregator_port=sw.aggregator_port).start()
+
+
+def test_cli_serves_until_interrupted() -> None:
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "archive.cli", "sample-web", "--articles", "8",
+                             "--seed", "3", "--publisher-host", "127.0.0.2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        agg = proc.stdout.readline().split()
+        pub = proc.stdout.readline().split()
+        assert agg[0] == "aggregator" and agg[1].startswith("http://127.0.0.1:")
+        assert pub[0] == "publisher" and pub[1].startswith("http://127.0.0.2:")
+        with httpx.Client() as c:
+            assert "THE AMERICA ONE NEWS" in c.get(agg[1]).text
+            assert c.post(agg[1] + "__sampleweb/advance").json() == {"generation": 1}
+            assert c.get(agg[1] + "__sampleweb/state").json()["generation"] == 1
+            assert c.get(agg[1] + "__sampleweb/advance").status_code == 405
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "stopped" in err

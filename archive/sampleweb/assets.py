@@ -55,6 +55,16 @@ def background_png(shade: int = 0) -> bytes:
     return _png(32, 32, rows)
 
 
+@functools.lru_cache(maxsize=2)
+def favicon_ico(shade: int = 0) -> bytes:
+    """A 16×16 icon: an ICO container holding one PNG image."""
+    color = (139, 0, 0) if shade == 0 else (18, 53, 91)
+    rows = [b"".join(bytes(color if 3 <= x <= 12 and 3 <= y <= 12 else (255, 255, 255)) for x in range(16))
+            for y in range(16)]
+    png = _png(16, 16, rows)
+    return struct.pack("<HHH", 0, 1, 1) + struct.pack("<BBBBHHII", 16, 16, 0, 0, 1, 32, len(png), 22) + png
+
+
 # ---- TrueType ----------------------------------------------------------------------------------
 def _checksum(data: bytes) -> int:
     data += b"\0" * (-len(data) % 4)

@@ -112,6 +112,8 @@ class Renderer:
     def render(self, role: Role, path: str, query: str) -> Page:
         if path.startswith("/static/"):
             return self._static(role, path)
+        if path == "/favicon.ico":
+            return Page(200, "image/x-icon", assets.favicon_ico(0 if role == "aggregator" else 1))
         if role == "aggregator":
             return self._aggregator(path, query)
         return self._publisher(path, query)
