@@ -25,6 +25,7 @@ from .text import normalize_lines, normalize_space, text_hash, word_count
 _ROLE_WORDS = re.compile(r"(?i)\b(reporter|editor|correspondent|writer|staff|columnist|contributor|"
                          r"analyst|producer|chief|senior|desk)\b")
 _BY = re.compile(r"(?i)^by\s+")
+_AT_PUBLISHER = re.compile(r"(?i)\b(?:at|from|on|via|in)\s+(?P<publisher>[^.:|]{2,60}?)\s*[.:]?$")
 _NO_RULES = SiteRules(name="", original_from=("canonical", "og:url"))
 
 
@@ -164,7 +165,11 @@ def _clues(page: Page, rules: SiteRules, publishers: Publishers, url: str, facts
                 if not says_original and (known is None or rules.is_dropped(a.text)):
                     continue
                 article_like = len(urlsplit(a.href).path.strip("/")) > 1
-                out.append(_Clue(clue, known or publishers.canonical(host_of(a.href)),
+                named = None  # "Read the original at New York Post": the text may name it
+                m = _AT_PUBLISHER.search(a.text)
+                if m and publishers.known(m.group("publisher")):
+                    named = publishers.canonical(m.group("publisher"))
+                out.append(_Clue(clue, known or named or publishers.canonical(host_of(a.href)),
                                  a.href if article_like else None))
                 break
         elif clue == "source-line" and facts.source_outlets:
@@ -267,7 +272,9 @@ def extract_page(html: bytes, *, url: str, headers: list[tuple[str, str]], rules
             published = None
 
     clues = _clues(page, active, pubs, url, facts, lines)
-    original_publisher = next((c.publisher for c in clues if c.publisher), None)
+    # the most trusted clue that names a known publisher; else the most trusted name at all
+    original_publisher = next((c.publisher for c in clues if c.publisher and pubs.known(c.publisher)),
+                              next((c.publisher for c in clues if c.publisher), None))
     original_url = next((c.url for c in clues if c.url), None)
     attribution = clues[0].name if clues else None
     if not clues and not active.is_aggregator:
@@ -285,7 +292,7 @@ def extract_page(html: bytes, *, url: str, headers: list[tuple[str, str]], rules
         title = normalize_space(doc.title or page.title or "") or None
         if title and active.title_strip is not None:
             title = normalize_space(active.title_strip.sub("", title)) or None
-    author = facts.author or _clean_author(getattr(doc, "author", None))
+    author = facts.author or _clean_author(page.author) or _clean_author(getattr(doc, "author", None))
     article = Article(
         capture_id=capture_id, url=url, source=source, site=host_of(url), title=title, author=author,
         published=published, aggregator_date=facts.aggregator_date, text=text, word_count=words,

@@ -52,6 +52,7 @@ class Page:
     published: str | None = None  # ISO 8601 from the head's metadata, UTC when a zone is given
     title: str | None = None
     language: str | None = None
+    author: str | None = None  # <meta name=author>, article:author (not a URL) or JSON-LD author
 
 
 def parse_html(text: str) -> "HtmlElement":
@@ -139,7 +140,7 @@ def iso_datetime(value: str) -> str | None:
     return t.isoformat(timespec="seconds")
 
 
-def _jsonld_dates(tree: Any) -> Iterator[str]:
+def _jsonld(tree: Any) -> Iterator[dict[str, Any]]:
     for s in tree.iter("script"):
         if (s.get("type") or "").lower() != "application/ld+json" or not s.text:
             continue
@@ -153,9 +154,36 @@ def _jsonld_dates(tree: Any) -> Iterator[str]:
             if isinstance(item, list):
                 stack.extend(item)
             elif isinstance(item, dict):
-                if isinstance(item.get("datePublished"), str):
-                    yield item["datePublished"]
+                yield item
                 stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
+
+
+def _jsonld_dates(tree: Any) -> Iterator[str]:
+    for item in _jsonld(tree):
+        if isinstance(item.get("datePublished"), str):
+            yield item["datePublished"]
+
+
+def _jsonld_author(tree: Any) -> str | None:
+    for item in _jsonld(tree):
+        if "datePublished" not in item and "headline" not in item:
+            continue
+        author = item.get("author")
+        if isinstance(author, list) and author:
+            author = author[0]
+        if isinstance(author, dict):
+            author = author.get("name")
+        if isinstance(author, str) and author.strip():
+            return normalize_space(author)
+    return None
+
+
+def _meta_author(meta: dict[str, str], tree: Any) -> str | None:
+    for key in ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator"):
+        value = meta.get(key)
+        if value and "://" not in value:
+            return normalize_space(value)
+    return _jsonld_author(tree)
 
 
 def read_page(text: str, url: str) -> Page:
@@ -197,7 +225,8 @@ def read_page(text: str, url: str) -> Page:
                 site_name=meta.get("og:site_name"),
                 published=published,
                 title=normalize_space(title_el.text_content()) if title_el is not None else None,
-                language=lang.split("-")[0].split("_")[0].lower() if lang else None)
+                language=lang.split("-")[0].split("_")[0].lower() if lang else None,
+                author=_meta_author(meta, tree))
 
 
 def pick(tree: Any, xpath: str) -> str | None:

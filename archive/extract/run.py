@@ -262,11 +262,27 @@ def run_extract(data_dir: Path, config: "Config", *, workers: int = 2, batch_siz
         db.conn.close()
 
 
+def _start_method() -> str:
+    """``fork`` where there is one (fast, and callers' scripts need no ``__main__`` guard, which
+    ``spawn`` would re-import); ``ARCHIVE_MP_START`` overrides (fork, forkserver, spawn)."""
+    import multiprocessing
+
+    wanted = os.environ.get("ARCHIVE_MP_START", "").strip().lower()
+    methods = multiprocessing.get_all_start_methods()
+    if wanted:
+        if wanted not in methods:
+            raise ValueError(f"ARCHIVE_MP_START={wanted!r}: not one of {', '.join(methods)}")
+        return wanted
+    return "fork" if "fork" in methods else "spawn"
+
+
 def _run_pool(db: "sqlite_utils.Database", ruleset: RuleSet, jobs: Iterator[Job], batch_size: int,
               use: int, total: int, stats: ExtractStats, progress: Progress | None) -> None:
     import multiprocessing
 
-    ctx = multiprocessing.get_context("spawn")  # no fork of a process holding SQLite handles/threads
+    ctx = multiprocessing.get_context(_start_method())
+    if ctx.get_start_method() == "fork":
+        import trafilatura  # noqa: F401  imported once here, shared by the forked workers
     barrier = ctx.Barrier(use)
     stats.workers = use
     pool = ProcessPoolExecutor(max_workers=use, mp_context=ctx, initializer=_init_worker,
