@@ -10,9 +10,9 @@ copied again; its rows are re-indexed idempotently. The ``imports`` table record
 Records are read with the archive's own reader (:mod:`archive.warc.reader`), which checks that
 each record is complete. A broken file (cut, bad gzip member, wrong lengths) keeps every good
 record before the break in the index; the break and bad digests are reported with the file and
-the offset. The whole file is still copied, so nothing is lost. Captures without a ``source`` in
-their warcinfo get the import's source name (default ``import``); HTML captures are then picked
-up by ``archive extract`` and ``archive dedupe`` like crawled ones.
+the offset. The whole file is still copied, so nothing is lost. Rows are what ``archive
+reindex`` would derive from the copy (other tools' files name no source or crawl); HTML captures
+are then picked up by ``archive extract`` and ``archive dedupe`` like crawled ones.
 """
 from __future__ import annotations
 
@@ -25,14 +25,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .errors import InputError, WarcError
-from .model import Capture, CrawlStats, FetchFailure, iso, utcnow
+from .model import Capture, FetchFailure, iso, utcnow
 
 if TYPE_CHECKING:
     import sqlite_utils
 
     from .config import Config
 
-DEFAULT_SOURCE = "import"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _BATCH = 500
 
@@ -129,16 +128,18 @@ def _place(warcs: Path, src: Path, digest: str) -> tuple[str, bool]:
 
 
 def import_warcs(data_dir: Path, files: Iterable[Path | str], config: "Config | None" = None,
-                 progress: Callable[[str, ImportStats], Any] | None = None, *,
-                 source: str = DEFAULT_SOURCE) -> ImportStats:
+                 progress: Callable[[str, ImportStats], Any] | None = None) -> ImportStats:
     """Copy each WARC into ``DATA/warcs`` and index its captures; see the module docstring.
 
-    Raises :class:`InputError` naming a file that does not exist or is not a file; problems
-    inside files are reported in ``ImportStats.problems`` (file and offset), not raised.
-    ``config`` is accepted for symmetry with the other stages (imports need no settings).
+    Rows are exactly what ``archive reindex`` derives from the copied file (source and crawl id
+    from its warcinfo, empty for other tools' files), and the file is registered in
+    ``warc_files`` so later runs do not read it again. Raises :class:`InputError` naming a file
+    that does not exist; problems inside files are reported in ``ImportStats.problems`` (file
+    and offset), not raised. ``config`` is accepted like the other stages' (imports need none).
     """
     from .index import open_db
-    from .index.captures import insert_captures, insert_fetch_errors, upsert_crawl
+    from .index.captures import insert_captures, insert_fetch_errors
+    from .warc import reindex as reindex_mod
     from .warc.reader import WarcReader
 
     paths = [Path(f) for f in files]
@@ -149,6 +150,7 @@ def import_warcs(data_dir: Path, files: Iterable[Path | str], config: "Config | 
     warcs.mkdir(parents=True, exist_ok=True)
     db = open_db(Path(data_dir))
     ensure_schema(db)
+    reindex_mod.ensure_schema(db)
     stats = ImportStats()
     try:
         for src in paths:
@@ -160,8 +162,8 @@ def import_warcs(data_dir: Path, files: Iterable[Path | str], config: "Config | 
                 stats.copied += 1
             else:
                 stats.already += 1
-            crawl_id = f"import-{digest[:12]}"
-            reader = WarcReader(warcs / name, name=name)
+            path = warcs / name
+            reader = WarcReader(path, name=name)
             batch: list[Capture] = []
             failures: list[FetchFailure] = []
             n_caps = 0
@@ -169,8 +171,6 @@ def import_warcs(data_dir: Path, files: Iterable[Path | str], config: "Config | 
                 if isinstance(item, FetchFailure):
                     failures.append(item)
                     continue
-                item.source = item.source or source
-                item.crawl_id = item.crawl_id or crawl_id
                 batch.append(item)
                 if len(batch) >= _BATCH:
                     n_caps += insert_captures(db, batch)
@@ -184,15 +184,18 @@ def import_warcs(data_dir: Path, files: Iterable[Path | str], config: "Config | 
             problems = [ImportProblem(str(src), p.offset, _message(p)) for p in reader.problems]
             stats.problems += problems
             now = iso(utcnow())
-            upsert_crawl(db, CrawlStats(id=crawl_id, source=source, started=now, finished=now,
-                                        pages=n_caps, bytes=src.stat().st_size, errors=len(problems),
-                                        seeds=[str(src.resolve())]))
+            size = path.stat().st_size
             with db.conn:
+                db.conn.execute(
+                    "INSERT OR REPLACE INTO warc_files (name, size, records, captures, failures, problem, "
+                    "indexed) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (name, size, reader.records, n_caps, len(failures),
+                     str(reader.broken) if reader.broken is not None else None, now))
                 db.conn.execute(
                     "INSERT OR REPLACE INTO imports (sha256, warc_file, original_path, imported, bytes, "
                     "records, captures, problems) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (digest, name, str(src.resolve()), now, src.stat().st_size, reader.records,
-                     n_caps, "\n".join(str(p) for p in problems) or None))
+                    (digest, name, str(src.resolve()), now, size, reader.records, n_caps,
+                     "\n".join(str(p) for p in problems) or None))
             if progress:
                 progress(str(src), stats)
     finally:

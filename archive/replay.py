@@ -154,8 +154,13 @@ class Replay:
 
     capture: Capture
     original: Capture  # the response record holding the payload
-    head: HttpHead
+    head: HttpHead  # shown: the capture's own HTTP head (a revisit's, when it has one)
     data_dir: Path
+    payload_head: HttpHead | None = None  # the original's head: how its payload is framed/encoded
+
+    @property
+    def _framing(self) -> HttpHead:
+        return self.payload_head or self.head
 
     @property
     def status(self) -> int:
@@ -167,14 +172,14 @@ class Replay:
 
     @property
     def content_encoding(self) -> str | None:
-        value = self.head.get("Content-Encoding")
+        value = self._framing.get("Content-Encoding")
         return value.strip().lower() if value and value.strip() else None
 
     @property
     def chunked(self) -> bool:
         """True when the record kept HTTP chunked framing in its payload (some other tools'
         WARCs do; ours store the body de-chunked)."""
-        value = self.head.get("Transfer-Encoding") or ""
+        value = self._framing.get("Transfer-Encoding") or ""
         return "chunked" in value.lower()
 
     @property
@@ -215,13 +220,15 @@ def replay_capture(db: "sqlite_utils.Database", data_dir: Path, capture: Capture
     original = capture
     if capture.record_type == "revisit":
         original = resolve_revisit(db, capture)
-    head = _read_head(data_dir, capture)
+    payload_head = _read_head(data_dir, original)
+    head = _read_head(data_dir, capture) if original is not capture else payload_head
     if head is None:  # a revisit without its own HTTP head shows the original's
-        head = _read_head(data_dir, original)
+        head = payload_head
     if head is None:
         raise WarcError(str(warc_path(data_dir, original)), original.warc_offset,
                         f"record {original.id} has no HTTP response head")
-    return Replay(capture=capture, original=original, head=head, data_dir=Path(data_dir))
+    return Replay(capture=capture, original=original, head=head, data_dir=Path(data_dir),
+                  payload_head=payload_head)
 
 
 def warc_path(data_dir: Path, capture: Capture) -> Path:

@@ -65,17 +65,21 @@ def make_datasette(data_dir: Path, metadata: dict[str, Any]) -> Any:
               help="Datasette metadata (default: datasette.yml beside the sources file).")
 def serve(data_dir: Path, config_path: Path, port: int, host: str, metadata: Path | None) -> None:
     """Serve the archive in Datasette (read-only) with replay and charts."""
+    serve_archive(data_dir, port=port, host=host, metadata=metadata, config_path=config_path)
+
+
+def serve_archive(data_dir: Path, *, port: int = 8001, host: str = "127.0.0.1",
+                  metadata: Path | None = None, config_path: Path | None = None) -> None:
+    """Run Datasette on ``DATA/archive.db`` until interrupted (used by ``serve`` and ``demo``)."""
     import uvicorn
 
     from ..index import db_path, open_db
 
-    if not db_path(data_dir).exists():
-        open_db(data_dir).conn.close()  # an empty archive serves too
-    else:
-        open_db(data_dir).conn.close()  # make sure every stage's tables exist
-    meta = load_metadata(_metadata_path(config_path, metadata), data_dir)
+    open_db(data_dir).conn.close()  # every stage's tables exist (an empty archive serves too)
+    meta = load_metadata(_metadata_path(Path(config_path or "config/sources.toml"), metadata), data_dir)
     ds = make_datasette(data_dir, meta)
-    click.echo(f"serving {db_path(data_dir)} at http://{host}:{port}/ (read-only)", err=True)
+    click.echo(f"serving {db_path(data_dir)} at http://{host}:{port}/ (read-only; replay at "
+               f"/-/replay/YYYYMMDDhhmmss/URL, charts at /-/archive-charts)", err=True)
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on")
 
 
@@ -154,17 +158,26 @@ def captures(data_dir: Path, config_path: Path, url: str, method: str) -> None:
 @click.command(name="import")
 @common_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--source", default="import", show_default=True,
-              help="Source name for captures whose WARC does not name one.")
-def import_warcs(data_dir: Path, config_path: Path, files: tuple[Path, ...], source: str) -> None:
+@click.option("--process/--no-process", default=True, show_default=True,
+              help="Run extraction and dedupe on the imported pages afterwards.")
+def import_warcs(data_dir: Path, config_path: Path, files: tuple[Path, ...], process: bool) -> None:
     """Copy WARC files from other tools into DATA/warcs and index them."""
     from ..importer import import_warcs as run_import
 
-    stats = run_import(data_dir, list(files), None, None, source=source)
+    stats = run_import(data_dir, list(files))
     for problem in stats.problems:
         click.echo(f"warning: {problem}", err=True)
     click.echo(stats.summary())
-    click.echo("run 'archive extract' and 'archive dedupe' to process the imported pages", err=True)
+    if process and stats.captures:
+        from ..config import load_config
+        from ..dedupe.run import run_dedupe
+        from ..extract.run import run_extract
+
+        config = load_config(config_path)
+        ext = run_extract(data_dir, config)
+        click.echo(ext.summary())
+        ded = run_dedupe(data_dir, config)
+        click.echo(ded.summary() if hasattr(ded, "summary") else str(ded))
 
 
 @click.command(name="export-wacz")
