@@ -50,12 +50,41 @@ async def _run(targets: list[tuple[str, int, str]], conns: int, gzip: bool) -> t
     return n, time.perf_counter() - t0
 
 
+def _sitemap_targets(bases: list[str]) -> list[tuple[str, int, str]]:
+    """Every URL the sample web's sitemaps list (for a server in another process)."""
+    import re
+    import urllib.request
+
+    def get(url: str) -> str:
+        with urllib.request.urlopen(url, timeout=30) as r:
+            return r.read().decode()
+
+    out = []
+    for base in bases:
+        for part in re.findall(r"<loc>([^<]+)</loc>", get(base.rstrip("/") + "/sitemap.xml")):
+            for url in re.findall(r"<loc>([^<]+)</loc>", get(part)):
+                hostport, _, path = url.split("://", 1)[1].partition("/")
+                host, port = hostport.split(":")
+                out.append((host, int(port), "/" + path))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--articles", type=int, default=2000)
     ap.add_argument("--conns", type=int, nargs="*", default=[1, 16])
     ap.add_argument("--gzip", action="store_true", help="send Accept-Encoding: gzip")
+    ap.add_argument("--external", nargs=2, metavar=("AGGREGATOR_URL", "PUBLISHER_URL"),
+                    help="measure a server already running in another process (archive sample-web)")
     args = ap.parse_args()
+    if args.external:
+        targets = _sitemap_targets(args.external)
+        for conns in args.conns:
+            for label in ("pass 1", "pass 2"):
+                n, dt = asyncio.run(_run(targets, conns, args.gzip))
+                print(f"{conns:>3} conn(s) {label}: {n} requests in {dt:.2f} s = {n / dt:,.0f} req/s"
+                      f"{' (gzip)' if args.gzip else ''}")
+        return
     for conns in args.conns:
         with SampleWeb(articles=args.articles, keep_log=False) as sw:
             t = sw.truth()
