@@ -97,14 +97,15 @@ class Renderer:
             cache[key] = idx
         return cache[key]
 
-    def _header_lines(self, d: dt.datetime, seed_variant: int) -> str:
+    def _header_lines(self, d: dt.datetime, seed_variant: int, link_site: bool = True) -> str:
         """The aggregator's header lines, as on the real am1 pages (NBSPs included)."""
         sponsors = [f"Sponsor:{NBSP} QWIKET{NBSP}", f"Sponsor:{NBSP} QWIKET{NBSP}",
                     f"Sponsor:{NBSP} QWIKET:{NBSP}Elevate your fantasy game! Interactive Sports Knowledge.",
                     f"Sponsor:{NBSP} QWIKET:{NBSP}Elevate your fantasy game! Interactive Sports Knowledge "
                     f"and Reasoning Support for Fantasy Sports and Betting Enthusiasts."]
         sponsor_html = "\n".join(f'<p class="sponsor">{escape(x)}</p>' for x in sponsors[:2 + seed_variant % 3])
-        return (f'<div class="hdr">\n<p class="site"><a href="/">THE AMERICA ONE NEWS</a></p>\n'
+        site = '<a href="/">THE AMERICA ONE NEWS</a>' if link_site else "THE AMERICA ONE NEWS"
+        return (f'<div class="hdr">\n<p class="site">{site}</p>\n'
                 f'<p class="date">{_date_line(d)}</p>\n<p class="count">0</p>\n'
                 f'<p class="loc">{NBSP}| Remer,MN</p>\n{sponsor_html}\n</div>\n')
 
@@ -256,15 +257,23 @@ class Renderer:
             head.append(f'<link rel="canonical" href="{escape(orig)}">\n')
         if s.og_url:
             head.append(f'<meta property="og:url" content="{escape(orig)}">\n')
-        v = s.index % 3  # a little markup variety between copies
-        lines = [self._header_lines(s.copied, s.index), '<div class="nav">\n',
-                 f'<p class="back"><a href="/usconservative/topic/{s.outlet.slug}">back</a>{NBSP}{NBSP}</p>\n',
-                 f'<p class="topic"><a href="/usconservative/topic/{s.outlet.slug}">topic</a></p>\n</div>\n']
+        # a little markup variety between copies: 0 "flat" (header lines inside the article's
+        # container, as plain <p> lines: they survive text extraction, as on many am1 captures),
+        # 1 "chrome" (header in its own block outside the article), 2 "flat" with <div> lines
+        v = s.index % 3
+        header = self._header_lines(s.copied, s.index, link_site=v == 1)
+        nav = (f'<p class="back"><a href="/usconservative/topic/{s.outlet.slug}">back</a>{NBSP}{NBSP}</p>\n'
+               f'<p class="topic"><a href="/usconservative/topic/{s.outlet.slug}">topic</a></p>\n')
+        if v == 1:
+            lines = [header, '<div class="nav">\n', nav, "</div>\n"]
+        else:
+            lines = ['<div class="article">\n', header, nav]
         if s.source_lines:
             lines.append(f'<p class="src">{escape(s.outlet.short)}</p>\n<p class="src">{escape(s.outlet.full)}</p>\n'
                          f'<p class="src">{_story_date(s.published)}</p>\n')
-        lines.append('<div class="article">\n')
-        lines.append(f'<p class="byline">{escape(s.byline)}</p>\n' if v != 1 else
+        if v == 1:
+            lines.append('<div class="article">\n')
+        lines.append(f'<p class="byline">{escape(s.byline)}</p>\n' if v != 2 else
                      f'<div class="byline">{escape(s.byline)}</div>\n')
         lines.append(f"<p>{_img(s, 'NextImg:' + s.headline)}</p>\n")
         paras = site.copy_body(s.index)

@@ -62,6 +62,7 @@ class StoryTruth(_Mapping):
     copy_link: str | None  # the copy's visible link to the original (maybe via a 302 redirect)
     revision: int  # times updated by advance()
     promo_line: str | None  # the publisher's own promo line inside the body, if any
+    copy_markup: str | None = None  # "flat", "chrome" or "flat-div": how the copy page is built
 
 
 @dataclass
@@ -394,7 +395,8 @@ class SampleWeb:
                     copy_paragraphs=list(site.copy_body(i)) if copy else [],
                     canonical=bool(copy) and s.canonical, og_url=bool(copy) and s.og_url,
                     source_lines=bool(copy) and s.source_lines, copy_link=link,
-                    revision=site.revision(i), promo_line=s.outlet.promo_line))
+                    revision=site.revision(i), promo_line=s.outlet.promo_line,
+                    copy_markup=("flat", "chrome", "flat-div")[i % 3] if copy else None))
             out.digests = []
             for d in site.digests():
                 items = []
