@@ -180,24 +180,20 @@ class CrawlLock:
             self.fh = None
 
 
-def recover_and_index(db: Any, warcs: Path) -> list[Path]:
-    """Recover ``.open`` WARC files of killed crawls and index what they hold."""
+def recover_and_index(data_dir: Path) -> list[Path]:
+    """Recover ``.open`` WARC files of killed crawls (cut back to their last complete record,
+    renamed; files a live writer holds are left alone) and index what they hold."""
+    warcs = Path(data_dir) / "warcs"
     if not any(warcs.glob("*.open")):
         return []
-    from ..warc.reader import iter_captures
     from ..warc.recovery import recover_open_files
+    from ..warc.reindex import reindex
 
-    recovered = recover_open_files(warcs)
-    for path in recovered:
-        caps: list[Capture] = []
-        fails: list[FetchFailure] = []
-        for item in iter_captures(path):
-            (caps if isinstance(item, Capture) else fails).append(item)
-        from ..index.captures import insert_captures, insert_fetch_errors
-
-        insert_captures(db, caps)
-        insert_fetch_errors(db, fails)
-        log.warning("recovered %s: %d captures, %d failures indexed", path.name, len(caps), len(fails))
+    recovered = [r.path for r in recover_open_files(warcs) if r.path is not None]
+    if recovered:
+        stats = reindex(data_dir, files=recovered)
+        log.warning("recovered %d .open WARC file(s) of a killed crawl: %d captures, %d failures indexed",
+                    len(recovered), stats.captures, stats.failures)
     return recovered
 
 
@@ -420,8 +416,8 @@ class Crawl:
         self.db = open_db(self.data_dir)
         self.lock = CrawlLock(warcs)
         try:
-            if self.options.recover and not self.lock.others_running():
-                recover_and_index(self.db, warcs)
+            if self.options.recover:
+                recover_and_index(self.data_dir)
             crawl_id, resumed = self._pick_crawl()
             self.lock.acquire(crawl_id)
             started = iso(utcnow())

@@ -112,7 +112,7 @@ class Engine:
                                      concurrency=opts.concurrency, override=opts.override_politeness)
         self._robots: dict[str, tuple[Robots, float]] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
-        self.client: Any = None
+        self.clients: dict[str, Any] = {}  # one connection pool per host (no cross-host churn)
         self.writer: Any = None
         self.db: sqlite3.Connection | None = None
         self.extra: list[Capture] = []  # robots captures, handed to the next result
@@ -121,8 +121,6 @@ class Engine:
         from ..index import connect, db_path
         from ..warc.writer import WarcWriter
 
-        self.client = make_client(user_agent=self.opts.user_agent, timeout=self.opts.timeout,
-                                  concurrency=self.opts.concurrency)
         warcs = Path(self.opts.data_dir) / "warcs"
         warcs.mkdir(parents=True, exist_ok=True)
         self.writer = WarcWriter(warcs, self.opts.prefix, source=self.opts.source, crawl_id=self.opts.crawl_id,
@@ -132,15 +130,24 @@ class Engine:
         self.db = connect(path, readonly=True) if path.exists() else None
 
     async def close(self) -> None:
-        if self.client is not None:
-            await self.client.aclose()
-            self.client = None
+        for client in self.clients.values():
+            await client.aclose()
+        self.clients = {}
         if self.writer is not None:
             self.writer.close()
             self.writer = None
         if self.db is not None:
             self.db.close()
             self.db = None
+
+    def client_for(self, url: str) -> Any:
+        host = host_of(url)
+        client = self.clients.get(host)
+        if client is None:
+            limit = min(self.politeness.per_host, self.opts.concurrency)
+            client = self.clients[host] = make_client(user_agent=self.opts.user_agent, timeout=self.opts.timeout,
+                                                      concurrency=limit)
+        return client
 
     # ------------------------------------------------------------------ robots
     async def robots_for(self, url: str) -> Robots:
@@ -164,7 +171,7 @@ class Engine:
         for _ in range(MAX_ROBOTS_REDIRECTS + 1):
             try:
                 async with self.politeness.slot(host_of(target)):
-                    ex = await fetch_exchange(self.client, target, max_body=MAX_ROBOTS_BYTES,
+                    ex = await fetch_exchange(self.client_for(target), target, max_body=MAX_ROBOTS_BYTES,
                                               deadline=self.opts.deadline)
             except FetchError as exc:
                 log.warning("%s: robots.txt unavailable (%s): no page of this host is fetched for %g s",
@@ -225,7 +232,7 @@ class Engine:
         while True:
             try:
                 async with self.politeness.slot(host):
-                    ex = await fetch_exchange(self.client, url, max_body=max_body, deadline=o.deadline,
+                    ex = await fetch_exchange(self.client_for(url), url, max_body=max_body, deadline=o.deadline,
                                               conditional=cond, depth=task.depth, via=task.via)
             except FetchError as exc:
                 if exc.kind in ("connect", "timeout") and attempt < min(o.retries, 2):
