@@ -75,3 +75,13 @@ def test_corrupt_gzip_and_unknown_encoding_are_errors():
     with pytest.raises(ExtractError) as info:
         decode_body(b"abc", [("Content-Encoding", "compress")])
     assert "unsupported Content-Encoding" in str(info.value)
+
+
+def test_double_encoded_page_is_repaired_or_flagged():
+    phrase = "Russia’s war — it’s “over, café"
+    body = ("<p>" + phrase.encode("utf-8").decode("cp1252") + "</p>").encode("utf-8")  # a broken CMS's output
+    d = decode_body(body, [("Content-Type", "text/html; charset=utf-8")])
+    assert phrase in d.text and any("repaired" in n for n in d.notes)
+    mixed = "<p>Russiaâ€™s and itâ€™s</p><p>\u4e2d\u6587</p>".encode("utf-8")  # cannot be reversed: flagged
+    d2 = decode_body(mixed, [("Content-Type", "text/html; charset=utf-8")])
+    assert "Russiaâ€™s" in d2.text and any("mojibake" in n for n in d2.notes)

@@ -173,9 +173,10 @@ def _clues(page: Page, rules: SiteRules, publishers: Publishers, url: str, facts
                                  a.href if article_like else None))
                 break
         elif clue == "source-line" and facts.source_outlets:
-            names = [publishers.canonical(o) for o in facts.source_outlets]
-            known = [n for n in names if n and publishers.known(n)]
-            out.append(_Clue(clue, (known or names)[-1], None))
+            names = [n for n in (publishers.canonical(o) for o in facts.source_outlets) if n]
+            known_names = [n for n in names if publishers.known(n)]
+            if names:
+                out.append(_Clue(clue, (known_names or names)[-1], None))
         elif clue == "promo":
             found = None
             for line in lines:
@@ -247,13 +248,14 @@ def extract_page(html: bytes, *, url: str, headers: list[tuple[str, str]], rules
     import trafilatura  # heavy: only when a page is extracted
 
     try:
-        doc = trafilatura.bare_extraction(page.tree, url=url, with_metadata=True, include_comments=False,
-                                          include_tables=True, deduplicate=False)
+        doc: Any = trafilatura.bare_extraction(page.tree, url=url, with_metadata=True, include_comments=False,
+                                               include_tables=True, deduplicate=False)
     except Exception as exc:  # trafilatura has no error type of its own; a page must not crash a run
         raise ExtractError(f"trafilatura failed ({type(exc).__name__}: {exc})") from None
-    if doc is None or not (doc.text or "").strip():
+    raw_text: str = (getattr(doc, "text", None) or "") if doc is not None else ""
+    if not raw_text.strip():
         raise ExtractError("no article text found")
-    lines = _clean_text(doc.text, active, facts)
+    lines = _clean_text(raw_text, active, facts)
     if not lines:
         raise ExtractError("no article text left after the site's rules")
     text = "\n".join(lines)

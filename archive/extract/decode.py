@@ -20,6 +20,7 @@ MAX_DECODED = 20 * 1024 * 1024  # a page larger than this once decompressed is r
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _CT_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _LATIN = {"latin-1", "iso8859-1", "cp1252", "ascii", "iso8859-15"}
+_MOJIBAKE = re.compile("â€[™œ\u009d“”˜¦¢]|Ã[©¨¶¼¡±§ª­¤]|Â[\u00a0 ·°]")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -108,6 +109,21 @@ def _has_multibyte_utf8(data: bytes) -> bool:
     return any(ord(c) > 127 for c in text)
 
 
+def _unmojibake(text: str, notes: list[str]) -> str:
+    """Text that was UTF-8 decoded as windows-1252 before it was served ("Russiaâ€™s"): repaired
+    when the whole page reverses cleanly, otherwise kept and noted — never passed on silently."""
+    hits = len(_MOJIBAKE.findall(text))
+    if hits < 2:
+        return text
+    try:
+        fixed = text.encode("cp1252").decode("utf-8")
+    except UnicodeError:
+        notes.append(f"the page itself holds {hits} mojibake sequences (double-encoded UTF-8); kept as served")
+        return text
+    notes.append(f"the page itself was double-encoded UTF-8 ({hits} mojibake sequences): repaired")
+    return fixed
+
+
 def decode_body(body: bytes, headers: list[tuple[str, str]], *, limit: int = MAX_DECODED) -> Decoded:
     """Decoded page text plus the charset used and notes on anything mis-declared."""
     data = decompress(body, header(headers, "content-encoding"), limit)
@@ -151,5 +167,5 @@ def decode_body(body: bytes, headers: list[tuple[str, str]], *, limit: int = MAX
             return Decoded(data.decode("utf-8"), "utf-8", notes)
         if tried[0] != codec:
             notes.append(f"decoded as {codec} ({origin})")
-        return Decoded(text.lstrip("\ufeff"), codec, notes)
+        return Decoded(_unmojibake(text.lstrip("\ufeff"), notes), codec, notes)
     raise ExtractError("; ".join(notes) or "body cannot be decoded")

@@ -71,4 +71,4 @@ def ensure_schema(db: "sqlite_utils.Database") -> None:
             db.execute(f"ALTER TABLE articles ADD COLUMN {col} TEXT")
     if "articles_fts" not in db.table_names():
         # triggers keep the index current for rows added later (Datasette search relies on it)
-        db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+        db.table("articles").enable_fts(["title", "text"], create_triggers=True, tokenize="porter")

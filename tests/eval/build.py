@@ -312,6 +312,37 @@ def build() -> None:
          "original_publisher": "The Washington Times", "attribution": "self", "original_url": None,
          "aggregator_date": None, "published": wt["published_iso"], "kind": "original"},
         rules="washington-times")
+    # 26: the Examiner's original with chrome inside the article body (ads, newsletter box, share bar)
+    inline = original(ex, site="Washington Examiner", published_markup="meta", title_suffix=" | Washington Examiner")
+    for k, para in enumerate(ex["paragraphs"][2:14:4]):
+        extra = ['<div class="ad-slot"><span>Advertisement</span></div>',
+                 '<div class="newsletter-inline"><p>Sign up for the Daily on Defense newsletter. '
+                 '<a href="/newsletters">Subscribe</a></p></div>',
+                 '<div class="share-bar"><a href="/share/fb">Share</a> <a href="/share/x">Post</a> '
+                 '<a href="/share/mail">Email</a></div>'][k]
+        inline = inline.replace(f"<p>{escape(para)}</p>", f"<p>{escape(para)}</p>\n{extra}", 1)
+    add("original_examiner_inline_chrome", ex["url"], inline,
+        {"text": "\n".join(ex["paragraphs"]), "title": ex["headline"], "author": ex["author"],
+         "original_publisher": "Washington Examiner", "attribution": "self", "original_url": None,
+         "aggregator_date": None, "published": ex["published_iso"], "kind": "original"},
+        rules="washington-examiner")
+    # 27: a copy whose lines are <br>-separated inside one element (no <p> at all)
+    br_lines = [escape(ln) for ln in header_lines(am1_date("Jan", 4, 2024))] + [escape(f"{wt['author']}, Reporter")]
+    br_body = "<br>\n".join(br_lines) + f'<br>\n<img src="/x.jpg" alt="{escape("NextImg:" + wt["headline"])}"><br><br>\n'
+    br_body += "<br><br>\n".join(escape(p) for p in wt["paragraphs"])
+    add("am1_br_lines", wt_url,
+        page(f"{wt['headline']} | THE AMERICA ONE NEWS", f'<link rel="canonical" href="{escape(wt["url"])}">\n',
+             f'<div class="page">{br_body}</div>'),
+        expected_copy(wt, "The Washington Times", "canonical", agg_date="2024-01-04", original_url=wt["url"]))
+    # 28: a copy with a trending sidebar and a comment counter after the story
+    side = am1_copy(ny, date_line=am1_date("Dec", 20, 2023), byline=f"By {ny['author']}", canonical=True)
+    side = side.replace('<div class="foot">', '<div class="sidebar"><h3>Trending</h3><ul>'
+                        '<li><a href="/usconservative/topic/nypost/6-slug-a">Mayor unveils budget with hiring freeze</a></li>'
+                        '<li><a href="/usconservative/topic/nypost/6-slug-b">Subway ridership tops pre-pandemic mark</a></li>'
+                        '<li><a href="/usconservative/topic/nypost/6-slug-c">Judge tosses suit over bike lanes</a></li>'
+                        '</ul></div><p class="comments">Comments (0)</p><div class="foot">', 1)
+    add("am1_trending_sidebar", ny_url, side,
+        expected_copy(ny, "New York Post", "canonical", agg_date="2023-12-20", original_url=ny["url"]))
     # 25: a digest page
     dg_html, dg_items = digest_page()
     add("am1_digest", "https://am1.news/usconservative/topic/fq/6-slug-the-digest-feb-8-2024-no-412", dg_html,

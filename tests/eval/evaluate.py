@@ -100,6 +100,28 @@ def evaluate(config_path: Path | None = None) -> list[Scored]:
     return scored
 
 
+def baseline(cases: list[Case] | None = None) -> dict[str, float]:
+    """Token F1 of bare trafilatura (no rules; bodies decoded the archive's way) per text page."""
+    import trafilatura
+
+    from archive.errors import ExtractError
+    from archive.extract.decode import decode_body
+    from archive.extract.htmlpage import parse_html
+
+    out = {}
+    for case in cases or load_cases():
+        if "text" not in case.expected:
+            continue
+        try:
+            tree = parse_html(decode_body(case.body, case.headers).text)
+        except ExtractError:
+            out[case.name] = 0.0
+            continue
+        doc = trafilatura.bare_extraction(tree, url=case.url, with_metadata=True)
+        out[case.name] = prf(case.expected["text"], doc.text if doc is not None else "")[2]
+    return out
+
+
 def report(scored: list[Scored]) -> str:
     lines = [f"{'page':34} {'P':>6} {'R':>6} {'F1':>6}  issues"]
     for s in scored:
@@ -112,3 +134,5 @@ def report(scored: list[Scored]) -> str:
 
 if __name__ == "__main__":
     print(report(evaluate()))
+    base = baseline()
+    print(f"bare trafilatura (no rules) on the {len(base)} text pages: mean F1 {sum(base.values()) / len(base):.3f}")
