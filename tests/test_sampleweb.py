@@ -91,7 +91,10 @@ def test_same_seed_same_bytes() -> None:
 
 
 def test_gzip_only_when_accepted(sample_web: SampleWeb) -> None:
-    url = sample_web.features()["gzip"][0]
+    f = sample_web.features()
+    assert f["gzip"] and all(sample_web.is_gzip(u) and not sample_web.is_chunked(u) for u in f["gzip"])
+    assert f["chunked"] and all(sample_web.is_chunked(u) and not sample_web.is_gzip(u) for u in f["chunked"])
+    url = f["gzip"][0]
     path = url.split(sample_web.aggregator_url if url.startswith(sample_web.aggregator_url)
                      else sample_web.publisher_url, 1)[1]
     base = url[:len(url) - len(path)]

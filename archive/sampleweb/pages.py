@@ -130,7 +130,7 @@ class Renderer:
                 f"Sitemap: {self.agg}/sitemap.xml\n").encode())
         if path == "/sitemap.xml" or path.startswith("/sitemap-"):
             paths = ["/"] + [f"/usconservative/topic/{o.slug}" for o in OUTLETS] + \
-                    ["/usconservative/topic/fq"] + [d.path for d in site.digests()] + \
+                    ["/usconservative/topic/fq", SCRIPT_PAGE] + [d.path for d in site.digests()] + \
                     [p for p in (site.story(i).copy_path for i in range(site.story_count)) if p]
             return self._sitemap(path, [self.agg + p for p in paths])
         if path == PRIVATE_PATH:

@@ -433,8 +433,9 @@ class SampleWeb:
             "feed": p + "/feed.xml",
             "sitemaps": [a + "/sitemap.xml", p + "/sitemap.xml"],
             "script_page": a + pages.SCRIPT_PAGE,
-            "gzip": [u for u in copies + originals if self.is_gzip(u)],
-            "chunked": [u for u in copies + originals if self.is_chunked(u)],
+            # story pages (copies first, then originals) sent gzip-encoded / chunked; 20 of each
+            "gzip": [u for u in copies + originals if crc_bucket(self._split(u)[1], 3) == 0][:20],
+            "chunked": [u for u in copies + originals if crc_bucket(self._split(u)[1], 3) == 1][:20],
             "stylesheets": [a + "/static/am1.css", a + "/static/base.css", p + "/static/pub.css", p + "/static/base.css"],
             "font": [a + "/static/font.ttf", p + "/static/font.ttf"],
             "control": a + pages.CONTROL_PREFIX + "advance",
