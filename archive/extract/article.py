@@ -232,7 +232,9 @@ def extract_page(html: bytes, *, url: str, headers: list[tuple[str, str]], rules
     if active.is_skipped(url):
         result.skipped = "URL matches the rules' skip_urls"
         return result
-    page = read_page(decoded.text, url)
+    needs_lines = (active.is_digest(url) or "link" in active.original_from or active.header_end is not None
+                   or any(x is not None for x in (active.aggregator_date, active.source_lines, active.byline)))
+    page = read_page(decoded.text, url, lines=needs_lines)
     if active.is_digest(url):
         result.digest_items = digest_items(page, active, pubs, url, capture_id or None)
         if not result.digest_items:

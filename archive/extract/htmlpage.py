@@ -186,14 +186,16 @@ def _meta_author(meta: dict[str, str], tree: Any) -> str | None:
     return _jsonld_author(tree)
 
 
-def read_page(text: str, url: str) -> Page:
+def read_page(text: str, url: str, *, lines: bool = True) -> Page:
+    """Parse a page; ``lines=False`` skips the visible-lines walk (rules that read no lines)."""
     tree = parse_html(text)
-    lines: list[Line] = []
+    page_lines: list[Line] = []
     anchors: list[Anchor] = []
-    cur: list[Any] = [[], []]
-    body = tree.find("body")
-    _walk(body if body is not None else tree, url, lines, cur, anchors)
-    _flush(lines, cur)
+    if lines:
+        cur: list[Any] = [[], []]
+        body = tree.find("body")
+        _walk(body if body is not None else tree, url, page_lines, cur, anchors)
+        _flush(page_lines, cur)
     meta = _meta(tree)
     canonical = None
     for link in tree.iter("link"):
@@ -220,7 +222,7 @@ def read_page(text: str, url: str) -> Page:
                 break
     title_el = tree.find(".//title")
     lang = tree.get("lang") or meta.get("og:locale")
-    return Page(tree=tree, lines=lines, anchors=anchors,
+    return Page(tree=tree, lines=page_lines, anchors=anchors,
                 canonical=canonical, og_url=urljoin(url, og_url) if og_url else None,
                 site_name=meta.get("og:site_name"),
                 published=published,

@@ -45,4 +45,4 @@ def tokens(text: str) -> list[str]:
 
 
 def word_count(text: str) -> int:
-    return len(tokens(text))
+    return len(_WORD.findall(text))
