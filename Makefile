@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PIPQ := --quiet --disable-pip-version-check
 PIPFILTER := 2>&1 | grep -v -E "^WARNING: Location .* is ignored|^$$" || true
 
-.PHONY: all setup tools demo test schedule mypy clean system
+.PHONY: all setup tools browser demo test schedule mypy clean system
 
 all: test
 
@@ -29,10 +29,19 @@ $(TOOLS)/bin/wayback: tools-requirements.txt
 setup: $(BIN)/archive
 tools: $(TOOLS)/bin/wayback
 
+# Debian's chromium for the browser tests (Playwright drives it by executable_path; it cannot
+# download its own browsers here).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null && echo sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+browser: $(CHROMIUM)
+
 demo: setup
 	$(BIN)/archive demo
 
-test: setup tools
+test: setup tools browser
 	ARCHIVE_TOOLS_BIN=$(abspath $(TOOLS))/bin $(BIN)/python -m pytest -q
 
 mypy: setup

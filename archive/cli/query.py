@@ -54,7 +54,7 @@ def make_datasette(data_dir: Path, metadata: dict[str, Any]) -> Any:
 
     return Datasette(files=[str(db_path(data_dir))], metadata=metadata,
                      settings={"allow_download": False, "default_page_size": 50,
-                               "sql_time_limit_ms": 5000})
+                               "sql_time_limit_ms": 5000, "truncate_cells_html": 300})
 
 
 @click.command()

@@ -41,15 +41,18 @@ def lag_histogram(lags: Sequence[float]) -> list[tuple[str, int]]:
 
 
 def _nice_max(value: int) -> int:
-    if value <= 5:
-        return max(value, 1)
+    """An axis top that is a round number divisible by 4 (so the ticks are whole numbers)."""
+    if value <= 4:
+        return 4
+    if value <= 8:
+        return 8
     step = 1
     while step * 10 < value:
         step *= 10
-    for mult in (1, 2, 5, 10):
-        if step * mult >= value:
+    for mult in (1, 2, 4, 8, 10):
+        if step * mult >= value and (step * mult) % 4 == 0:
             return step * mult
-    return value
+    return -(-value // 4) * 4
 
 
 def _axis(x0: int, y0: int, width: int, height: int, top: int) -> list[str]:
@@ -58,7 +61,7 @@ def _axis(x0: int, y0: int, width: int, height: int, top: int) -> list[str]:
     for i in range(5):
         value = top * i / 4
         y = y0 - height * i / 4
-        label = f"{value:.0f}" if top >= 4 else f"{value:.1f}"
+        label = f"{value:g}"
         parts.append(f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{label}</text>')
         if i:
             parts.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + width}" y2="{y:.1f}" stroke="#ddd"/>')
@@ -112,7 +115,7 @@ def stacked_bars_svg(rows: Sequence[tuple[str, str, int]], *, title: str, width:
              f'<title>{escape(title)}</title>',
              f'<text x="{width / 2:.0f}" y="18" text-anchor="middle" font-size="14">{escape(title)}</text>']
     parts += _axis(left, y0, plot_w, plot_h, top)
-    slot = plot_w / max(len(days), 1)
+    slot = min(plot_w / max(len(days), 1), 60.0)
     label_every = max(1, len(days) // 12)
     for i, day in enumerate(days):
         x = left + i * slot + slot * 0.1

@@ -1,0 +1,157 @@
+"""Headless Chromium (Debian's, driven by Playwright) against a real ``archive serve`` process:
+browse the articles table, search, follow a replay link; and an archived script that reads
+``document.cookie`` and fetches the archive's origin fails under the replay headers while the
+same page served without them (a control server of this test's own) runs it."""
+from __future__ import annotations
+
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Iterator
+
+import httpx
+import pytest
+
+from test_query_support import Archive, Served, build_archive
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def arc(tmp_path_factory: pytest.TempPathFactory) -> Archive:
+    return build_archive(tmp_path_factory.mktemp("browser") / "data")
+
+
+@pytest.fixture(scope="module")
+def served(arc: Archive) -> Iterator[Served]:
+    server = Served(arc.data_dir)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian chromium missing: run 'make browser'"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _shots(tmp_path: Path) -> Path:
+    """Screenshots go to $ARCHIVE_SCREENSHOTS when set (e.g. for the README), else tmp."""
+    target = Path(os.environ.get("ARCHIVE_SCREENSHOTS") or tmp_path)
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def test_browse_search_and_follow_a_replay_link(browser: Any, served: Served, arc: Archive,
+                                                tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    shots = _shots(tmp_path)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{served.base}/archive/articles")
+    expect(page.locator("h1")).to_contain_text("Articles")
+    page.screenshot(path=str(shots / "articles.png"), full_page=True)
+    page.fill("input[name=_search]", "putin")
+    page.press("input[name=_search]", "Enter")
+    page.wait_for_url("**_search=putin**")
+    rows = page.locator("table.rows-and-columns tbody tr")
+    expect(rows).to_have_count(2)  # the original and its copy
+    expect(page.locator("table.rows-and-columns")).to_contain_text("Putin wants crisis to worsen")
+    page.screenshot(path=str(shots / "search.png"), full_page=True)
+    link = page.locator("a.archive-replay", has_text="replay").first
+    href = link.get_attribute("href")
+    assert href and href.startswith("/-/replay/")
+    link.click()
+    page.wait_for_url(f"**{href}")
+    expect(page.locator("h1#headline")).to_contain_text("Putin wants crisis to worsen")
+    shot = shots / "replay.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 1000
+    page.goto(f"{served.base}/-/archive-charts")
+    expect(page.locator("svg.copies-per-day rect[data-series='Washington Examiner']")).to_have_count(1)
+    page.screenshot(path=str(shots / "charts.png"), full_page=True)
+    page.close()
+
+
+class _Control(BaseHTTPRequestHandler):
+    """Serves the archived page bytes without any security header, and a JSON answer at the
+    path the script fetches (standing in for the archive's origin)."""
+
+    body = b""
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path.startswith("/-/versions.json"):
+            data, ctype = b'{"ok": true}', "application/json"
+        else:
+            data, ctype = self.body, "text/html; charset=utf-8"
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def _watch(page: Any) -> tuple[list[str], list[str]]:
+    requests: list[str] = []
+    console: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: console.append(m.text))
+    return requests, console
+
+
+def test_archived_script_cannot_touch_the_archive_origin(browser: Any, served: Served, arc: Archive) -> None:
+    from playwright.sync_api import expect
+
+    replay_url = f"{served.base}/-/replay/20250101040000/{arc.urls['cookie']}"
+    archived = httpx.get(replay_url)
+    assert archived.headers["content-security-policy"] == "sandbox"
+    assert b"document.cookie" in archived.content
+
+    # under the replay route's own headers (served by the real archive server)
+    context = browser.new_context()
+    page = context.new_page()
+    requests, console = _watch(page)
+    page.goto(replay_url)
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#result")).to_have_text("script did not run")
+    assert not any("/-/versions.json" in u for u in requests), requests
+    assert not [c for c in context.cookies() if c["name"] == "probe"]
+    assert any("sandboxed" in c and "allow-scripts" in c for c in console), console
+    context.close()
+
+    # control: the same bytes without the CSP, from a server of our own: the script runs,
+    # sets a cookie and fetches its origin
+    handler = type("Handler", (_Control,), {"body": archived.content})
+    control = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=control.serve_forever, daemon=True)
+    thread.start()
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        requests, _ = _watch(page)
+        page.goto(f"http://127.0.0.1:{control.server_address[1]}/page")
+        expect(page.locator("#result")).to_contain_text("fetch-ok")
+        expect(page.locator("#result")).to_contain_text("cookie:probe=1")
+        assert any("/-/versions.json" in u for u in requests)
+        assert [c for c in context.cookies() if c["name"] == "probe"]
+        context.close()
+    finally:
+        control.shutdown()
+        control.server_close()
