@@ -132,3 +132,19 @@ def test_cli_extract_prints_a_summary(tmp_path):
     assert "3 captures: 1 articles, 1 digest pages (4 items), 0 skipped, 1 errors" in res.output
     res2 = CliRunner().invoke(cli, ["extract", "--data", str(data), "--config", str(CONFIG)])
     assert "0 captures" in res2.output
+
+
+def test_missing_warc_is_a_recorded_error_and_can_be_retried(tmp_path, config):
+    data = tmp_path / "data"
+    case = next(c for c in load_cases() if c.name == "original_pjmedia")
+    caps = write_pages(data, [(case.url, case.headers, case.body)])
+    warc = data / "warcs" / caps[0].warc_file
+    moved = tmp_path / "elsewhere.warc.gz"
+    warc.rename(moved)
+    stats = run_extract(data, config)
+    assert (stats.seen, stats.errors, stats.articles) == (1, 1, 0)
+    assert run_extract(data, config).seen == 0  # recorded: not retried on its own
+    moved.rename(warc)
+    again = run_extract(data, config, retry_errors=True)
+    assert (again.seen, again.articles) == (1, 1)
+    assert _counts(data)["extract_errors"] == 0

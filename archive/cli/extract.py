@@ -16,8 +16,10 @@ from .common import common_options, is_tty
               help="Captures per batch (one transaction each).")
 @click.option("--capture", "capture_ids", multiple=True, metavar="ID",
               help="Only these capture ids (repeatable); default: every new capture.")
+@click.option("--retry-errors", is_flag=True,
+              help="Try again the captures whose extraction failed before (e.g. after fixing a rule).")
 def extract(data_dir: Path, config_path: Path, workers: int, batch_size: int,
-            capture_ids: tuple[str, ...]) -> None:
+            capture_ids: tuple[str, ...], retry_errors: bool) -> None:
     """Extract article text and metadata from new captures (incremental: a rerun adds nothing)."""
     from ..config import load_config
     from ..extract import run_extract
@@ -35,7 +37,8 @@ def extract(data_dir: Path, config_path: Path, workers: int, batch_size: int,
                 bar.update(task, completed=done, total=total)
 
             stats = run_extract(data_dir, config, workers=workers, batch_size=batch_size,
-                                progress=progress, capture_ids=ids)
+                                progress=progress, capture_ids=ids, retry_errors=retry_errors)
     else:
-        stats = run_extract(data_dir, config, workers=workers, batch_size=batch_size, capture_ids=ids)
+        stats = run_extract(data_dir, config, workers=workers, batch_size=batch_size, capture_ids=ids,
+                            retry_errors=retry_errors)
     click.echo(f"extract: {stats.summary()}")

@@ -230,9 +230,28 @@ def _batches(jobs: Iterator[Job], size: int) -> Iterator[list[Job]]:
         yield batch
 
 
+def forget_errors(db: "sqlite_utils.Database", capture_ids: Sequence[str] | None = None) -> int:
+    """Drop recorded extraction errors (all, or those of ``capture_ids``) so the next run retries
+    them — e.g. after a WARC file came back or a rule was fixed. Returns how many."""
+    where, args = "", []
+    if capture_ids is not None:
+        where = f" WHERE capture_id IN ({', '.join('?' for _ in capture_ids)})"
+        args = list(capture_ids)
+    with db.conn:
+        ids = [r[0] for r in db.conn.execute("SELECT capture_id FROM extract_errors" + where, args)]
+        db.conn.executemany("DELETE FROM extract_errors WHERE capture_id = ?", [(i,) for i in ids])
+        db.conn.executemany("DELETE FROM extract_done WHERE capture_id = ? AND outcome = 'error'",
+                            [(i,) for i in ids])
+    return len(ids)
+
+
 def run_extract(data_dir: Path, config: "Config", *, workers: int = 2, batch_size: int = 64,
-                progress: Progress | None = None, capture_ids: Sequence[str] | None = None) -> ExtractStats:
-    """Extract every capture not handled yet; returns the counts of this run."""
+                progress: Progress | None = None, capture_ids: Sequence[str] | None = None,
+                retry_errors: bool = False) -> ExtractStats:
+    """Extract every capture not handled yet; returns the counts of this run.
+
+    ``retry_errors`` first forgets the recorded errors (of ``capture_ids`` when given), so those
+    captures are tried again."""
     from ..index import open_db
 
     if batch_size < 1:
@@ -242,6 +261,8 @@ def run_extract(data_dir: Path, config: "Config", *, workers: int = 2, batch_siz
     db = open_db(data_dir)
     stats = ExtractStats()
     try:
+        if retry_errors:
+            forget_errors(db, capture_ids)
         total = count_pending(db, capture_ids)
         if total == 0:
             return stats
