@@ -343,3 +343,41 @@ def test_cli_serves_until_interrupted() -> None:
         _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "Traceback" not in err and "stopped" in err
+
+
+def test_keep_alive_pipelining_and_http10(sample_web: SampleWeb) -> None:
+    host, port = "127.0.0.1", sample_web.aggregator_port
+    with socket.create_connection((host, port), timeout=10) as s:
+        # two pipelined requests in one write on one connection: two answers, in order
+        s.sendall(b"GET /robots.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+                  b"HEAD /usconservative/topic/nypost HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    first, _, rest = data.partition(b"\r\n\r\n")
+    assert first.startswith(b"HTTP/1.1 200") and b"Connection: keep-alive" in first
+    n = int(header(first, "Content-Length") or 0)
+    assert rest[:n].startswith(b"User-agent: *")
+    second = rest[n:]
+    assert second.startswith(b"HTTP/1.1 200") and b"Connection: close" in second
+    assert second.endswith(b"\r\n\r\n")  # HEAD: no body
+    with socket.create_connection((host, port), timeout=10) as s:
+        s.sendall(b"GET /usconservative/topic/%77aexaminer HTTP/1.0\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):  # HTTP/1.0 without keep-alive: the server closes
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 200") and b"Washington Examiner" in data
+    chunked = sample_web.features()["chunked"][0][len(sample_web.aggregator_url):]
+    head, body = raw_get(sample_web.aggregator_url, chunked)
+    assert header(head, "Transfer-Encoding") == "chunked"
+    with socket.create_connection((host, port), timeout=10) as s:
+        s.sendall(f"GET {chunked} HTTP/1.0\r\n\r\n".encode())
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head10, _, body10 = data.partition(b"\r\n\r\n")
+    assert header(head10, "Transfer-Encoding") is None and body10 == dechunk(body)
+    assert int(header(head10, "Content-Length") or 0) == len(body10)
+    with socket.create_connection((host, port), timeout=10) as s:
+        s.sendall(b"NONSENSE\r\n\r\n")
+        assert s.recv(1024).startswith(b"HTTP/1.1 400")

@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import time
 import zlib
+from urllib.parse import unquote
 from dataclasses import dataclass
 from typing import Callable
 
@@ -199,7 +200,13 @@ class HttpProtocol(asyncio.Protocol):
         hmap = {k.lower(): v for k, v in headers}
         keep = version == "HTTP/1.1" and hmap.get("connection", "").lower() != "close" or \
             version == "HTTP/1.0" and hmap.get("connection", "").lower() == "keep-alive"
-        out, status = self.server.respond(method, target, hmap, body, keep)
+        try:
+            out, status = self.server.respond(method, target, hmap, body, keep, http10=version == "HTTP/1.0")
+        except Exception:  # a bug in a page must not take the connection down silently
+            import traceback
+            traceback.print_exc()
+            status, keep = 500, False
+            out = b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         self.server.log(RequestRecord(self.server.host, self.server.port, self.server.role, method, target,
                                       tuple(headers), t_wall, t_mono, status, self.peer))
         assert self.transport is not None
@@ -241,11 +248,14 @@ class SiteServer:
             await self._server.wait_closed()
             self._server = None
 
-    def respond(self, method: str, target: str, h: dict[str, str], body: bytes, keep: bool) -> tuple[bytes, int]:
+    def respond(self, method: str, target: str, h: dict[str, str], body: bytes, keep: bool,
+                http10: bool = False) -> tuple[bytes, int]:
         if target.startswith(("http://", "https://")):  # absolute form (proxies)
             rest = target.split("://", 1)[1]
             target = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
         path, _, query = target.partition("?")
+        if "%" in path:
+            path = unquote(path)
         conn = "keep-alive" if keep else "close"
         ctl = self._control(method, path, body)
         if ctl is not None:
@@ -289,7 +299,7 @@ class SiteServer:
                 hdrs.append(("Content-Encoding", "gzip"))
         else:
             payload = page.body
-        if v.chunked and page.status == 200:
+        if v.chunked and page.status == 200 and not http10:  # HTTP/1.0 knows no chunked framing
             hdrs.append(("Transfer-Encoding", "chunked"))
             head = self._head(page.status, hdrs, conn)
             if method == "HEAD":
