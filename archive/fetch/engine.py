@@ -199,6 +199,32 @@ class Engine:
         cap = self.writer.write_exchange(ex, _previous_capture(prev))
         self.extra.append(cap)
 
+    def _stored(self, prev: Capture) -> tuple[bytes, str | None, str | None] | None:
+        """(payload as stored, Content-Type, Content-Encoding) of a previous capture; a revisit's
+        payload is its original's."""
+        from warcio.archiveiterator import ArchiveIterator
+
+        target = (prev.warc_file, prev.warc_offset)
+        if prev.record_type == "revisit" and self.db is not None:
+            row = self.db.execute(
+                "SELECT warc_file, warc_offset FROM captures WHERE urlkey = ? AND url = ? AND timestamp = ? "
+                "AND record_type = 'response'", (surt(prev.refers_to_url or prev.url),
+                                                 prev.refers_to_url or prev.url, prev.refers_to_date)).fetchone()
+            if row is None:
+                return None
+            target = (row[0], row[1])
+        try:
+            with (Path(self.opts.data_dir) / "warcs" / target[0]).open("rb") as fh:
+                fh.seek(target[1])
+                rec = next(iter(ArchiveIterator(fh)))
+                if rec.http_headers is None:
+                    return None
+                return (rec.raw_stream.read(), rec.http_headers.get_header("Content-Type"),
+                        rec.http_headers.get_header("Content-Encoding"))
+        except (OSError, StopIteration, ValueError) as exc:
+            log.warning("%s: stored payload unreadable (%s)", prev.url, exc)
+            return None
+
     # ------------------------------------------------------------------ one task
     def _failure(self, url: str, kind: str, detail: str = "") -> FetchFailure:
         f = FetchFailure(crawl_id=self.opts.crawl_id, url=url, timestamp=iso(utcnow()), error=kind, detail=detail)
@@ -273,10 +299,14 @@ class Engine:
                                                       f"more than {MAX_REDIRECTS} redirects"))
                 else:
                     res.redirect = target
-        elif task.expand and 200 <= ex.status < 300:
+        elif task.expand and (200 <= ex.status < 300 or (ex.status == 304 and prev is not None)):
+            if ex.status == 304:  # not modified: the links are those of the stored payload
+                stored = self._stored(prev) if prev is not None else None
+                body, ctype, cenc = stored if stored else (b"", None, None)
+            else:
+                body, ctype, cenc = ex.body, ex.header("content-type"), ex.header("content-encoding")
             try:
-                links = discover(ex.body, url, ex.header("content-type"), ex.header("content-encoding"),
-                                 requisites=o.requisites)
+                links = discover(body, url, ctype, cenc, requisites=o.requisites)
             except DecodeError as exc:
                 log.info("%s: no links discovered (%s)", url, exc)
                 links = []
