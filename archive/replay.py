@@ -398,9 +398,9 @@ def _brotli_stream(chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
 
 
 # Recorded headers forwarded on replay; everything else (hop-by-hop, cookies, the site's own
-# security policies, redirects, lengths) is dropped and the replay server sets its own.
-FORWARD = frozenset({"content-language", "last-modified", "etag", "date", "vary",
-                     "content-disposition"})
+# security policies, redirects, lengths, Date — the capture time is in Memento-Datetime) is
+# dropped and the replay server sets its own.
+FORWARD = frozenset({"content-language", "last-modified", "etag", "vary", "content-disposition"})
 
 
 def safe_headers(head: HttpHead, *, keep_encoding: bool) -> list[tuple[str, str]]:

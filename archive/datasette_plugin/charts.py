@@ -1,5 +1,8 @@
 """``/-/archive-charts``: copies per day per publisher (stacked bars) and a lag histogram,
-drawn as inline SVG generated here (no JavaScript, no charting plugin)."""
+drawn as inline SVG generated here (no JavaScript, no charting plugin).
+
+A copy's day is the date the aggregator shows on it (``aggregator_date``), else the day it was
+captured; its publisher is the one it names, else the original's site name or host."""
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -18,7 +21,7 @@ LAG_BINS: tuple[tuple[str, float, float], ...] = (
 )
 
 COPIES_SQL = """
-select substr(coalesce(c.captured, c.aggregator_date, k.timestamp), 1, 10) as day,
+select substr(coalesce(c.aggregator_date, c.captured, k.timestamp), 1, 10) as day,
        coalesce(c.original_publisher, o.sitename, o.site, '(unknown)') as publisher,
        count(*) as copies
 from syndication s
