@@ -295,6 +295,9 @@ def test_page_requisites(sample_web: SampleWeb) -> None:
         truth = sample_web.truth().script_page
         assert truth["paragraphs"][0] not in live and "live-data.js" in live
         assert c.get(truth["script"]).status_code == 200
+        pub_live = c.get(truth["publisher_url"]).text
+        assert truth["paragraphs"][0] not in pub_live and "live-data.js" in pub_live
+        assert c.get(truth["publisher_script"]).content == c.get(truth["script"]).content
 
 
 def test_feed_and_sitemaps(sample_web: SampleWeb) -> None:

@@ -22,7 +22,7 @@ Aggregator (127.0.0.1):
     /latest-digest -302-> newest digest;  /usconservative/topic/broken-feed -> the one 500
     /private/… (robots-disallowed, linked from the front page);  /__sampleweb/advance (POST),
     /__sampleweb/state (GET) — robots-disallowed control endpoints
-Publisher (127.0.0.2), four outlets under their feed slug:
+Publisher (127.0.0.2), four outlets under their feed slug, and /live/senate-budget-night (script-built):
     /, /{slug}/[?page=N], /{slug}/{section}/{id}/{headline-slug} (originals), /r/{id} -302-> original,
     /feed.xml (RSS; /rss 301s to it), /sitemap.xml (index) -> /sitemap-N.xml, /private/…
 Both: /robots.txt (no crawl-delay), /favicon.ico, /static/{am1|pub}.css (@import base.css,

@@ -33,6 +33,8 @@ MISSING_COPY = "/usconservative/topic/waexaminer/6-slug-this-story-was-removed"
 MISSING_ORIGINAL = "/waexaminer/policy/0/story-that-never-was"
 SCRIPT_PAGE = "/usconservative/live/6-slug-live-updates-senate-budget-night"
 SCRIPT_DATA = "/static/live-data.js"
+PUB_SCRIPT_PAGE = "/live/senate-budget-night"  # the same script-built page on the publisher host
+                                               # (warcprox refuses 127.0.0.1 targets)
 
 
 @dataclass
@@ -372,13 +374,20 @@ class Renderer:
                 f"Sitemap: {self.pub}/sitemap.xml\n").encode())
         if path == "/":
             items = "\n".join(self._pub_item(i) for i in site.latest_originals(20))
-            return Page(200, body=self._pub_chrome("The Publisher Network", f"<h1>Latest</h1>\n{items}"),
+            live = f'<p><a href="{PUB_SCRIPT_PAGE}">Live updates: Senate budget night</a></p>\n'
+            return Page(200, body=self._pub_chrome("The Publisher Network", f"{live}<h1>Latest</h1>\n{items}"),
                         last_modified=site.story(site.latest_originals(1)[0]).published)
         if path == "/about":
             return Page(200, body=self._pub_chrome("About us", "<h1>About us</h1>\n<p>Four outlets, one "
                                                    "loopback address, generated stories.</p>"))
         if path.startswith("/private/"):
             return Page(200, body=self._pub_chrome("Drafts", "<h1>Drafts</h1><p>Not for crawlers.</p>"))
+        if path == PUB_SCRIPT_PAGE:
+            inner = ('<article>\n<h1>Live updates: Senate budget night</h1>\n'
+                     '<div id="live-text"><noscript>Enable JavaScript to read the live updates.</noscript></div>\n'
+                     f'<script src="{SCRIPT_DATA}"></script>\n</article>')
+            return Page(200, body=self._pub_chrome("Live updates: Senate budget night", inner),
+                        last_modified=site.generation_time(0))
         if path in ("/rss", "/feed"):
             return Page(301, location=self.pub + "/feed.xml")
         if path == "/feed.xml":
@@ -496,7 +505,7 @@ class Renderer:
             return Page(200, "font/ttf", assets.font_ttf())
         if name == "app.js":
             return Page(200, "text/javascript; charset=utf-8", assets.APP_JS.encode())
-        if role == "aggregator" and path == SCRIPT_DATA:
+        if path == SCRIPT_DATA:
             return Page(200, "text/javascript; charset=utf-8", self._script_data())
         if name.startswith("img/photo-") and name.endswith(".png"):
             bits = name[len("img/photo-"):-4].split("-")

@@ -408,6 +408,8 @@ class SampleWeb:
                 out.digests.append(DigestTruth(url=r.agg + d.path, number=d.number,
                                                date=d.date.isoformat() + "Z", items=items))
             out.script_page = {"url": r.agg + pages.SCRIPT_PAGE, "script": r.agg + pages.SCRIPT_DATA,
+                               "publisher_url": r.pub + pages.PUB_SCRIPT_PAGE,
+                               "publisher_script": r.pub + pages.SCRIPT_DATA,
                                "paragraphs": r.script_page_text()}
             out.generation = site.generation
         return out
@@ -433,6 +435,7 @@ class SampleWeb:
             "feed": p + "/feed.xml",
             "sitemaps": [a + "/sitemap.xml", p + "/sitemap.xml"],
             "script_page": a + pages.SCRIPT_PAGE,
+            "script_page_publisher": p + pages.PUB_SCRIPT_PAGE,  # for warcprox (no 127.0.0.1)
             # story pages (copies first, then originals) sent gzip-encoded / chunked; 20 of each
             "gzip": [u for u in copies + originals if crc_bucket(self._split(u)[1], 3) == 0][:20],
             "chunked": [u for u in copies + originals if crc_bucket(self._split(u)[1], 3) == 1][:20],
