@@ -27,10 +27,11 @@ def extract(data_dir: Path, config_path: Path, workers: int, batch_size: int,
     config = load_config(config_path)
     ids = list(capture_ids) or None
     if is_tty():
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         with Progress(TextColumn("extract"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      transient=True) as bar:
+                      console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("extract", total=None)
 
             def progress(done: int, total: int) -> None:
