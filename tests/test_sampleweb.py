@@ -69,6 +69,15 @@ def test_hosts_bound_on_their_addresses(sample_web: SampleWeb, http: httpx.Clien
     assert log[-1].host == "127.0.0.2" and log[-1].role == "publisher"
 
 
+def test_other_loopback_addresses() -> None:
+    with SampleWeb(articles=5, aggregator_host="127.0.0.3", publisher_host="127.0.0.4") as sw:
+        assert sw.aggregator_url.startswith("http://127.0.0.3:")
+        with httpx.Client() as c:
+            front = c.get(sw.aggregator_url + "/").text
+            assert f'href="{sw.publisher_url}/"' in front and sw.publisher_url.startswith("http://127.0.0.4:")
+        assert {r.host for r in sw.request_log} == {"127.0.0.3"}
+
+
 def test_same_seed_same_bytes() -> None:
     urls: list[str] = []
     bodies: list[dict[str, bytes]] = []

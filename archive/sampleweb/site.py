@@ -109,6 +109,7 @@ class Site:
         self.story = functools.lru_cache(maxsize=65536)(self._story)
         self.paragraphs = functools.lru_cache(maxsize=4096)(self._paragraphs)
         self.summary = functools.lru_cache(maxsize=65536)(self._summary)
+        self.revised_in = functools.lru_cache(maxsize=1024)(self._revised_in)  # type: ignore[method-assign]
 
     # ---- stories -------------------------------------------------------------------------
     @property
@@ -155,6 +156,9 @@ class Site:
         return sum(1 for g in range(1, self.generation + 1) if i in self.revised_in(g))
 
     def revised_in(self, g: int) -> frozenset[int]:
+        return self._revised_in(g)
+
+    def _revised_in(self, g: int) -> frozenset[int]:
         """The stories whose text changes at generation ``g`` (a few, among the first ones)."""
         if g < 1:
             return frozenset()
