@@ -166,3 +166,11 @@ def test_replay_route_mentioned_paths_are_not_files(tmp_path: Path) -> None:
     # the plugin's data dir comes from the metadata, not from the request
     meta = load_metadata(META, tmp_path)
     assert meta["plugins"]["archive"]["data_dir"] == str(tmp_path.resolve())
+
+
+def test_pinned_datasette_version() -> None:
+    # canned queries, facets and FTS live in metadata.yml only in 0.65; 1.0 moved them
+    import datasette.version
+
+    assert datasette.version.__version__ == "0.65.5"
+    assert '"datasette==0.65.5"' in (ROOT / "pyproject.toml").read_text()
