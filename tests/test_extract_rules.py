@@ -115,3 +115,18 @@ def test_a_new_site_is_only_a_block():
     assert (a.aggregator_date, a.published, a.original_publisher, a.attribution) == ("2024-03-02", None,
                                                                                     "New York Post", "slug")
     assert a.site == "daily.example" and a.url == "https://daily.example/nyp/story-1"
+
+
+def test_design_md_headline_selector_form():
+    from archive.extract.rules import css_to_xpath
+
+    r = SiteRules.from_dict("x", {"headline": {"html": 'img[alt^="NextImg:"]/@alt', "strip_prefix": "NextImg:"}})
+    assert r.headline is not None and r.headline.xpath == '//img[starts-with(@alt, "NextImg:")]/@alt'
+    assert css_to_xpath('meta[property="og:title"]/@content') == '//meta[@property="og:title"]/@content'
+    assert css_to_xpath("h1") == "//h1"
+    html = b'<html><body><p>x</p><img alt="NextImg:Big news today" src="a.png"><p>' + b"word " * 40 + b"</p></body></html>"
+    res = extract_page(html, url="https://a.example/s", headers=[], rules=r, captured="2025-01-01T00:00:00Z")
+    assert res.article is not None and res.article.title == "Big news today"
+    with pytest.raises(ConfigError) as info:
+        SiteRules.from_dict("x", {"headline": {"html": "div > img:first-child"}})
+    assert "rules.x: headline:" in str(info.value)

@@ -223,14 +223,46 @@ def _check_xpath(xp: str, fname: str, err: Any) -> None:
         raise err(fname, f"{xp!r} is not a valid XPath expression ({exc})") from None
 
 
+_SIMPLE_SELECTOR = re.compile(r"""^(?P<tag>[a-zA-Z][\w-]*|\*)(?:\[(?P<attr>[\w:-]+)(?:(?P<op>[\^*$]?=)["'](?P<val>[^"']*)["'])?\])?"""
+                              r"""(?:/@(?P<take>[\w:-]+))?$""")
+
+
+def css_to_xpath(selector: str) -> str | None:
+    """DESIGN.md's selector form ``img[alt^="NextImg:"]/@alt`` as XPath (tag, one attribute test
+    with = ^= *= $=, an optional ``/@attr``); None for anything richer."""
+    m = _SIMPLE_SELECTOR.match(selector.strip())
+    if not m:
+        return None
+    test = ""
+    if m["attr"]:
+        a, v, op = m["attr"], m["val"], m["op"]
+        if op is None:
+            test = f"[@{a}]"
+        elif op == "=":
+            test = f'[@{a}="{v}"]'
+        elif op == "^=":
+            test = f'[starts-with(@{a}, "{v}")]'
+        elif op == "*=":
+            test = f'[contains(@{a}, "{v}")]'
+        else:
+            test = f'[substring(@{a}, string-length(@{a}) - {len(v) - 1}) = "{v}"]'
+    return f"//{m['tag']}{test}" + (f"/@{m['take']}" if m["take"] else "")
+
+
 def _html_pick(value: Any, err: Any) -> HtmlPick:
     if isinstance(value, str):
         value = {"xpath": value}
+    if isinstance(value, dict) and "html" in value and "xpath" not in value:
+        xp = css_to_xpath(str(value["html"]))
+        if xp is None:
+            raise err("headline", f"html selector {value['html']!r} is beyond the simple form "
+                                  "tag[attr^=\"value\"]/@attr: give an xpath instead")
+        value = {**{k: v for k, v in value.items() if k != "html"}, "xpath": xp}
     if not isinstance(value, dict) or not isinstance(value.get("xpath"), str):
         raise err("headline", f"must be {{ xpath = \"...\", strip_prefix = \"...\" }}, not {value!r}")
     extra = set(value) - {"xpath", "strip_prefix"}
     if extra:
-        raise err("headline", f"unknown key(s) {', '.join(sorted(extra))} (known: xpath, strip_prefix)")
+        raise err("headline", f"unknown key(s) {', '.join(sorted(extra))} (known: xpath or html, strip_prefix)")
     prefix = value.get("strip_prefix", "")
     if not isinstance(prefix, str):
         raise err("headline", f"strip_prefix must be a string, not {prefix!r}")
