@@ -213,13 +213,18 @@ def test_copy_pages_carry_am1_header_lines(sample_web: SampleWeb, http: httpx.Cl
     assert f'<meta property="article:published_time" content="{s.published}">' in orig
     # every copy links to its original; canonical/og:url only where the truth says so
     for x in t:
-        if not x.copy_url:
-            continue
-        page = http.get(x.copy_url).text
-        assert f'href="{x.copy_link}"' in page
-        assert (f'<link rel="canonical" href="{x.original_url}">' in page) == x.canonical
-        assert (f'<meta property="og:url" content="{x.original_url}">' in page) == x.og_url
-        assert ("<p class=\"src\">" in page) == x.source_lines
+        for url in x.copy_urls:
+            page = http.get(url).text
+            assert f'href="{x.copy_link}"' in page
+            assert (f'<link rel="canonical" href="{x.original_url}">' in page) == x.canonical
+            assert (f'<meta property="og:url" content="{x.original_url}">' in page) == x.og_url
+            assert ("<p class=\"src\">" in page) == x.source_lines
+            assert x.aggregator_date_line and x.aggregator_date_line in page
+    # a story the aggregator ingested twice: two copies, same text, one original
+    twice = [x for x in t if len(x.copy_urls) == 2]
+    assert twice and all(u == x.copy_urls[0] + "-2" for x in twice for u in x.copy_urls[1:])
+    a, b = (http.get(u).text for u in twice[0].copy_urls)
+    assert a.count("<p>") == b.count("<p>") and a.split("NextImg:")[1] == b.split("NextImg:")[1]
     kinds = {x.copy_kind for x in t}
     assert {"full", "truncated", "none"} <= kinds
     assert any(x.canonical for x in t) and any(x.copy_url and not x.canonical for x in t)

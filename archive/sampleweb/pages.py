@@ -92,8 +92,8 @@ class Renderer:
             idx: dict[str, int] = {}
             for i in range(self.site.story_count):
                 s = self.site.story(i)
-                if s.copy_path:
-                    idx[s.copy_path] = i
+                for cp in s.copy_paths:
+                    idx[cp] = i
                 idx[s.original_path] = i
                 idx[f"/r/{s.pub_id}"] = i
             cache[key] = idx
@@ -133,7 +133,7 @@ class Renderer:
         if path == "/sitemap.xml" or path.startswith("/sitemap-"):
             paths = ["/"] + [f"/usconservative/topic/{o.slug}" for o in OUTLETS] + \
                     ["/usconservative/topic/fq", SCRIPT_PAGE] + [d.path for d in site.digests()] + \
-                    [p for p in (site.story(i).copy_path for i in range(site.story_count)) if p]
+                    [cp for i in range(site.story_count) for cp in site.story(i).copy_paths]
             return self._sitemap(path, [self.agg + p for p in paths])
         if path == PRIVATE_PATH:
             return self._simple("Members briefing", "<p>Members only. Crawlers must not fetch this page "
@@ -167,7 +167,7 @@ class Renderer:
             if len(parts) == 5 and parts[3] == "page" and parts[4].isdigit():
                 return Page(301, location=f"{self.agg}/usconservative/topic/{slug}?page={int(parts[4])}")
             i = self._copy_index().get(path)
-            if i is not None and site.story(i).copy_path == path:
+            if i is not None and path in site.story(i).copy_paths:
                 return self._copy(site.story(i))
         return self._not_found()
 
@@ -229,10 +229,11 @@ class Renderer:
         items = []
         for i in chunk:
             s = site.story(i)
-            assert s.copied is not None and s.copy_path is not None
-            items.append(f'<div class="item"><p><a href="{escape(s.copy_path)}">{escape(s.headline)}</a></p>\n'
-                         f'<p class="meta">{escape(s.outlet.name)} · {_date_line(s.copied)}</p>\n'
-                         f"<p>{escape(site.summary(i))}</p></div>")
+            assert s.copied is not None
+            for cp in s.copy_paths:
+                items.append(f'<div class="item"><p><a href="{escape(cp)}">{escape(s.headline)}</a></p>\n'
+                             f'<p class="meta">{escape(s.outlet.name)} · {_date_line(s.copied)}</p>\n'
+                             f"<p>{escape(site.summary(i))}</p></div>")
         base = f"/usconservative/topic/{slug}"
         o = OUTLET_BY_SLUG[slug]
         lm = max((site.story(i).copied for i in chunk), default=None)  # type: ignore[type-var]

@@ -60,6 +60,7 @@ class Story:
     source_lines: bool  # older-style copy with outlet/date lines after "topic"
     via_redirect: bool  # the copy's link to the original goes through the publisher's /r/ redirect
     image: int  # which of the shared photos illustrates it
+    twice: bool = False  # the aggregator ingested it twice: a second copy at "<copy path>-2"
 
     @property
     def byline(self) -> str:
@@ -76,6 +77,14 @@ class Story:
         if self.copy_kind == "none":
             return None
         return f"/usconservative/topic/{self.outlet.slug}/6-slug-{self.slug}"
+
+    @property
+    def copy_paths(self) -> tuple[str, ...]:
+        """Every copy of the story on the aggregator (two when it ingested the story twice)."""
+        p = self.copy_path
+        if p is None:
+            return ()
+        return (p, p + "-2") if self.twice else (p,)
 
 
 @dataclass(frozen=True)
@@ -149,7 +158,8 @@ class Site:
                      published=published.replace(second=0),
                      copy_kind=kind, copied=None if kind == "none" else (published + lag).replace(second=0),
                      canonical=canonical, og_url=og_url, source_lines=source_lines,
-                     via_redirect=via_redirect, image=rng.randrange(12))
+                     via_redirect=via_redirect, image=rng.randrange(12),
+                     twice=kind != "none" and i % 20 == 7)
 
     def revision(self, i: int) -> int:
         """How many times story ``i`` was updated up to the current generation."""

@@ -51,7 +51,7 @@ class StoryTruth(_Mapping):
     paragraphs: list[str]  # the original's body at the current generation
     copy_kind: str  # "full", "truncated" or "none" (never copied)
     copy_url: str | None
-    copy_urls: list[str]
+    copy_urls: list[str]  # every copy: a few stories were ingested twice ("…-2", same text and date)
     copied: str | None  # ISO 8601 UTC when the aggregator copied it
     aggregator_date: str | None  # the copy's date line as a date, "2025-06-20"
     aggregator_date_line: str | None  # "Jun 20, 2025 \xa0| \xa0" as printed
@@ -330,8 +330,7 @@ class SampleWeb:
         urls += [a + d.path for d in site.digests()]
         for i in range(site.story_count):
             s = site.story(i)
-            if s.copy_path:
-                urls.append(a + s.copy_path)
+            urls += [a + cp for cp in s.copy_paths]
             urls.append(p + s.original_path)
         return urls
 
@@ -388,7 +387,7 @@ class SampleWeb:
                     index=i, outlet=s.outlet.slug, publisher=s.outlet.name, headline=s.headline,
                     byline=s.byline, author=s.author, original_url=r.original_url(s),
                     published=s.published.isoformat() + "Z", paragraphs=list(site.body(i)),
-                    copy_kind=s.copy_kind, copy_url=copy, copy_urls=[copy] if copy else [],
+                    copy_kind=s.copy_kind, copy_url=copy, copy_urls=[r.agg + cp for cp in s.copy_paths],
                     copied=s.copied.isoformat() + "Z" if s.copied else None,
                     aggregator_date=s.copied.date().isoformat() if s.copied else None,
                     aggregator_date_line=pages._date_line(s.copied) if s.copied else None,
