@@ -148,3 +148,18 @@ def test_missing_warc_is_a_recorded_error_and_can_be_retried(tmp_path, config):
     again = run_extract(data, config, retry_errors=True)
     assert (again.seen, again.articles) == (1, 1)
     assert _counts(data)["extract_errors"] == 0
+
+
+def test_a_page_over_its_time_limit_is_a_recorded_error(tmp_path, config):
+    from archive.extract.rules import load_rules
+    from archive.extract.run import Job, extract_one
+
+    data = tmp_path / "data"
+    case = next(c for c in load_cases() if c.name == "original_examiner")
+    cap = write_pages(data, [(case.url, case.headers, case.body)])[0]
+    job = Job(cap.id, cap.url, cap.timestamp, None, str(data / "warcs" / cap.warc_file), cap.warc_offset,
+              "washington-examiner")
+    ruleset = load_rules(config)
+    out = extract_one(job, ruleset, time_limit=1e-4)
+    assert out.kind == "error" and "took more than" in out.detail
+    assert extract_one(job, ruleset).kind == "article"  # the limit is disarmed afterwards

@@ -10,8 +10,10 @@ else the rules block whose ``hosts`` cover the page's host, else none.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, fields
@@ -89,18 +91,47 @@ def _init_worker(ruleset: RuleSet, barrier: Any = None) -> None:
             pass
 
 
-def extract_one(job: Job, ruleset: RuleSet) -> Outcome:
+PAGE_TIME_LIMIT = 60.0  # seconds of extraction for one page before it is recorded as an error
+
+
+class _PageTimeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """SIGALRM-based limit, only where it can work (the main thread, on Unix); else no limit."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _raise(signum: int, frame: Any) -> None:
+        raise _PageTimeout()
+
+    old = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def extract_one(job: Job, ruleset: RuleSet, time_limit: float = PAGE_TIME_LIMIT) -> Outcome:
     """Read one capture's payload from its WARC and extract it; every failure is an Outcome."""
     from ..warc.reader import read_record
     from .article import extract_page
 
     try:
-        with read_record(job.warc_path, job.warc_offset) as view:
-            headers = list(view.http_headers)
-            body = view.read_payload()
-        res = extract_page(body, url=job.url, headers=headers, rules=ruleset.get(job.rules),
-                           captured=job.captured, publishers=ruleset.publishers,
-                           capture_id=job.capture_id, source=job.source)
+        with _time_limit(time_limit):
+            with read_record(job.warc_path, job.warc_offset) as view:
+                headers = list(view.http_headers)
+                body = view.read_payload()
+            res = extract_page(body, url=job.url, headers=headers, rules=ruleset.get(job.rules),
+                               captured=job.captured, publishers=ruleset.publishers,
+                               capture_id=job.capture_id, source=job.source)
+    except _PageTimeout:
+        return Outcome(job, "error", detail=f"ExtractError: extraction took more than {time_limit:g} s (abandoned)")
     except ArchiveError as exc:
         return Outcome(job, "error", detail=f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # a parser bug on one page must not stop the run: record it
