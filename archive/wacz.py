@@ -96,8 +96,10 @@ def _page_ts(timestamp: str) -> str:
 
 
 def export_wacz(data_dir: Path, out: Path | str, source: str | None = None, *,
-                title: str | None = None) -> WaczResult:
-    """Write ``out`` (a .wacz); :class:`NotFound` when there is nothing to export."""
+                title: str | None = None, capture_ids: Iterable[str] | None = None) -> WaczResult:
+    """Write ``out`` (a .wacz) of the archive, of one ``source``, or of the WARC files holding
+    the given ``capture_ids`` (e.g. one page and its requisites); :class:`NotFound` when there
+    is nothing to export."""
     from .index import db_path, open_db
     from .index.captures import row_to_capture
 
@@ -111,6 +113,9 @@ def export_wacz(data_dir: Path, out: Path | str, source: str | None = None, *,
     try:
         where, params = ("WHERE source = ?", [source]) if source else ("", [])
         selected = [row_to_capture(r) for r in _rows(db, f"SELECT * FROM captures {where}", params)]
+        if capture_ids is not None:
+            wanted = set(capture_ids)
+            selected = [c for c in selected if c.id in wanted]
         if not selected:
             what = f"source {source!r}" if source else "the archive"
             raise NotFound(f"{data_dir}: no captures in {what} to export")
@@ -156,22 +161,23 @@ def export_wacz(data_dir: Path, out: Path | str, source: str | None = None, *,
     lines.sort()
     result.captures = len(lines)
 
+    chosen = {c.id for c in selected}
     pages: list[dict[str, Any]] = []
-    if articles:
-        for a in articles:
-            if a["capture_id"] in indexed:
-                pages.append({"id": str(a["id"]), "url": a["url"], "ts": _page_ts(a["ts"]),
-                              "title": a["title"] or a["url"]})
-    else:
+    for a in articles:
+        if a["capture_id"] in indexed and a["capture_id"] in chosen:
+            pages.append({"id": str(a["id"]), "url": a["url"], "ts": _page_ts(a["ts"]),
+                          "title": a["title"] or a["url"]})
+    from_articles = bool(pages)
+    if not pages:  # nothing extracted (yet): list the HTML pages
         for c in sorted(indexed.values(), key=lambda c: (c.timestamp, c.id)):
-            if c.record_type == "response" and c.status == 200 and c.mime in ("text/html", "application/xhtml+xml") \
-                    and (source is None or c.source == source):
+            if c.id in chosen and c.record_type == "response" and c.status == 200 \
+                    and c.mime in ("text/html", "application/xhtml+xml"):
                 pages.append({"id": c.id, "url": c.url, "ts": _page_ts(c.timestamp), "title": c.url})
     result.pages = len(pages)
     result.page_urls = [p["url"] for p in pages]
 
     header = {"format": "json-pages-1.0", "id": "pages",
-              "title": "Article pages" if articles else "HTML pages"}
+              "title": "Article pages" if from_articles else "HTML pages"}
     pages_bytes = ("\n".join(json.dumps(x, ensure_ascii=False) for x in [header, *pages]) + "\n").encode()
     index_bytes = ("\n".join(lines) + "\n").encode() if lines else b""
 

@@ -140,3 +140,12 @@ def test_export_of_imported_warcs_validates(tmp_path: Path) -> None:
     assert result.pages == len(pages) - 1 >= 3
     assert {p["url"] for p in pages[1:]} <= {f["url"] for _, _, f in index}
     assert result.skipped == 3  # the POST captures are kept in the WARCs, not in the GET index
+
+
+def test_export_chosen_captures(arc: Archive, tmp_path: Path) -> None:
+    out = tmp_path / "one.wacz"
+    result = export_wacz(arc.data_dir, out, capture_ids=[arc.captures["story"].id])
+    assert validate(out).returncode == 0
+    pages, index, _ = _read(out)
+    assert [p["url"] for p in pages[1:]] == [arc.urls["story"]] and result.pages == 1
+    assert arc.urls["story"] in {f["url"] for _, _, f in index}
