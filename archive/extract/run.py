@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -100,21 +101,29 @@ class _PageTimeout(Exception):
 
 @contextlib.contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
-    """SIGALRM-based limit, only where it can work (the main thread, on Unix); else no limit."""
+    """SIGALRM-based limit, only where it can work (the main thread, on Unix); else no limit.
+    A timer someone else armed (e.g. pytest-timeout) is left to fire first or re-armed after."""
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    prev_delay, prev_interval = signal.getitimer(signal.ITIMER_REAL)
+    if prev_delay and prev_delay <= seconds:
         yield
         return
 
     def _raise(signum: int, frame: Any) -> None:
         raise _PageTimeout()
 
-    old = signal.signal(signal.SIGALRM, _raise)
+    prev_handler = signal.signal(signal.SIGALRM, _raise)
+    start = time.monotonic()
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        signal.signal(signal.SIGALRM, prev_handler)
+        if prev_delay:
+            signal.setitimer(signal.ITIMER_REAL, max(prev_delay - (time.monotonic() - start), 1e-3), prev_interval)
 
 
 def extract_one(job: Job, ruleset: RuleSet, time_limit: float = PAGE_TIME_LIMIT) -> Outcome:
