@@ -167,3 +167,31 @@ def _members(data: bytes) -> list[bytes]:
         out.append(d.decompress(data))
         data = d.unused_data
     return out
+
+
+def test_wrong_chunking_is_reported_and_record_kept(tmp_path):
+    """A foreign record that kept chunked framing: good framing passes, broken framing is named."""
+    from archive.warc.records import dechunk
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    good = b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+    bad = b"5\r\nhello\r\nZZ\r\n world\r\n0\r\n\r\n"
+    assert dechunk(good) == b"hello world"
+    with pytest.raises(ValueError):
+        dechunk(bad)
+    path = tmp_path / "chunked.warc.gz"
+    with open(path, "wb") as fh:
+        w = WARCWriter(fh, gzip=True, warc_version="1.1")
+        for name, body in (("good", good), ("bad", bad)):
+            http = StatusAndHeaders("200 OK", [("Transfer-Encoding", "chunked")], protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record(f"http://example.com/{name}", "response",
+                                                payload=__import__("io").BytesIO(body), length=len(body),
+                                                http_headers=http))
+    rows, reader = _captures(path)
+    assert [c.url for c in rows] == ["http://example.com/good", "http://example.com/bad"]
+    assert reader.broken is None
+    [problem] = reader.problems
+    assert "wrong chunking" in str(problem) and problem.offset == rows[1].warc_offset
+    assert read_payload(path, rows[1].warc_offset) == bad  # as recorded

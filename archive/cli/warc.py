@@ -48,10 +48,9 @@ def reindex(data_dir: Path, config_path: Path, files: tuple[Path, ...]) -> None:
                f"{stats.crawls} crawls from {stats.records} records"
                + (f", {stats.removed} stale rows removed" if stats.removed else "")
                + f" in {stats.seconds:.1f} s")
-    breaks = [p for p in stats.problems if "Digest does not match" not in p]
-    if breaks:
+    if stats.breaks:
         raise WarcError(str(Path(data_dir) / "warcs"), None,
-                        f"{len(breaks)} file(s) are damaged; their good records were indexed (see warnings)")
+                        f"{len(stats.breaks)} file(s) are damaged; their good records were indexed (see warnings)")
 
 
 @click.command(help="Recover .open WARC files left by a killed crawl (cut back to the last complete "

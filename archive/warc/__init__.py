@@ -23,9 +23,14 @@ Interface (the fetch stage and the query stage code against exactly this):
   ``reader.WarcReader(path, name=None).captures()`` yields ``Capture | FetchFailure`` with
   completeness checks; its ``problems`` lists breaks and bad digests as ``WarcError`` (file +
   offset), ``warcinfo`` / ``crawl_ends`` what those records said. ``reader.iter_captures(path)``
-  does the same and raises the break after yielding every good record.
+  does the same and raises the break after yielding every good record. ``reader.is_record_problem``
+  tells a bad record (digest mismatch, wrong chunking in another tool's record that kept chunked
+  framing; still yielded) from a break (cut/corrupt file; reading stops there).
+  ``records.dechunk(body)`` removes kept chunked framing (ValueError naming the fault).
 - ``recovery.recover_open_files(warcs_dir) -> list[RecoveredFile]`` cuts ``.open`` files back to
   their last complete record (the cut bytes kept in ``….cut``) and renames them;
   ``reindex.reindex(data_dir) -> ReindexStats`` rebuilds ``captures``, ``fetch_errors`` and
-  ``crawls`` from the WARCs; ``reindex.index_new_files(data_dir)`` indexes only what is missing.
+  ``crawls`` from the WARCs (``ReindexStats.problems`` / ``.breaks`` name file and offset);
+  ``reindex.index_new_files(data_dir)`` indexes only files not yet in ``warc_files``
+  (``INSERT OR IGNORE``). ``archive reindex [FILES]`` and ``archive recover`` wrap them.
 """

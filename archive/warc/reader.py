@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from ..errors import WarcError
 from ..model import Capture, CrawlStats, FetchFailure
 from ..urls import surt
-from .records import (CRAWL_END, FETCH_ERROR, JSON_METADATA, MARKER, DigestChecker, capture_id,
+from .records import (CRAWL_END, ChunkChecker, FETCH_ERROR, JSON_METADATA, MARKER, DigestChecker, capture_id,
                       header, mime_of, sha1_digest)
 from .stream import GZIP_MAGIC, DecodedStream, StreamBreak
 
@@ -366,8 +366,12 @@ def _next_record(stream: DecodedStream, path: Path, gz: bool,
         keep = view.http_status is None and view.http_method is None and view.content_length <= _KEEP_PAYLOAD
         kept: list[bytes] = []
         plen = 0
+        te = (view.http_header("Transfer-Encoding") or "").lower() if view.http_status is not None else ""
+        chunks = ChunkChecker() if "chunked" in te and view.rec_type == "response" else None
         for chunk in view.iter_payload():
             plen += len(chunk)
+            if chunks is not None:
+                chunks.feed(chunk)
             block_check.update(chunk)
             payload_check.update(chunk)
             if sha1 is not None:
@@ -401,6 +405,9 @@ def _next_record(stream: DecodedStream, path: Path, gz: bool,
                       computed_payload_digest=computed, block_digest_ok=block_check.ok(),
                       payload_digest_ok=payload_check.ok())
     if problems is not None:
+        if chunks is not None and chunks.finish():
+            problems.append(WarcError(str(path), offset, f"{view.rec_type} record {view.record_id}: "
+                                                         f"wrong chunking ({chunks.error})"))
         if info.block_digest_ok is False:
             problems.append(WarcError(str(path), offset, f"{view.rec_type} record {view.record_id}: "
                                                          "WARC-Block-Digest does not match"))
@@ -490,9 +497,10 @@ class WarcReader:
 
     @property
     def broken(self) -> WarcError | None:
-        """The break that stopped reading (a cut or corrupt record), if any."""
+        """The break that stopped reading (a cut or corrupt record), if any; problems inside
+        complete records (bad digests, wrong chunking) do not stop reading."""
         for p in self.problems:
-            if "Digest does not match" not in str(p):
+            if not is_record_problem(p):
                 return p
         return None
 
@@ -591,6 +599,13 @@ class WarcReader:
         if revisit and cap.refers_to_date:
             cap.refers_to_date = cap.refers_to_date.strip()
         return cap, _concurrent(view)
+
+
+def is_record_problem(err: WarcError) -> bool:
+    """True for a problem inside a complete record (bad digest, wrong chunking), False for a
+    break (cut or corrupt file) that stopped reading."""
+    text = str(err)
+    return "Digest does not match" in text or "wrong chunking (" in text
 
 
 def view_id_match(cap_id: str, ids: set[str]) -> bool:

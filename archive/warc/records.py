@@ -95,3 +95,88 @@ def mime_of(content_type: str | None) -> str | None:
         return None
     mime = content_type.split(";", 1)[0].strip().lower()
     return mime or None
+
+
+class ChunkChecker:
+    """Incremental check of HTTP/1.1 chunked framing (for other tools' records that kept it).
+
+    ``feed()`` the body as recorded; ``error`` names the first fault and the body byte where it
+    is; ``data`` collects the de-chunked bytes when ``keep`` is set."""
+
+    def __init__(self, keep: bool = False) -> None:
+        self.pos = 0
+        self.state = "size"  # size, data, crlf, trailer, done
+        self.line = bytearray()
+        self.left = 0
+        self.error: str | None = None
+        self.keep = keep
+        self.data = bytearray()
+
+    def _fail(self, message: str, at: int) -> None:
+        if self.error is None:
+            self.error = f"{message} at body byte {at}"
+
+    def feed(self, buf: bytes) -> None:
+        i, n = 0, len(buf)
+        while i < n and self.error is None:
+            if self.state == "data":
+                take = min(self.left, n - i)
+                if self.keep:
+                    self.data += buf[i:i + take]
+                self.left -= take
+                i += take
+                if self.left == 0:
+                    self.state = "crlf"
+                    self.line.clear()
+                continue
+            if self.state == "done":
+                self._fail("bytes after the last chunk", self.pos + i)
+                break
+            j = buf.find(b"\n", i)
+            end = n if j < 0 else j + 1
+            self.line += buf[i:end]
+            i = end
+            if len(self.line) > 4096:
+                self._fail("chunk size line too long", self.pos + i)
+                break
+            if j < 0:
+                continue
+            line = bytes(self.line).rstrip(b"\r\n")
+            self.line.clear()
+            if self.state == "crlf":
+                if line:
+                    self._fail("chunk data not followed by CRLF", self.pos + i)
+                self.state = "size"
+            elif self.state == "size":
+                size_text = line.split(b";", 1)[0].strip()
+                try:
+                    size = int(size_text, 16)
+                    if size < 0:
+                        raise ValueError
+                except ValueError:
+                    self._fail(f"bad chunk size {size_text[:20]!r}", self.pos + i)
+                    break
+                if size == 0:
+                    self.state = "trailer"
+                else:
+                    self.left = size
+                    self.state = "data"
+            elif self.state == "trailer":
+                if not line:
+                    self.state = "done"
+        self.pos += n
+
+    def finish(self) -> str | None:
+        if self.error is None and self.state != "done":
+            self._fail("chunked body ends before its last chunk", self.pos)
+        return self.error
+
+
+def dechunk(body: bytes) -> bytes:
+    """The body without HTTP/1.1 chunked framing; ValueError naming the fault if it is broken."""
+    checker = ChunkChecker(keep=True)
+    checker.feed(body)
+    err = checker.finish()
+    if err:
+        raise ValueError(err)
+    return bytes(checker.data)

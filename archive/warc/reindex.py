@@ -41,7 +41,8 @@ class ReindexStats:
     crawls: int = 0
     removed: int = 0  # stale rows deleted (full reindex)
     skipped_files: int = 0  # already indexed (index_new_files)
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # breaks and bad records (file + offset)
+    breaks: list[str] = field(default_factory=list)  # the breaks only: files cut or corrupt
     recovered: list[RecoveredFile] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -136,6 +137,7 @@ class _Indexer:
             self.stats.problems.append(str(p))
         if reader.broken is not None:
             problem = str(reader.broken)
+            self.stats.breaks.append(problem)
         if self.replace:  # rows of this file that its records no longer give
             stale = [r[0] for r in self.db.execute("SELECT id FROM captures WHERE warc_file = ?", [name])
                      if r[0] not in ids]
