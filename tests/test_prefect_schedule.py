@@ -150,10 +150,15 @@ def workers() -> Iterator[list[Any]]:
 
 
 def deployment_runs(client: Any, pool: str) -> list[Any]:
-    from prefect.client.schemas.filters import WorkPoolFilter, WorkPoolFilterName
+    """Runs of ``pool`` that left the Scheduled state (an interval schedule queues ~100 ahead)."""
+    from prefect.client.schemas.filters import (FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType,
+                                                WorkPoolFilter, WorkPoolFilterName)
+    from prefect.client.schemas.objects import StateType
 
-    return list(client.read_flow_runs(work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=[pool])),
-                                      limit=200))
+    return list(client.read_flow_runs(
+        work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=[pool])),
+        flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+            type=FlowRunFilterStateType(not_any_=[StateType.SCHEDULED]))), limit=200))
 
 
 def next_scheduled(client: Any, deployment_id: Any) -> Any:
@@ -214,3 +219,46 @@ def test_apply_creates_keeps_updates_and_removes(prefect_api: str, client: Any, 
     rows = status(prefect_api, pool=pool, data_dir=data_dir)
     assert [r.name for r in rows] == ["pipeline/beta"]
     assert rows[0].schedule == "cron 42 * * * *" and rows[0].last_state is None
+
+
+def completed_sources(client: Any, pool: str) -> set[str]:
+    return {r.parameters.get("source") for r in deployment_runs(client, pool) if r.state_name == "Completed"}
+
+
+def test_two_sources_run_on_their_schedule(prefect_api: str, client: Any, data_dir: Path, tmp_path: Path,
+                                           sample_web: Any, workers: list[Any]) -> None:
+    from archive.config import load_config
+    from archive.schedule.apply import apply
+    from archive.schedule.processes import start_worker
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    pool = "t-run"
+    names = ["sw-aggregator", "sw-publisher"]
+    cfg = write_config(tmp_path / "sources.toml", sample_sources(sample_web, names, every=10))
+    result = apply(load_config(cfg), data_dir, prefect_api, pool=pool)
+    assert sorted(result.created) == names
+    workers.append(start_worker(data_dir, prefect_api, pool=pool, name="solo", query_seconds=2))
+
+    wait_for("both sources to complete a scheduled run",
+             lambda: completed_sources(client, pool) >= set(names), timeout=300)
+    for w in workers:
+        w.stop()
+
+    for name in names:
+        captures = sql(data_dir, "SELECT count(*) FROM captures WHERE source = ?", name)[0][0]
+        assert captures > 0, name
+    articles = sql(data_dir, "SELECT count(*) FROM articles")[0][0]
+    assert articles > 0
+    # every WARC of a run is named after the worker and the run's full id
+    run_ids = {str(r.id) for r in deployment_runs(client, pool) if r.state_name in ("Completed", "Running", "Crashed")}
+    files = sorted(p.name for p in (data_dir / "warcs").glob("*.warc.gz"))
+    assert files and all(f.startswith("solo-") for f in files)
+    assert {f for f in files if any(f.startswith(f"solo-{rid}-") for rid in run_ids)} == set(files)
+    # the run report
+    for name in names:
+        arts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"pipeline-{name}"])))
+        assert arts, name
+        body = arts[0].data
+        assert f"# Pipeline run: {name}" in body and "| pages |" in body and "new copies found" in body
+        pages = int(body.split("| pages | ")[1].split(" |")[0])
+        assert pages > 0

@@ -133,6 +133,14 @@ def _deploy(flow_obj: Any, spec: DeploymentSpec) -> Any:
         kwargs["cron"] = spec.cron
     elif spec.interval:
         kwargs["interval"] = spec.interval
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):  # deploy() prints a table and hints
+        return _deploy_quiet(flow_obj, spec, kwargs)
+
+
+def _deploy_quiet(flow_obj: Any, spec: DeploymentSpec, kwargs: dict[str, Any]) -> Any:
     return flow_obj.deploy(
         name=spec.source, work_pool_name=spec.pool, parameters=spec.parameters,
         description=spec.description, tags=[DEPLOYMENT_TAG], version=spec.fingerprint(),
