@@ -11,11 +11,18 @@ import difflib
 from .normalize import paragraphs, tokens
 
 
-def paragraph_diff(old: str, new: str) -> str:
-    a = paragraphs(old)
-    b = paragraphs(new)
-    ka = [" ".join(tokens(p)) for p in a]
-    kb = [" ".join(tokens(p)) for p in b]
+Keyed = tuple[list[str], list[str]]
+
+
+def keyed(text: str) -> Keyed:
+    """Paragraphs of a text and their comparison keys (reusable across many diffs)."""
+    a = paragraphs(text)
+    return a, [" ".join(tokens(p)) for p in a]
+
+
+def paragraph_diff(old: str | Keyed, new: str | Keyed) -> str:
+    a, ka = keyed(old) if isinstance(old, str) else old
+    b, kb = keyed(new) if isinstance(new, str) else new
     out: list[str] = []
     sm = difflib.SequenceMatcher(None, ka, kb, autojunk=False)
     for op, i1, i2, j1, j2 in sm.get_opcodes():

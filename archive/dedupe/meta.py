@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Iterable
 
 from .normalize import host_key, name_key, site_names, url_key
@@ -27,23 +28,23 @@ class Meta:
     original_publisher: str | None
     first_captured: str | None = None   # earliest capture of this URL in the archive
 
-    @property
+    @cached_property
     def key(self) -> str:
         return url_key(self.url) or self.url
 
-    @property
+    @cached_property
     def original_key(self) -> str | None:
         return url_key(self.original_url)
 
-    @property
+    @cached_property
     def host(self) -> str:
         return host_key(self.site or self.url)
 
-    @property
+    @cached_property
     def names(self) -> set[str]:
         return site_names(self.site or self.url, self.sitename)
 
-    @property
+    @cached_property
     def publisher_key(self) -> str:
         return name_key(self.original_publisher)
 

@@ -96,7 +96,9 @@ def check_params(conn: "sqlite3.Connection", p: DedupeParams, config_path: str) 
 
 
 class _Pool:
-    """A process pool made on first use (spawn: workers open their own read-only connections)."""
+    """A process pool made on first use. Workers are forked (spawn and forkserver would re-run a
+    caller's unguarded ``__main__``); they never touch the parent's connection and open their
+    own read-only ones."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
@@ -107,7 +109,7 @@ class _Pool:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            self.ex = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self.ex = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
         futures = [self.ex.submit(fn, *a) for a in args]
         return [f.result() for f in futures]
 
@@ -297,9 +299,12 @@ def _round(conn: "sqlite3.Connection", path: Path, ids: list[int], p: DedupePara
         conn.executemany("INSERT OR REPLACE INTO dedupe_state (article_id, url_key, original_key, "
                          "norm_hash, tokens, role, keys) VALUES (?, ?, ?, ?, ?, ?, ?)", state)
         order = np.argsort(sk.keys, kind="stable")
-        cur = conn.executemany("INSERT OR IGNORE INTO dedupe_keys (key, article_id) VALUES (?, ?)",
-                               zip(sk.keys[order].tolist(), sk.key_ids[order].tolist()))
-        stats.lsh_inserts += max(cur.rowcount, 0)
+        for s in range(0, len(order), 200_000):  # sorted, in slices: bounded memory
+            part = order[s:s + 200_000]
+            cur = conn.executemany("INSERT OR IGNORE INTO dedupe_keys (key, article_id) VALUES (?, ?)",
+                                   zip(sk.keys[part].tolist(), sk.key_ids[part].tolist()))
+            stats.lsh_inserts += max(cur.rowcount, 0)
+        del order
         _write_pairs(conn, rows, stats)
         stats.versions += _versions(conn, path, metas, ids, info)
     _note(progress, "write", len(ids), len(ids))

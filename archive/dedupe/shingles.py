@@ -34,9 +34,7 @@ def word_hashes(toks: list[str]) -> "np.ndarray":
     import numpy as np
 
     get = _CACHE.get
-    vals = [get(t) for t in toks]
-    if None in vals:
-        vals = [word_hash(t) for t in toks]
+    vals = [get(t) or word_hash(t) for t in toks]
     return np.array(vals, dtype=np.uint64)
 
 
@@ -102,3 +100,13 @@ def anchors(text: str, words: int, limit: int, salt: int) -> "np.ndarray":
             if len(out) >= limit:
                 break
     return mix(np.array(out, dtype=np.uint64))
+
+
+def roll_flat(flat: "np.ndarray", k: int) -> "np.ndarray":
+    """:func:`roll` over a whole batch's concatenated word hashes (windows may cross documents:
+    the caller keeps only the windows inside one)."""
+    import numpy as np
+
+    if len(flat) < k:
+        return np.empty(0, dtype=np.uint64)
+    return roll(flat, k)

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from .minhash import SKETCH_ANCHOR, SKETCH_MAIN, SKETCH_OPENING, band_keys, digests, salt
-from .normalize import norm_hash, tokens
+import unicodedata
+
+from .minhash import SKETCH_ANCHOR, SKETCH_MAIN, SKETCH_OPENING, band_keys, salt
+from .normalize import _SENTENCE_END, _WORD, norm_hash
 from .params import DedupeParams
-from .shingles import anchors, opening, shingles
+from .shingles import _CACHE, mix, roll_flat, word_hash
 
 if TYPE_CHECKING:
     import numpy as np
@@ -43,54 +45,110 @@ class Sketches:
                         sum(p.sketched for p in parts))
 
 
+def _doc_tokens(text: str, long_words: int = 60) -> tuple[list[str], list[int]]:
+    """Tokens of a text (as :func:`normalize.tokens`) and the token counts of its units
+    (paragraphs; sentences of paragraphs longer than ``long_words``)."""
+    toks: list[str] = []
+    unit_lengths: list[int] = []
+    for line in unicodedata.normalize("NFKC", text).split("\n"):
+        lt = _WORD.findall(line.lower())
+        if not lt:
+            continue
+        if len(lt) > long_words:
+            for sent in _SENTENCE_END.split(line):
+                n = len(_WORD.findall(sent))
+                if n:
+                    unit_lengths.append(n)
+        else:
+            unit_lengths.append(len(lt))
+        toks.extend(lt)
+    return toks, unit_lengths
+
+
 def sketch_texts(ids: Sequence[int], texts: Sequence[str], p: DedupeParams) -> Sketches:
+    """Features of a batch, vectorised over the batch's concatenated word hashes."""
     import numpy as np
 
     n = len(ids)
     hashes: list[str] = []
     ntok = np.zeros(n, dtype=np.int64)
-    main_sets: list[np.ndarray] = []
-    main_idx: list[int] = []
-    open_sets: list[np.ndarray] = []
-    open_idx: list[int] = []
-    key_parts: list[np.ndarray] = []
-    id_parts: list[np.ndarray] = []
-    anchor_salt = salt(SKETCH_ANCHOR, 0)
+    flat: list[int] = []
+    starts = np.zeros(n, dtype=np.int64)
+    anchor_at: list[int] = []      # global token index of each anchor unit's start
+    anchor_doc: list[int] = []
+    get = _CACHE.get
+    min_words = max(p.min_words, p.shingle_size, 1)
     for i, text in enumerate(texts):
-        toks = tokens(text)
+        toks, unit_lengths = _doc_tokens(text)
         hashes.append(norm_hash(toks))
         ntok[i] = len(toks)
-        if len(toks) < max(p.min_words, 1):
+        starts[i] = len(flat)
+        if len(toks) < min_words:
             continue
-        main_sets.append(shingles(toks, p.shingle_size))
-        main_idx.append(i)
-        if p.opening_words:
-            open_sets.append(opening(toks, p.opening_words, p.shingle_size))
-            open_idx.append(i)
+        hs = [get(t) or word_hash(t) for t in toks]
         if p.anchor_words and p.max_anchors:
-            a = anchors(text, p.anchor_words, p.max_anchors, anchor_salt)
-            if len(a):
-                key_parts.append(a.view(np.int64))
-                id_parts.append(np.full(len(a), ids[i], dtype=np.int64))
+            pos = len(flat)
+            taken = 0
+            for ul in unit_lengths:
+                if ul >= p.anchor_words and taken < p.max_anchors:
+                    anchor_at.append(pos)
+                    anchor_doc.append(i)
+                    taken += 1
+                pos += ul
+        flat.extend(hs)
     id_arr = np.asarray(ids, dtype=np.int64)
-    if main_sets:
-        mk = band_keys(digests(main_sets, p.num_perm, p.seed), p.bands, SKETCH_MAIN)
-        key_parts.append(mk.ravel())
-        id_parts.append(np.repeat(id_arr[main_idx], p.bands))
-    if open_sets:
-        ok = band_keys(digests(open_sets, p.opening_perm, p.seed + 1), p.opening_bands, SKETCH_OPENING)
-        key_parts.append(ok.ravel())
-        id_parts.append(np.repeat(id_arr[open_idx], p.opening_bands))
+    chosen = np.flatnonzero(ntok >= min_words)
+    key_parts: list[np.ndarray] = []
+    id_parts: list[np.ndarray] = []
+    if len(chosen):
+        w = np.array(flat, dtype=np.uint64)
+        lengths = ntok[chosen]
+        s0 = starts[chosen]
+        key_parts, id_parts = [], []
+
+        def windows(k: int, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            """Flat window hashes of each chosen doc's first ``limit`` tokens, and offsets."""
+            r = roll_flat(w, k)
+            counts = np.maximum(limit - k + 1, 0)
+            offs = np.zeros(len(counts) + 1, dtype=np.int64)
+            np.cumsum(counts, out=offs[1:])
+            idx = np.repeat(s0 - offs[:-1], counts) + np.arange(offs[-1])
+            return r[idx], offs
+
+        sh, offs = windows(p.shingle_size, lengths)
+        dig = _digests_flat(sh, offs, p.num_perm, p.seed)
+        key_parts.append(band_keys(dig, p.bands, SKETCH_MAIN).ravel())
+        id_parts.append(np.repeat(id_arr[chosen], p.bands))
+        if p.opening_words:
+            sh, offs = windows(p.shingle_size, np.minimum(lengths, p.opening_words))
+            dig = _digests_flat(sh, offs, p.opening_perm, p.seed + 1)
+            key_parts.append(band_keys(dig, p.opening_bands, SKETCH_OPENING).ravel())
+            id_parts.append(np.repeat(id_arr[chosen], p.opening_bands))
+        if anchor_at:
+            ra = roll_flat(w, p.anchor_words)[np.array(anchor_at, dtype=np.int64)]
+            ak = mix(ra ^ np.uint64(salt(SKETCH_ANCHOR, 0)))
+            key_parts.append(ak.view(np.int64))
+            id_parts.append(id_arr[np.array(anchor_doc, dtype=np.int64)])
     if key_parts:
         keys = np.concatenate(key_parts)
         kid = np.concatenate(id_parts)
-        # unique (id, key): two bands of one text may collide on one key
-        both = np.unique(np.stack([kid, keys], axis=1), axis=0)
-        kid, keys = both[:, 0].copy(), both[:, 1].copy()
+        order = np.lexsort((keys, kid))
+        keys, kid = keys[order], kid[order]
+        keep = np.ones(len(keys), dtype=bool)
+        keep[1:] = (keys[1:] != keys[:-1]) | (kid[1:] != kid[:-1])
+        keys, kid = keys[keep], kid[keep]
     else:
         keys = np.empty(0, dtype=np.int64)
         kid = np.empty(0, dtype=np.int64)
-    return Sketches(id_arr, hashes, ntok, kid, keys, len(main_sets))
+    return Sketches(id_arr, hashes, ntok, kid, keys, len(chosen))
+
+
+def _digests_flat(sh: "np.ndarray", offs: "np.ndarray", num_perm: int, seed: int) -> "np.ndarray":
+    import numpy as np
+    from rensa import RMinHash
+
+    m = RMinHash.digest_matrix_from_flat_token_hashes(sh, offs.astype(np.uint64), num_perm, seed)
+    return np.array(m.to_rows(), dtype=np.uint32).reshape(len(offs) - 1, num_perm)
 
 
 def read_texts(db_path: Path, ids: Sequence[int]) -> dict[int, str]:

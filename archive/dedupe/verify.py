@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from .diff import paragraph_diff
+from .diff import Keyed, keyed, paragraph_diff
 from .normalize import tokens
 from .params import DedupeParams
 from .shingles import shingles
@@ -61,6 +61,14 @@ def check_pairs(pairs: Sequence[tuple[int, int, float]], texts: dict[int, str],
             cache[i] = s
         return s
 
+    kcache: dict[int, Keyed] = {}
+
+    def kp(i: int) -> Keyed:
+        k = kcache.get(i)
+        if k is None:
+            k = kcache[i] = keyed(texts.get(i, ""))
+        return k
+
     ok: list[Check] = []
     rejected = 0
     for a, b, threshold in pairs:
@@ -72,7 +80,7 @@ def check_pairs(pairs: Sequence[tuple[int, int, float]], texts: dict[int, str],
         c = Check(a, b, shared, int(len(sa)), int(len(sb)), "")
         small = min(c.na, c.nb)
         if c.containment >= threshold and shared >= min(p.min_shared, small):
-            c.diff_ab = paragraph_diff(texts.get(a, ""), texts.get(b, ""))
+            c.diff_ab = paragraph_diff(kp(a), kp(b))
             ok.append(c)
         else:
             rejected += 1
