@@ -177,3 +177,61 @@ def test_sigkill_loses_no_flushed_capture(tmp_path, after):
         assert out.returncode == 0, out.stdout + out.stderr
     for cid, fname, off in reported:
         assert found.get(cid) == (fname, off)
+
+
+FULL_DISK_CHILD = textwrap.dedent("""
+    import json, resource, signal, sys
+    from pathlib import Path
+    from archive.errors import WarcError
+    from archive.model import Exchange, utcnow
+    from archive.warc.writer import WarcWriter
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead
+    limit = int(sys.argv[2])
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    w = WarcWriter(Path(sys.argv[1]), "full", source="s", crawl_id="f")
+    i = 0
+    try:
+        while True:
+            body = bytes((i * 31 + k) % 251 for k in range(3000))  # barely compressible
+            c = w.write_exchange(Exchange(url=f"http://127.0.0.1:9/{i}", method="GET", request_headers=[],
+                                          status=200, reason="OK", response_headers=[], body=body,
+                                          started=utcnow()))
+            print(json.dumps([c.id, c.warc_file, c.warc_offset]), flush=True)
+            i += 1
+    except WarcError as exc:
+        print("ERROR " + str(exc), flush=True)
+        try:
+            w.write_exchange(Exchange(url="http://127.0.0.1:9/again", method="GET", request_headers=[],
+                                      status=200, reason="OK", response_headers=[], body=b"x" * 5000,
+                                      started=utcnow()))
+            print("SECOND OK", flush=True)
+        except WarcError as exc2:
+            print("ERROR2 " + str(exc2), flush=True)
+    w.close()
+""")
+
+
+def test_failed_write_leaves_no_half_record(tmp_path):
+    """A write that fails (file size limit: the kernel refuses the bytes, as on a full disk) stops
+    with WarcError; the file is cut back to its last complete record and closed."""
+    warcs = tmp_path / "warcs"
+    out = subprocess.run([sys.executable, "-c", FULL_DISK_CHILD, str(warcs), "40000"], capture_output=True,
+                         text=True, cwd=ROOT, timeout=120)
+    lines = out.stdout.splitlines()
+    errors = [ln for ln in lines if ln.startswith("ERROR ")]
+    assert len(errors) == 1 and "cannot write WARC record" in errors[0], out.stdout + out.stderr
+    reported = [json.loads(ln) for ln in lines if ln.startswith("[")]
+    assert len(reported) >= 3
+    assert "SECOND OK" in lines  # the writer goes on in a fresh file if asked to
+    assert not list(warcs.glob("*.open"))
+    files = sorted(warcs.glob("*.warc.gz"))
+    assert files and all(f.stat().st_size <= 40000 for f in files)
+    found = {}
+    for f in files:
+        reader = WarcReader(f)
+        found.update({c.id: (c.warc_file, c.warc_offset) for c in reader.captures()})
+        assert reader.problems == []
+        check = subprocess.run([tool("warcio"), "check", str(f)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout
+    for cid, fname, off in reported:
+        assert found[cid] == (fname, off)

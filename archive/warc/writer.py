@@ -77,6 +77,8 @@ def _record_id(rid: str | None) -> str | None:
 
 
 def _enc(text: str) -> bytes:
+    if "\r" in text or "\n" in text:  # never let a header value break the record's framing
+        text = text.replace("\r", " ").replace("\n", " ")
     try:
         return text.encode("latin-1")
     except UnicodeEncodeError:
@@ -155,7 +157,7 @@ class WarcWriter:
         self.hostname = socket.gethostname().split(".")[0] or "localhost"
         self.serial = 0
         self.files: list[str] = []  # final names of every file this writer started
-        self._fh: io.BufferedWriter | None = None
+        self._fh: io.FileIO | None = None  # unbuffered: each append is written at once
         self._name: str | None = None
         self._size = 0
         self._lock = threading.Lock()
@@ -188,7 +190,7 @@ class WarcWriter:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             pass
-        self._fh = os.fdopen(fd, "wb")
+        self._fh = io.FileIO(fd, "wb", closefd=True)
         self._name = name
         self._size = 0
         self.serial += 1
@@ -239,24 +241,58 @@ class WarcWriter:
         return comp.compress(out.getvalue()) + comp.flush()
 
     def _append(self, members: list[bytes]) -> list[tuple[int, int]]:
-        """Append gzip members to the open file; flush (and fsync if asked); their offsets."""
+        """Append gzip members to the open file (written through to the OS, fsynced if asked);
+        their (offset, length). On a failed write (disk full …) the file is cut back to its last
+        complete record and closed, so nothing half-written stays, and WarcError is raised."""
         assert self._fh is not None
         spans = []
         pos = self._size
         for m in members:
             spans.append((pos, len(m)))
             pos += len(m)
+        data = memoryview(b"".join(members))
         try:
-            self._fh.write(b"".join(members))
-            self._fh.flush()
+            done = 0
+            while done < len(data):
+                n = self._fh.write(data[done:])
+                if not n:
+                    raise OSError(28, "no bytes written")
+                done += n
             if self.fsync:
                 os.fsync(self._fh.fileno())
         except OSError as exc:
-            name = self._name
-            raise WarcError(str(self.warcs_dir / f"{name}{OPEN_SUFFIX}"), self._size,
-                            f"cannot write WARC record ({exc.strerror})") from None
+            failed = self.warcs_dir / f"{self._name}{OPEN_SUFFIX}"
+            self._abandon()
+            raise WarcError(str(failed), self._size,
+                            f"cannot write WARC record ({exc.strerror or exc}); the file was cut back "
+                            "to its last complete record") from None
         self._size = pos
         return spans
+
+    def _abandon(self) -> None:
+        """After a failed write: truncate to the last complete record, close, rename."""
+        fh, name = self._fh, self._name
+        self._fh = None
+        self._name = None
+        if fh is None or name is None:
+            return
+        try:
+            os.ftruncate(fh.fileno(), self._size)
+            if self._size == 0:  # not even the warcinfo: no file
+                os.unlink(self.warcs_dir / (name + OPEN_SUFFIX))
+                self.files.remove(name)
+        except OSError:
+            pass  # left as .open: recovery cuts it back on the next start
+        else:
+            if self._size:
+                try:
+                    os.replace(self.warcs_dir / (name + OPEN_SUFFIX), self.warcs_dir / name)
+                except OSError:
+                    pass
+        try:
+            fh.close()
+        except OSError:
+            pass
 
     def _ready(self) -> None:
         if self._fh is not None and self._size >= self.max_size:
