@@ -262,54 +262,34 @@ def _iter_payload(data_dir: Path, capture: Capture) -> Iterator[bytes]:
 
 
 def dechunk(chunks: Iterator[bytes], *, what: str = "payload") -> Iterator[bytes]:
-    """Remove HTTP/1.1 chunked framing from a stream. Framing that does not parse (some tools
-    label de-chunked bodies as chunked) is passed through as it is, as browsers do."""
-    buf = b""
-    it = iter(chunks)
-    exhausted = False
+    """Remove HTTP/1.1 chunked framing from a stream, with the WARC stage's own
+    :class:`~archive.warc.records.ChunkChecker`. A body whose framing is broken from its first
+    byte (some tools label de-chunked bodies as chunked) is passed through as it is, as browsers
+    do; framing that breaks later ends the body after the last good chunk."""
+    from .warc.records import ChunkChecker
 
-    def more() -> bool:
-        nonlocal buf, exhausted
-        if exhausted:
-            return False
-        for piece in it:
-            if piece:
-                buf += piece
-                return True
-        exhausted = True
-        return False
-
+    checker = ChunkChecker(keep=True)
+    held: list[bytes] = []  # raw bytes kept until the framing is known to be chunked
     started = False
-    while True:
-        while b"\n" not in buf[:1024]:
-            if len(buf) >= 1024 or not more():
-                break
-        line, sep, rest = buf.partition(b"\n")
-        size_text = line.split(b";", 1)[0].strip()
-        try:
-            size = int(size_text, 16) if sep and size_text else -1
-        except ValueError:
-            size = -1
-        if size < 0:
-            if started:
-                return  # damaged framing after good chunks: stop at the last good one
-            yield buf  # not chunked after all
-            yield from it
+    for piece in chunks:
+        checker.feed(piece)
+        if checker.error is not None:
+            if not started and not checker.data:
+                yield from held
+                yield piece
+                yield from chunks
+            elif checker.data:
+                yield bytes(checker.data)
             return
-        started = True
-        buf = rest
-        if size == 0:
-            return
-        while len(buf) < size + 2:
-            if not more():
-                yield buf[:size]
-                return
-        yield buf[:size]
-        buf = buf[size:]
-        if buf.startswith(b"\r\n"):
-            buf = buf[2:]
-        elif buf.startswith(b"\n"):
-            buf = buf[1:]
+        if checker.data:
+            started = True
+            held.clear()
+            yield bytes(checker.data)
+            checker.data.clear()
+        elif not started:
+            held.append(piece)
+    if checker.finish() is not None and not started:
+        yield from held
 
 
 def decode_stream(chunks: Iterator[bytes], encoding: str | None, *, max_size: int = MAX_DECODED,

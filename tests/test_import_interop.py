@@ -200,3 +200,26 @@ def test_imported_html_goes_through_extraction_and_dedupe(tmp_path: Path) -> Non
     assert ("Example Domain",) in titles
     # the same page archived by several tools is one text: dedupe pairs the exact copies
     assert rows(data, "SELECT count(*) FROM syndication WHERE method = 'exact'")[0][0] >= 1
+
+
+def test_wrong_chunking_is_reported_and_replay_still_answers(tmp_path: Path) -> None:
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    body = b"<html>de-chunked by the tool, still labelled chunked</html>"
+    src = tmp_path / "mislabelled.warc.gz"
+    with src.open("wb") as fh:
+        w = WARCWriter(fh, gzip=True)
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")],
+                                protocol="HTTP/1.1")
+        w.write_record(w.create_warc_record("http://mislabel.example/", "response", payload=BytesIO(body),
+                                            http_headers=http))
+    data = tmp_path / "data"
+    stats = import_warcs(data, [src])
+    assert stats.captures == 1
+    assert any("chunk" in p.message and p.file == str(src) and p.offset == 0 for p in stats.problems), \
+        [str(p) for p in stats.problems]
+    r = cli("replay", "--data", str(data), "http://mislabel.example/")
+    assert r.returncode == 0 and r.stdout == body

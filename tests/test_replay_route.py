@@ -162,3 +162,28 @@ def test_unknown_url_is_404_naming_it(ds: Any) -> None:
 def test_only_get_captures_unless_asked(ds: Any, arc: Archive) -> None:
     r = get(ds, f"/-/replay/20250101000000/{arc.urls['story']}", headers={"X-Archive-Method": "POST"})
     assert r.status_code == 404 and "POST" in r.text
+
+
+def test_index_rows_never_lead_outside_the_warcs_dir(ds: Any, arc: Archive) -> None:
+    # even a tampered index row cannot make replay read a file outside DATA/warcs
+    import dataclasses
+    import sqlite3
+
+    from archive.index.captures import CAPTURE_COLUMNS
+
+    evil = dataclasses.replace(arc.captures["story"], id="evil-row", url="http://evil.example/",
+                               urlkey="example,evil)/", warc_file="../archive.db", warc_offset=0)
+    with sqlite3.connect(arc.data_dir / "archive.db") as conn:
+        row = dataclasses.asdict(evil)
+        conn.execute(f"INSERT INTO captures ({', '.join(CAPTURE_COLUMNS)}) VALUES "
+                     f"({', '.join('?' * len(CAPTURE_COLUMNS))})", [row[c] for c in CAPTURE_COLUMNS])
+    r = replay(ds, "20250101000000", "http://evil.example/")
+    assert r.status_code == 500
+    assert "outside DATA/warcs" in r.text and b"SQLite format" not in r.content
+
+
+def test_head_request_has_headers_and_no_body(ds: Any, arc: Archive) -> None:
+    r = asyncio.run(ds.client.request("HEAD", f"/-/replay/20250101000000/{arc.urls['story']}"))
+    assert r.status_code == 200 and r.content == b""
+    assert r.headers["content-security-policy"] == "sandbox"
+    assert r.headers["content-length"] == str(len(arc.bodies["story"]))
