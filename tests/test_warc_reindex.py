@@ -2,6 +2,7 @@
 as the crawl wrote them; ``index_new_files`` / ``archive recover`` index only what is missing."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -112,7 +113,8 @@ def test_killed_crawl_is_recovered_and_only_missing_rows_indexed(server, data_di
     its remaining complete captures indexed; the crawl gets a row from warcinfo."""
     warcs = data_dir / "warcs"
     exs = fetch_all([f"{server.base}/item/{i}" for i in range(10)])
-    w = WarcWriter(warcs, "dead", source="loop", crawl_id="dead-1")
+    w = WarcWriter(warcs, "dead", source="loop", crawl_id="dead-1",
+                   info={"started": "2026-01-02T03:04:05Z", "rules": "am1", "seeds": ["http://127.0.0.1/"]})
     caps = [w.write_exchange(ex) for ex in exs]
     db = open_db(data_dir)
     insert_captures(db, caps[:4])
@@ -129,7 +131,8 @@ def test_killed_crawl_is_recovered_and_only_missing_rows_indexed(server, data_di
     ids = [r[0] for r in rows["captures"]]
     assert sorted(ids) == sorted(c.id for c in caps)  # the last response survived: only its request was cut
     crawl = rows["crawls"][0]
-    assert crawl[:2] == ("dead-1", "loop") and crawl[3] is None and crawl[4] == 10
+    assert crawl[:4] == ("dead-1", "loop", "2026-01-02T03:04:05Z", None)  # id, source, started, finished
+    assert crawl[4] == 10 and crawl[7] == "am1" and json.loads(crawl[8]) == ["http://127.0.0.1/"]
     again = index_new_files(data_dir)
     assert again.files == 0 and again.skipped_files == 1
 

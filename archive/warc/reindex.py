@@ -9,8 +9,10 @@
   lacks: files not yet listed in ``warc_files`` (or whose size changed), with ``INSERT OR IGNORE``.
 
 ``crawls`` rows come from our ``crawl-end`` metadata records; a crawl that never ended (killed)
-gets a row from its files' ``warcinfo`` (source, crawl id, earliest warcinfo date as ``started``)
-with ``pages``/``bytes``/``errors`` counted from its records, unless a row already exists.
+gets a row from its files' ``warcinfo`` (source, crawl id; ``started`` from the info field
+``crawl-started`` or ``started`` if the writer was given one, else the earliest warcinfo date;
+``rules`` and ``seeds`` (a JSON list) from those info fields) with ``pages``/``bytes``/``errors``
+counted from its records, unless a row already exists.
 """
 from __future__ import annotations
 
@@ -161,7 +163,7 @@ class _Indexer:
             return
         acc = self.crawls.setdefault(crawl_id, _CrawlAcc())
         acc.source = acc.source or fields.get("source")
-        started = fields.get("crawl-started") or date
+        started = fields.get("crawl-started") or fields.get("started") or date
         if started and (acc.started is None or started < acc.started):
             acc.started = started
         acc.rules = acc.rules or fields.get("rules")

@@ -5,7 +5,9 @@ compressed as its own gzip member at ``gzip_level`` (warcio hard-codes level 9, 
 crawl's CPU; level 6 gives the same size faster), then appended to the open file: every record's
 offset is seekable. Files are named ``PREFIX-YYYYMMDDhhmmssffffff-SERIAL-HOST.warc.gz``, written
 as ``….warc.gz.open`` and renamed when closed, rotated once they reach ``max_size``; each starts
-with a ``warcinfo`` record naming the software, the format, the source and the crawl id.
+with a ``warcinfo`` record naming the software, the format, the source and the crawl id, plus
+``info`` (non-string values written as JSON; ``started``, ``rules``, ``seeds`` let reindex rebuild
+the ``crawls`` row of a crawl that was killed before its ``crawl-end`` record).
 
 HTTP headers are written byte for byte as received (latin-1), except that the body is stored
 de-chunked: ``Transfer-Encoding`` is renamed ``X-Archive-Orig-Transfer-Encoding`` and a true
@@ -143,7 +145,7 @@ class WarcWriter:
 
     def __init__(self, warcs_dir: Path, prefix: str, *, source: str | None, crawl_id: str | None,
                  max_size: int = 1_000_000_000, gzip_level: int = 6,
-                 info: dict[str, str] | None = None, fsync: bool = False) -> None:
+                 info: dict[str, Any] | None = None, fsync: bool = False) -> None:
         if not prefix or "/" in prefix or prefix.startswith("."):
             raise WarcError(str(warcs_dir), None, f"bad WARC file prefix {prefix!r}")
         self.warcs_dir = Path(warcs_dir)
@@ -205,7 +207,8 @@ class WarcWriter:
             fields["source"] = self.source
         if self.crawl_id:
             fields["crawl-id"] = self.crawl_id
-        fields.update({k: str(v) for k, v in self.info.items() if v is not None})
+        fields.update({k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+                       for k, v in self.info.items() if v is not None})
         record = self._builder.create_warcinfo_record(name, fields)
         self._append([self._serialise(record)])
 
