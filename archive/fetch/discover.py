@@ -101,10 +101,34 @@ def _attrs(text: str) -> dict[str, str]:
     return out
 
 
+_ABS_CACHE: dict[tuple[str, str], str | None] = {}
+_ABS_CACHE_MAX = 50_000
+
+
 def _absolute(base: str, ref: str) -> str | None:
+    """``ref`` resolved against ``base`` (http(s) only, fragment dropped), memoised: pages of
+    one site repeat the same navigation links, and ``urljoin`` is a large share of discovery."""
     ref = ref.strip()
     if not ref or ref.startswith(("#", "javascript:", "mailto:", "data:", "tel:")):
         return None
+    if ref.startswith(("http://", "https://")):
+        key = ("", ref)
+    elif ref.startswith("/") and not ref.startswith("//"):
+        key = (base[: base.find("/", base.find("//") + 2)] if base.count("/") >= 3 else base, ref)
+    else:
+        key = (base, ref)
+    try:
+        return _ABS_CACHE[key]
+    except KeyError:
+        pass
+    url = _resolve(base, ref)
+    if len(_ABS_CACHE) >= _ABS_CACHE_MAX:
+        _ABS_CACHE.clear()
+    _ABS_CACHE[key] = url
+    return url
+
+
+def _resolve(base: str, ref: str) -> str | None:
     try:
         url = urljoin(base, ref)
         parts = urlsplit(url)

@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 from ..errors import FetchError, InputError
 from ..model import Capture, Exchange, FetchFailure, iso, utcnow
 from ..urls import canonicalize, host_of, surt
-from .client import Conditional, fetch_exchange, make_client, retry_after
+from .client import ClientPool, Conditional, fetch_exchange, retry_after
 from .discover import DecodeError, discover
 from .politeness import Politeness
 from .robots import MAX_ROBOTS_BYTES, Robots, policy_for_status, robots_url
@@ -112,10 +112,11 @@ class Engine:
                                      concurrency=opts.concurrency, override=opts.override_politeness)
         self._robots: dict[str, tuple[Robots, float]] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
-        self.clients: dict[str, Any] = {}  # one connection pool per host (no cross-host churn)
+        self.clients: dict[str, ClientPool] = {}  # per host: no cross-host connection churn
         self.writer: Any = None
         self.db: sqlite3.Connection | None = None
         self.extra: list[Capture] = []  # robots captures, handed to the next result
+        self._canon: dict[str, str | None] = {}  # absolute link -> canonical form (bounded)
 
     async def start(self) -> None:
         from ..index import connect, db_path
@@ -140,14 +141,12 @@ class Engine:
             self.db.close()
             self.db = None
 
-    def client_for(self, url: str) -> Any:
+    def pool_for(self, url: str) -> ClientPool:
         host = host_of(url)
-        client = self.clients.get(host)
-        if client is None:
-            limit = min(self.politeness.per_host, self.opts.concurrency)
-            client = self.clients[host] = make_client(user_agent=self.opts.user_agent, timeout=self.opts.timeout,
-                                                      concurrency=limit)
-        return client
+        pool = self.clients.get(host)
+        if pool is None:
+            pool = self.clients[host] = ClientPool(user_agent=self.opts.user_agent, timeout=self.opts.timeout)
+        return pool
 
     # ------------------------------------------------------------------ robots
     async def robots_for(self, url: str) -> Robots:
@@ -171,8 +170,9 @@ class Engine:
         for _ in range(MAX_ROBOTS_REDIRECTS + 1):
             try:
                 async with self.politeness.slot(host_of(target)):
-                    ex = await fetch_exchange(self.client_for(target), target, max_body=MAX_ROBOTS_BYTES,
-                                              deadline=self.opts.deadline)
+                    with self.pool_for(target).lend() as client:
+                        ex = await fetch_exchange(client, target, max_body=MAX_ROBOTS_BYTES,
+                                                  deadline=self.opts.deadline)
             except FetchError as exc:
                 log.warning("%s: robots.txt unavailable (%s): no page of this host is fetched for %g s",
                             host, exc.kind, ROBOTS_RETRY_SECONDS)
@@ -258,8 +258,9 @@ class Engine:
         while True:
             try:
                 async with self.politeness.slot(host):
-                    ex = await fetch_exchange(self.client_for(url), url, max_body=max_body, deadline=o.deadline,
-                                              conditional=cond, depth=task.depth, via=task.via)
+                    with self.pool_for(url).lend() as client:
+                        ex = await fetch_exchange(client, url, max_body=max_body, deadline=o.deadline,
+                                                  conditional=cond, depth=task.depth, via=task.via)
             except FetchError as exc:
                 if exc.kind in ("connect", "timeout") and attempt < min(o.retries, 2):
                     attempt += 1
@@ -311,12 +312,19 @@ class Engine:
                 log.info("%s: no links discovered (%s)", url, exc)
                 links = []
             seen: set[str] = set()
+            cache = self._canon
             for link in links:
-                try:
-                    c = canonicalize(link.url)
-                except (InputError, ValueError):
-                    continue
-                if c not in seen:
+                if link.url in cache:
+                    c = cache[link.url]
+                else:
+                    try:
+                        c = canonicalize(link.url)
+                    except (InputError, ValueError):
+                        c = None
+                    if len(cache) >= 50_000:
+                        cache.clear()
+                    cache[link.url] = c
+                if c is not None and c not in seen:
                     seen.add(c)
                     res.links.append((c, link.kind))
         return res

@@ -191,6 +191,18 @@ def main() -> None:
     os.dup2(2, 1)
     logging.basicConfig(level=os.environ.get("ARCHIVE_LOG", "WARNING"), stream=sys.stderr,
                         format="fetcher %(process)d: %(levelname)s %(message)s")
+    profile_dir = os.environ.get("ARCHIVE_PROFILE_DIR")  # measurement aid: cProfile each fetcher
+    if profile_dir:
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
+        try:
+            asyncio.run(_serve(out_fd))
+        finally:
+            prof.disable()
+            prof.dump_stats(os.path.join(profile_dir, f"fetcher-{os.getpid()}.prof"))
+        return
     asyncio.run(_serve(out_fd))
 
 
