@@ -207,12 +207,12 @@ def reindex(data_dir: Path, *, files: Iterable[Path] | None = None,
     data_dir = Path(data_dir)
     warcs_dir = data_dir / "warcs"
     stats = ReindexStats()
+    for f in files or []:
+        if not Path(f).is_file():
+            raise WarcError(str(f), None, "no such WARC file")
     stats.recovered = recover_open_files(warcs_dir)
     full = files is None
     targets = warc_files(warcs_dir) if files is None else [Path(f) for f in files]
-    for t in targets:
-        if not t.is_file():
-            raise WarcError(str(t), None, "no such WARC file")
     db = _open(data_dir)
     try:
         ix = _Indexer(db, warcs_dir, replace=True, stats=stats)

@@ -41,6 +41,7 @@ from .records import (CRAWL_END, FETCH_ERROR, JSON_METADATA, MARKER, ORIG_PREFIX
 OPEN_SUFFIX = ".open"
 WARC_SUFFIX = ".warc.gz"
 _HOP_BY_HOP_BODY = {"transfer-encoding"}
+_EMPTY_DIGEST = sha1_digest(b"")
 
 
 @dataclass
@@ -361,7 +362,9 @@ class WarcWriter:
             req_headers = list(ex.request_headers)
             req_http = _RawHttp(f"{method} {_request_target(ex.url)} {ex.http_version}", req_headers)
             req = self._record(ex.url, "request", date=date, http=req_http, payload=ex.request_body,
-                               extra=[("WARC-Concurrent-To", resp_id)])
+                               extra=[("WARC-Concurrent-To", resp_id),
+                                      ("WARC-Payload-Digest", _EMPTY_DIGEST if not ex.request_body
+                                       else sha1_digest(ex.request_body))])
             members = [self._serialise(resp), self._serialise(req)]
             name = self._name
             (r_off, r_len), (q_off, q_len) = self._append(members)
