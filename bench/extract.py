@@ -58,6 +58,29 @@ def html_payloads(data: Path) -> list[tuple[str, str]]:
     return out
 
 
+def _burn(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def cores_available(n: int = 2_000_000, tasks: int = 8) -> float:
+    """Control: the speed-up two processes get on a pure CPU burn right now (2.0 on two idle
+    cores; near 1.0 when the machine is saturated by other work — then no pool can win)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("fork")
+    times = []
+    for workers in (1, 2):
+        t = time.perf_counter()
+        with ProcessPoolExecutor(workers, mp_context=ctx) as ex:
+            list(ex.map(_burn, [n] * tasks))
+        times.append(time.perf_counter() - t)
+    return times[0] / times[1]
+
+
 def _cpu() -> float:
     """CPU seconds of this process and its reaped children (the pool's workers)."""
     me = resource.getrusage(resource.RUSAGE_SELF)
@@ -115,6 +138,8 @@ def main() -> None:
         print(f"{len(docs)} HTML captures, {kb:.1f} KB of HTML each on average; cpus: {os.cpu_count()}, "
               f"load average {os.getloadavg()[0]:.2f}")
 
+        print(f"control: 2 processes on a pure CPU burn run {cores_available():.2f}x as fast as 1 "
+              f"(2.0 = two free cores)")
         t_bare, c_bare, n_bare = bare(docs)
         bare_rate = len(docs) / t_bare
         print(f"bare trafilatura, one process:    {bare_rate:8.1f} docs/s  wall {t_bare:6.2f} s, "
@@ -130,6 +155,12 @@ def main() -> None:
         print(f"ratio archive extract ({args.workers} workers) / bare trafilatura: {ratew / bare_rate:.2f}x "
               f"(target >= 1.6x); pool speed-up over 1 worker: {ratew / rate1:.2f}x; "
               f"load average now {os.getloadavg()[0]:.2f} on {os.cpu_count()} cpus")
+        print(f"control again: {cores_available():.2f}x")
+        # what the CPU times imply on two free cores (a projection, labelled as such): the pool's
+        # total CPU (workers + parent) spread over 2 cores, against bare trafilatura's on one
+        projected = (sw.seen / (cw / args.workers)) / (len(docs) / c_bare)
+        print(f"cpu per document: bare {1000 * c_bare / len(docs):.1f} ms, archive extract {1000 * cw / sw.seen:.1f} ms "
+              f"(pool, parent included); projected ratio on {args.workers} free cores: {projected:.2f}x")
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
