@@ -114,7 +114,8 @@ def test_capture_ids_limit_the_run(tmp_path, config):
     data = tmp_path / "data"
     cases = [c for c in load_cases() if c.rules == "am1" and "text" in c.expected][:4]
     caps = write_pages(data, [(c.url, c.headers, c.body) for c in cases], rules="am1", seeds=["https://am1.news/"])
-    stats = run_extract(data, config, capture_ids=[caps[1].id])
+    many = [f"no-such-capture-{i}" for i in range(40_000)] + [caps[1].id]  # beyond SQLite's variable limit
+    stats = run_extract(data, config, capture_ids=many)
     assert stats.seen == 1
     con = sqlite3.connect(data / "archive.db")
     assert [r[0] for r in con.execute("SELECT capture_id FROM articles")] == [caps[1].id]

@@ -192,10 +192,10 @@ def _jobs(db: "sqlite_utils.Database", warcs: Path, ruleset: RuleSet, crawl_rule
     sql = ("SELECT c.rowid, c.id, c.url, c.timestamp, c.source, c.crawl_id, c.warc_file, c.warc_offset "
            + _PENDING)
     ids_clause = ""
-    id_args: list[Any] = []
     if capture_ids is not None:
-        ids_clause = f" AND c.id IN ({', '.join('?' for _ in capture_ids)})"
-        id_args = list(capture_ids)
+        _want(db, capture_ids)
+        ids_clause = " AND c.id IN (SELECT id FROM temp.extract_want)"
+    id_args: list[Any] = []
     last = -1
     while True:
         rows = db.conn.execute(sql + ids_clause + " AND c.rowid > ? ORDER BY c.rowid LIMIT ?",
@@ -216,11 +216,18 @@ def _jobs(db: "sqlite_utils.Database", warcs: Path, ruleset: RuleSet, crawl_rule
 
 def count_pending(db: "sqlite_utils.Database", capture_ids: Sequence[str] | None = None) -> int:
     sql = "SELECT count(*) " + _PENDING
-    args: list[Any] = []
     if capture_ids is not None:
-        sql += f" AND c.id IN ({', '.join('?' for _ in capture_ids)})"
-        args = list(capture_ids)
-    return int(db.conn.execute(sql, args).fetchone()[0])
+        _want(db, capture_ids)
+        sql += " AND c.id IN (SELECT id FROM temp.extract_want)"
+    return int(db.conn.execute(sql).fetchone()[0])
+
+
+def _want(db: "sqlite_utils.Database", capture_ids: Sequence[str]) -> None:
+    """The chosen capture ids in a temporary table (any number of them; no SQL variable limit)."""
+    with db.conn:
+        db.conn.execute("CREATE TEMP TABLE IF NOT EXISTS extract_want (id TEXT PRIMARY KEY)")
+        db.conn.execute("DELETE FROM temp.extract_want")
+        db.conn.executemany("INSERT OR IGNORE INTO temp.extract_want (id) VALUES (?)", [(i,) for i in capture_ids])
 
 
 # --------------------------------------------------------------------------- storing
@@ -273,12 +280,12 @@ def _batches(jobs: Iterator[Job], size: int) -> Iterator[list[Job]]:
 def forget_errors(db: "sqlite_utils.Database", capture_ids: Sequence[str] | None = None) -> int:
     """Drop recorded extraction errors (all, or those of ``capture_ids``) so the next run retries
     them — e.g. after a WARC file came back or a rule was fixed. Returns how many."""
-    where, args = "", []
+    where = ""
     if capture_ids is not None:
-        where = f" WHERE capture_id IN ({', '.join('?' for _ in capture_ids)})"
-        args = list(capture_ids)
+        _want(db, capture_ids)
+        where = " WHERE capture_id IN (SELECT id FROM temp.extract_want)"
     with db.conn:
-        ids = [r[0] for r in db.conn.execute("SELECT capture_id FROM extract_errors" + where, args)]
+        ids = [r[0] for r in db.conn.execute("SELECT capture_id FROM extract_errors" + where)]
         db.conn.executemany("DELETE FROM extract_errors WHERE capture_id = ?", [(i,) for i in ids])
         db.conn.executemany("DELETE FROM extract_done WHERE capture_id = ? AND outcome = 'error'",
                             [(i,) for i in ids])
