@@ -74,7 +74,12 @@ def crawl(data_dir: Path, config_path: Path, source: str | None, seeds: tuple[st
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     options = build_crawl_options(source=source, seeds=seeds, **kw)
-    config = load_config(config_path)
+    if seeds and not source and not config_path.exists() and config_path == Path("config/sources.toml"):
+        from ..config import Config, Settings
+
+        config = Config(path=config_path, settings=Settings(), sources={}, rules={})  # seeds need no file
+    else:
+        config = load_config(config_path)
     t0 = time.monotonic()
     with crawl_progress_bar() as progress:
         stats = run_crawl(config, data_dir, source=source, seeds=seeds, options=options, progress=progress)

@@ -270,7 +270,8 @@ class Crawl:
             task_kind = kind if kind in ("feed", "sitemap") else "page"
             if in_scope(url, self.scope):
                 self._queue(Task(url=url, depth=depth, kind=task_kind, via=t.url, expand=True))
-            elif src.follow_original and kind in ("page", "canonical"):
+            elif src.follow_original and kind in ("page", "canonical") and host_of(url) != page_host:
+                # a link to another site from an in-scope page: the original publisher, one hop
                 self._queue(Task(url=url, depth=depth, kind="original", via=t.url, expand=False))
 
     # ---- dispatch
@@ -513,6 +514,17 @@ async def crawl_async(config: Config, data_dir: Path, *, source: str | None = No
 def crawl(config: Config, data_dir: Path, *, source: str | None = None, seeds: Sequence[str] = (),
           options: CrawlOptions | None = None, progress: Progress | None = None,
           warc_prefix: str | None = None) -> CrawlStats:
-    """Synchronous :func:`crawl_async` (its own event loop)."""
-    return asyncio.run(crawl_async(config, data_dir, source=source, seeds=seeds, options=options,
-                                   progress=progress, warc_prefix=warc_prefix))
+    """Synchronous :func:`crawl_async` (its own event loop; uvloop when installed)."""
+    return run_loop(crawl_async(config, data_dir, source=source, seeds=seeds, options=options,
+                                progress=progress, warc_prefix=warc_prefix))
+
+
+def run_loop(coro: Any) -> Any:
+    """``asyncio.run`` on uvloop's event loop when it is installed (a faster loop and sockets:
+    the crawl is CPU-bound on loopback), else on asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coro)

@@ -186,6 +186,8 @@ async def _serve(out_fd: int) -> None:
 
 
 def main() -> None:
+    from .crawler import run_loop
+
     # stdout carries frames only: anything printed goes to stderr
     out_fd = os.dup(1)
     os.dup2(2, 1)
@@ -198,12 +200,12 @@ def main() -> None:
         prof = cProfile.Profile()
         prof.enable()
         try:
-            asyncio.run(_serve(out_fd))
+            run_loop(_serve(out_fd))
         finally:
             prof.disable()
             prof.dump_stats(os.path.join(profile_dir, f"fetcher-{os.getpid()}.prof"))
         return
-    asyncio.run(_serve(out_fd))
+    run_loop(_serve(out_fd))
 
 
 if __name__ == "__main__":
