@@ -65,6 +65,7 @@ class Job:
     warc_path: str
     warc_offset: int
     rules: str | None
+    truncated: str | None = None  # the capture's WARC-Truncated reason, if any
 
 
 @dataclass
@@ -145,6 +146,8 @@ def extract_one(job: Job, ruleset: RuleSet, time_limit: float = PAGE_TIME_LIMIT)
         return Outcome(job, "error", detail=f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # a parser bug on one page must not stop the run: record it
         return Outcome(job, "error", detail=f"unexpected {type(exc).__name__}: {exc}")
+    if job.truncated:
+        res.notes.append(f"payload truncated by the crawler ({job.truncated}): the text may be incomplete")
     if res.article is not None:
         return Outcome(job, "article", article=res.article, charset=res.charset, notes=res.notes)
     if res.digest_items:
@@ -189,8 +192,8 @@ def _crawl_rules(db: "sqlite_utils.Database", config: "Config") -> dict[str, tup
 
 def _jobs(db: "sqlite_utils.Database", warcs: Path, ruleset: RuleSet, crawl_rules: dict[str, tuple[str, set[str]]],
           capture_ids: Sequence[str] | None, chunk: int) -> Iterator[Job]:
-    sql = ("SELECT c.rowid, c.id, c.url, c.timestamp, c.source, c.crawl_id, c.warc_file, c.warc_offset "
-           + _PENDING)
+    sql = ("SELECT c.rowid, c.id, c.url, c.timestamp, c.source, c.crawl_id, c.warc_file, c.warc_offset, "
+           "c.truncated " + _PENDING)
     ids_clause = ""
     if capture_ids is not None:
         _want(db, capture_ids)
@@ -202,7 +205,7 @@ def _jobs(db: "sqlite_utils.Database", warcs: Path, ruleset: RuleSet, crawl_rule
                                [*id_args, last, chunk]).fetchall()
         if not rows:
             return
-        for rowid, cid, url, ts, source, crawl_id, wfile, woff in rows:
+        for rowid, cid, url, ts, source, crawl_id, wfile, woff, truncated in rows:
             last = rowid
             name: str | None = None
             recorded = crawl_rules.get(crawl_id or "")
@@ -211,7 +214,7 @@ def _jobs(db: "sqlite_utils.Database", warcs: Path, ruleset: RuleSet, crawl_rule
             else:
                 by_host = ruleset.by_host(url)
                 name = by_host.name if by_host else None
-            yield Job(cid, url, ts, source, str(warcs / wfile), int(woff), name)
+            yield Job(cid, url, ts, source, str(warcs / wfile), int(woff), name, truncated)
 
 
 def count_pending(db: "sqlite_utils.Database", capture_ids: Sequence[str] | None = None) -> int:
