@@ -94,3 +94,11 @@ def test_page_date_equal_to_the_aggregator_date_is_dropped():
     assert res.article is not None
     assert (res.article.aggregator_date, res.article.published) == ("2025-06-20", None)
     assert any("aggregator's own date" in n for n in res.notes)
+
+
+def test_sitename_is_never_the_originals(rs):
+    # no og:site_name on the copy; trafilatura would name the canonical's site: not taken
+    html = _page('<link rel="canonical" href="https://www.washingtonexaminer.com/a/1/story/">')
+    a = _run(rs, html, "https://copies.example/story", None)
+    assert a.attribution == "canonical" and a.sitename != "washingtonexaminer.com"
+    assert a.site == "copies.example" and a.url == "https://copies.example/story"

@@ -197,6 +197,11 @@ def _clues(page: Page, rules: SiteRules, publishers: Publishers, url: str, facts
     return out
 
 
+def _points_off_site(clues: list[_Clue]) -> bool:
+    """trafilatura's site name follows canonical/og:url to the original: not this page's name then."""
+    return any(c.name in ("canonical", "og:url") for c in clues)
+
+
 def _unwrap_layout_tables(tree: Any) -> None:
     """Tables used for layout (cells holding paragraphs or divs) become divs: trafilatura would
     otherwise flatten a whole page into one table row, chrome and all."""
@@ -302,7 +307,8 @@ def extract_page(html: bytes, *, url: str, headers: list[tuple[str, str]], rules
         published=published, aggregator_date=facts.aggregator_date, text=text, word_count=words,
         original_publisher=original_publisher, original_url=original_url,
         language=getattr(doc, "language", None) or page.language,
-        sitename=page.site_name or getattr(doc, "sitename", None), captured=captured,
+        sitename=page.site_name or (None if _points_off_site(clues) else getattr(doc, "sitename", None)),
+        captured=captured,
         attribution=attribution, text_hash=text_hash(text), rules=rules.name if rules else None)
     result.article = article
     return result
