@@ -121,3 +121,14 @@ def test_scope_prefixes_and_hosts():
     assert not in_scope("http://127.0.0.1:8601/other", entries)
     assert in_scope("https://pub.test/any/where?q=1", entries)
     assert not in_scope("https://sub.pub.test/", entries)
+
+
+def test_srcset_and_stylesheet_requisites():
+    page = '<img src="/a.png" srcset="/a-320.png 320w, http://cdn.test/a-640.png 640w">'
+    assert {link.url for link in html_links(page, "http://a.test/p")} == {
+        "http://a.test/a.png", "http://a.test/a-320.png", "http://cdn.test/a-640.png"}
+    css = b"""@import "base.css"; body { background: url(bg.png) } @font-face { src: url('/f.ttf') }"""
+    got = [(link.url, link.kind) for link in discover(css, "http://a.test/static/s.css", "text/css", None)]
+    assert got == [("http://a.test/static/base.css", "requisite"), ("http://a.test/static/bg.png", "requisite"),
+                   ("http://a.test/f.ttf", "requisite")]
+    assert discover(css, "http://a.test/static/s.css", "text/css", None, requisites=False) == []

@@ -249,7 +249,7 @@ class Crawl:
                 expand = t.expand and in_scope(url, self.scope)
                 self._queue(Task(url=url, depth=t.depth, kind="redirect", via=t.url, expand=expand,
                                  chain=t.chain + (t.url,)))
-        if not t.expand:
+        if not t.expand and t.kind != "requisite":
             return
         page_host = host_of(t.url)
         for url, kind in res.links:
@@ -263,6 +263,8 @@ class Crawl:
                 h = host_of(url)
                 if h == page_host or h in self.requisite_hosts or in_scope(url, self.scope):
                     self._queue(Task(url=url, depth=t.depth, kind="requisite", via=t.url, expand=False))
+                continue
+            if not t.expand:  # a stylesheet's own links: requisites only
                 continue
             depth = t.depth if kind == "sitemap" and t.kind == "sitemap" else t.depth + 1
             if depth > src.depth:

@@ -71,8 +71,10 @@ def text_of(body: bytes, content_type: str | None) -> str:
 
 
 def kind_of(content_type: str | None, body_start: bytes) -> str:
-    """``html``, ``feed``, ``sitemap``, ``sitemapindex`` or ``other``."""
+    """``html``, ``css``, ``feed``, ``sitemap``, ``sitemapindex`` or ``other``."""
     ct = (content_type or "").split(";", 1)[0].strip().lower()
+    if ct == "text/css":
+        return "css"
     head = body_start[:1024].lstrip().lower()
     if b"<sitemapindex" in head:
         return "sitemapindex"
@@ -180,6 +182,10 @@ def html_links(text: str, base_url: str, *, requisites: bool = True) -> list[Lin
             if not requisites:
                 continue
             ref, kind = attrs.get("src"), "requisite"
+            for candidate in _srcset(attrs.get("srcset", "")):
+                url = _absolute(base, candidate)
+                if url:
+                    out.append(Link(url, "requisite"))
         if not ref:
             continue
         url = _absolute(base, ref)
@@ -192,6 +198,27 @@ _LOC = re.compile(r"<loc>\s*(?:<!\[CDATA\[)?\s*(.*?)\s*(?:\]\]>)?\s*</loc>", re.
 _FEED_LINK_TEXT = re.compile(r"<link>\s*(?:<!\[CDATA\[)?\s*(.*?)\s*(?:\]\]>)?\s*</link>", re.I | re.S)
 _FEED_LINK_HREF = re.compile(r"<(?:atom:)?link\b([^>]*)/?>", re.I | re.S)
 _GUID = re.compile(r"<guid\b([^>]*)>\s*(?:<!\[CDATA\[)?\s*(.*?)\s*(?:\]\]>)?\s*</guid>", re.I | re.S)
+
+
+def _srcset(value: str) -> list[str]:
+    """URLs of a ``srcset`` (``a.png 1x, b.png 2x``)."""
+    if not value:
+        return []
+    return [part.strip().split()[0] for part in value.split(",") if part.strip()]
+
+
+_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]+))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
+
+
+def css_links(text: str, base_url: str) -> list[Link]:
+    """Requisites named by a stylesheet: ``url(...)`` and ``@import``."""
+    out = []
+    for m in _CSS_URL.finditer(text):
+        ref = next((g for g in m.groups() if g), "")
+        url = _absolute(base_url, ref)
+        if url:
+            out.append(Link(url, "requisite"))
+    return out
 
 
 def sitemap_links(text: str, base_url: str, *, index: bool) -> list[Link]:
@@ -240,4 +267,6 @@ def discover(body: bytes, url: str, content_type: str | None, content_encoding: 
         return html_links(text, url, requisites=requisites)
     if kind == "feed":
         return feed_links(text, url)
+    if kind == "css":
+        return css_links(text, url) if requisites else []
     return sitemap_links(text, url, index=(kind == "sitemapindex"))
