@@ -58,7 +58,8 @@ class ImportStats:
     captures: int = 0         # response/revisit rows indexed
     fetch_errors: int = 0
     problems: list[ImportProblem] = field(default_factory=list)
-    names: list[str] = field(default_factory=list)  # names under DATA/warcs, one per file
+    names: list[str] = field(default_factory=list)  # names under DATA/warcs, one per file kept
+    rejected: list[str] = field(default_factory=list)  # files that held no WARC record at all
 
     def summary(self) -> str:
         return (f"imported {self.files} files ({self.copied} copied, {self.already} already in the "
@@ -177,6 +178,16 @@ def import_warcs(data_dir: Path, files: Iterable[Path | str], config: "Config | 
                     batch = []
                     if progress:
                         progress(str(src), stats)
+            if reader.records == 0 and reader.broken is not None:
+                # not a WARC at all: keep DATA/warcs clean (the outside file is untouched)
+                if copied:
+                    path.unlink()
+                    stats.copied -= 1
+                stats.names.pop()
+                stats.rejected.append(str(src))
+                stats.problems.append(ImportProblem(str(src), reader.broken.offset,
+                                                    f"not imported: {_message(reader.broken)}"))
+                continue
             n_caps += insert_captures(db, batch)
             stats.fetch_errors += insert_fetch_errors(db, failures)
             stats.records += reader.records

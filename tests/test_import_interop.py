@@ -223,3 +223,16 @@ def test_wrong_chunking_is_reported_and_replay_still_answers(tmp_path: Path) -> 
         [str(p) for p in stats.problems]
     r = cli("replay", "--data", str(data), "http://mislabel.example/")
     assert r.returncode == 0 and r.stdout == body
+
+
+def test_a_file_that_is_not_a_warc_is_not_kept(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.warc.gz"
+    junk.write_bytes(gzip.compress(b"this is not a WARC file\n" * 10))
+    data = tmp_path / "data"
+    good = INTEROP / "example-wget-1-14.warc.gz"
+    r = cli("import", "--data", str(data), "--no-process", str(junk), str(good))
+    assert r.returncode == 1
+    err = r.stderr.decode()
+    assert "not imported" in err and str(junk) in err and "offset 0" in err
+    assert "no WARC record found" in err and "Traceback" not in err
+    assert [p.name for p in (data / "warcs").iterdir()] == [good.name] and junk.exists()

@@ -178,6 +178,10 @@ def import_warcs(data_dir: Path, config_path: Path, files: tuple[Path, ...], pro
         click.echo(ext.summary())
         ded = run_dedupe(data_dir, config)
         click.echo(ded.summary() if hasattr(ded, "summary") else str(ded))
+    if stats.rejected:
+        from ..errors import WarcError
+
+        raise WarcError(", ".join(stats.rejected), None, "no WARC record found: not imported")
 
 
 @click.command(name="export-wacz")
