@@ -66,12 +66,21 @@ class WarcRecordView:
     _fh: BinaryIO | None = field(default=None, repr=False)
     _remaining: int = field(default=0, repr=False)
 
+    _warc_index: dict[str, str] | None = field(default=None, repr=False)
+    _http_index: dict[str, str] | None = field(default=None, repr=False)
+
     # -- headers -------------------------------------------------------------------------------
     def header(self, name: str) -> str | None:
-        return header(self.warc_headers, name)
+        """First WARC header of that name (case-insensitive)."""
+        if self._warc_index is None:
+            self._warc_index = _index(self.warc_headers)
+        return self._warc_index.get(name.lower())
 
     def http_header(self, name: str) -> str | None:
-        return header(self.http_headers, name)
+        """First HTTP header of that name (case-insensitive)."""
+        if self._http_index is None or len(self._http_index) == 0 and self.http_headers:
+            self._http_index = _index(self.http_headers)
+        return self._http_index.get(name.lower())
 
     @property
     def rec_type(self) -> str:
@@ -129,6 +138,13 @@ class WarcRecordView:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _index(headers: list[tuple[str, str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, v in headers:
+        out.setdefault(k.lower(), v)
+    return out
 
 
 def _is_gzip(fh: BinaryIO) -> bool:

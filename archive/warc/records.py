@@ -69,8 +69,19 @@ class DigestChecker:
         return self.hasher.digest() == self.expected
 
 
+_B32 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHIJKLMNOPQRSTUV")
+
+
+def _fast_b32(enc: str) -> bytes:
+    """Unpadded base32 (as WARC digests are written) through int(): much faster than base64's."""
+    bits = len(enc) * 5
+    if "=" in enc or bits % 8 or not enc:
+        return base64.b32decode(enc.upper())
+    return int(enc.upper().translate(_B32), 32).to_bytes(bits // 8, "big")
+
+
 def _decode_digest(enc: str, size: int) -> bytes | None:
-    for decode in (lambda s: base64.b32decode(s.upper()), bytes.fromhex,
+    for decode in (_fast_b32, bytes.fromhex,
                    lambda s: base64.b64decode(s, validate=True)):
         try:
             raw = decode(enc)
