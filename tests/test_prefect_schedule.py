@@ -262,3 +262,90 @@ def test_two_sources_run_on_their_schedule(prefect_api: str, client: Any, data_d
         assert f"# Pipeline run: {name}" in body and "| pages |" in body and "new copies found" in body
         pages = int(body.split("| pages | ")[1].split(" |")[0])
         assert pages > 0
+
+
+def test_failing_source_alerts_the_webhook(prefect_api: str, client: Any, data_dir: Path, tmp_path: Path,
+                                           receiver: Receiver, workers: list[Any]) -> None:
+    from archive.config import load_config
+    from archive.schedule.apply import apply
+    from archive.schedule.processes import free_port, start_worker
+
+    pool = "t-fail"
+    down = f"http://127.0.0.1:{free_port()}"  # nothing listens here: the source's server is down
+    sources = {"sw-down": {"start": [f"{down}/usconservative/topic/waexaminer"], "every": 10, "delay": 0,
+                           "depth": 1, "ssrf_guard": False, "retries": 0, "timeout": 2.0}}
+    cfg = write_config(tmp_path / "sources.toml", sources, webhook=receiver.url)
+    apply(load_config(cfg), data_dir, prefect_api, pool=pool)
+    workers.append(start_worker(data_dir, prefect_api, pool=pool, name="w-fail", query_seconds=2))
+
+    wait_for("the failure alert", lambda: receiver.bodies, timeout=240)
+    for w in workers:
+        w.stop()
+    alert = receiver.bodies[0]
+    assert alert["source"] == "sw-down"
+    assert alert["state"] == "Failed" and alert["kind"] == "run"
+    run = client.read_flow_run(alert["flow_run_id"])
+    assert run.name == alert["flow_run_name"] and run.parameters["source"] == "sw-down"
+    assert run.state_name == "Failed"
+    assert "nothing fetched" in alert["error"] and "sw-down" in alert["error"]
+    assert "sw-down" in alert["text"] and alert["flow_run_id"] in alert["text"]
+
+
+def warc_capture_ids(warcs: Path) -> list[str]:
+    """WARC-Record-IDs of every response/revisit record in the directory's closed WARC files."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    ids = []
+    for path in sorted(warcs.glob("*.warc.gz")):
+        with path.open("rb") as fh:
+            for rec in ArchiveIterator(fh):
+                if rec.rec_type in ("response", "revisit"):
+                    ids.append(rec.rec_headers.get_header("WARC-Record-ID").strip("<>").removeprefix("urn:uuid:"))
+    return ids
+
+
+def test_two_workers_four_sources_share_the_archive(prefect_api: str, client: Any, data_dir: Path,
+                                                    tmp_path: Path, sample_web: Any, workers: list[Any]) -> None:
+    from archive.config import load_config
+    from archive.schedule.apply import apply
+    from archive.schedule.processes import start_worker
+    from prefect.client.schemas.objects import StateType
+
+    pool = "t-scale"
+    names = ["sw-topic", "sw-feed", "sw-digest", "sw-sitemap"]
+    cfg = write_config(tmp_path / "sources.toml", sample_sources(sample_web, names, every=10))
+    apply(load_config(cfg), data_dir, prefect_api, pool=pool)
+    for name in ("w1", "w2"):  # two runs at a time each: four due runs need both
+        workers.append(start_worker(data_dir, prefect_api, pool=pool, name=name, limit=2, query_seconds=2))
+
+    wait_for("captures of all four sources",
+             lambda: len(sql(data_dir, "SELECT DISTINCT source FROM captures")) == 4 and
+             completed_sources(client, pool) >= set(names), timeout=400)
+    # no new runs (paused deployments); let the ones in flight finish, then stop the workers
+    for dep in client.read_deployments():
+        if dep.work_pool_name == pool:
+            client.pause_deployment(dep.id)
+    wait_for("runs in flight to finish", lambda: not [
+        r for r in deployment_runs(client, pool) if r.state_type in (StateType.RUNNING, StateType.PENDING)],
+        timeout=240)
+    for w in workers:
+        w.stop()
+
+    warcs = data_dir / "warcs"
+    assert not list(warcs.glob("*.open"))
+    files = sorted(p.name for p in warcs.glob("*.warc.gz"))
+    prefixes = {f.split("-", 1)[0] for f in files}
+    assert prefixes == {"w1", "w2"}  # both workers took runs, each under its own name
+    # each run's files carry its full run id; no two runs share a file
+    run_ids = [str(r.id) for r in deployment_runs(client, pool)]
+    owners = {f: [rid for rid in run_ids if rid in f] for f in files}
+    assert all(len(o) == 1 for o in owners.values()), owners
+    # every record in the WARCs is indexed exactly once, and nothing else is
+    in_warcs = warc_capture_ids(warcs)
+    assert len(in_warcs) == len(set(in_warcs)) > 0
+    rows = sql(data_dir, "SELECT id, warc_file FROM captures")
+    assert len(rows) == len(in_warcs)
+    assert {r[0] for r in rows} == set(in_warcs)
+    assert {r[1] for r in rows} <= set(files)
+    assert sql(data_dir, "SELECT count(*) FROM (SELECT warc_file, warc_offset FROM captures "
+                         "GROUP BY 1, 2 HAVING count(*) > 1)")[0][0] == 0

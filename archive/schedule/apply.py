@@ -71,11 +71,13 @@ class ApplyResult:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    pending_removal: list[str] = field(default_factory=list)  # paused: a run is still in flight
 
     def lines(self) -> list[str]:
         out = []
         for label, names in (("created", self.created), ("updated", self.updated),
-                             ("unchanged", self.unchanged), ("removed", self.removed)):
+                             ("unchanged", self.unchanged), ("removed", self.removed),
+                             ("paused, to be removed once its run ends (apply again)", self.pending_removal)):
             out += [f"{label}: {FLOW_NAME}/{n}" for n in names]
         return out
 
@@ -175,9 +177,26 @@ def apply_specs(specs: dict[str, DeploymentSpec], api_url: str, *, pool: str = D
                 (result.created if new else result.updated).append(spec.source)
         for name, dep in sorted(existing.items()):
             if name not in specs:
-                client.delete_deployment(dep.id)
-                result.removed.append(name)
+                # deleting a deployment under a running flow run leaves that run unable to
+                # finish (the server answers 500 to its state changes): pause it first
+                client.pause_deployment(dep.id)
+                if runs_in_flight(client, dep.id):
+                    result.pending_removal.append(name)
+                else:
+                    client.delete_deployment(dep.id)
+                    result.removed.append(name)
     return result
+
+
+def runs_in_flight(client: Any, deployment_id: Any) -> list[Any]:
+    from prefect.client.schemas.filters import (DeploymentFilter, DeploymentFilterId, FlowRunFilter,
+                                                FlowRunFilterState, FlowRunFilterStateType)
+    from prefect.client.schemas.objects import StateType
+
+    return list(client.read_flow_runs(
+        deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
+        flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(
+            any_=[StateType.RUNNING, StateType.PENDING, StateType.CANCELLING]))), limit=10))
 
 
 def apply(config: Config, data_dir: Path, api_url: str, *, pool: str = DEFAULT_POOL) -> ApplyResult:
