@@ -157,6 +157,7 @@ class Replay:
     head: HttpHead  # shown: the capture's own HTTP head (a revisit's, when it has one)
     data_dir: Path
     payload_head: HttpHead | None = None  # the original's head: how its payload is framed/encoded
+    confirmed_by: Capture | None = None  # a later 304 capture that this content stood for
 
     @property
     def _framing(self) -> HttpHead:
@@ -216,7 +217,29 @@ def open_replay(db: "sqlite_utils.Database", data_dir: Path, url: str,
     return replay_capture(db, data_dir, capture)
 
 
+def previous_full(db: "sqlite_utils.Database", capture: Capture) -> Capture | None:
+    """For a ``304 Not Modified`` capture (a conditional GET): the latest earlier capture of the
+    same URL and method that has content (not itself a 304), or None."""
+    cur = db.conn.execute(
+        "SELECT * FROM captures WHERE urlkey = ? AND upper(method) = ? AND timestamp <= ? "
+        "AND coalesce(status, 0) != 304 AND id != ? ORDER BY timestamp DESC, id DESC LIMIT 1",
+        [capture.urlkey, capture.method.upper(), capture.timestamp, capture.id])
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return row_to_capture(dict(zip([d[0] for d in cur.description], row)))
+
+
 def replay_capture(db: "sqlite_utils.Database", data_dir: Path, capture: Capture) -> Replay:
+    """Prepare the replay of one capture. A revisit shows its own head with its original's
+    payload; a 304 (conditional GET) shows the content it confirmed: the latest earlier capture
+    of the URL that has content (``Replay.capture`` stays the 304)."""
+    if capture.status == 304:
+        full = previous_full(db, capture)
+        if full is not None:
+            rep = replay_capture(db, data_dir, full)
+            rep.confirmed_by = capture
+            return rep
     original = capture
     if capture.record_type == "revisit":
         original = resolve_revisit(db, capture)

@@ -145,6 +145,7 @@ def build_archive(data_dir: Path) -> Archive:
     - ``tie_a`` / ``tie_b``: one URL captured at 10:00:00 and 10:00:20 with different bodies;
     - ``changing_1`` / ``changing_2``: one URL on 01-01 and 01-02, different texts (+ versions row);
     - ``orphan``: a revisit whose original was never archived;
+    - ``nm_1`` / ``nm_2``: a page, then a 304 answer to a conditional GET of it;
     - ``query``: a URL with a query string; ``chunked``: a chunked response with hop-by-hop headers;
     - ``cookie``: a page whose script reads document.cookie and fetches the archive origin.
     """
@@ -183,6 +184,9 @@ def build_archive(data_dir: Path) -> Archive:
                 [("Content-Type", HTML), ("Transfer-Encoding", "chunked"), ("Keep-Alive", "timeout=5"),
                  ("X-Hop", "secret"), ("Connection", "X-Hop")],
                 page("Chunked page", "<p>sent in pieces</p>" * 20))
+        capture("nm_1", pub, "/nm", "20250101080000", 200, [("Content-Type", HTML), ("ETag", '"v1"')],
+                page("Not modified later"))
+        capture("nm_2", pub, "/nm", "20250102080000", 304, [("ETag", '"v1"')], b"")
         capture("tie_a", pub, "/tie", "20250101100000", 200, [("Content-Type", HTML)], page("tie A"))
         capture("tie_b", pub, "/tie", "20250101100020", 200, [("Content-Type", HTML)], page("tie B"))
         capture("changing_1", pub, "/changing", "20250101000000", 200, [("Content-Type", HTML)],

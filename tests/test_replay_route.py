@@ -187,3 +187,11 @@ def test_head_request_has_headers_and_no_body(ds: Any, arc: Archive) -> None:
     assert r.status_code == 200 and r.content == b""
     assert r.headers["content-security-policy"] == "sandbox"
     assert r.headers["content-length"] == str(len(arc.bodies["story"]))
+
+
+def test_not_modified_capture_shows_the_content_it_confirmed(ds: Any, arc: Archive) -> None:
+    assert arc.captures["nm_2"].status == 304
+    r = replay(ds, "20250102080000", arc.urls["nm_2"])
+    assert r.status_code == 200 and r.content == arc.bodies["nm_1"]
+    assert r.headers["x-archive-capture-id"] == arc.captures["nm_1"].id
+    assert r.headers["x-archive-not-modified-capture"] == arc.captures["nm_2"].id

@@ -166,6 +166,8 @@ async def replay_view(datasette: Any, request: Any) -> Any:
     ]
     if replay.original.id != replay.capture.id:
         headers.append(("X-Archive-Payload-From", replay.original.id))
+    if replay.confirmed_by is not None:  # a 304 capture: the content it confirmed is shown
+        headers.append(("X-Archive-Not-Modified-Capture", replay.confirmed_by.id))
     send_encoded = keep or not coding
     if send_encoded and replay.entity_length is not None:
         headers.append(("Content-Length", str(replay.entity_length)))
