@@ -398,3 +398,34 @@ def test_keep_alive_pipelining_and_http10(sample_web: SampleWeb) -> None:
     with socket.create_connection((host, port), timeout=10) as s:
         s.sendall(b"NONSENSE\r\n\r\n")
         assert s.recv(1024).startswith(b"HTTP/1.1 400")
+
+
+def test_prerendered_pages_are_the_same_bytes() -> None:
+    with SampleWeb(articles=30, seed=5) as lazy, SampleWeb(articles=30, seed=5) as pre:
+        total = pre.prerender()
+        assert total >= len(pre.page_urls())
+
+        def fetch(sw: SampleWeb, c: httpx.Client) -> dict[str, tuple[int, bytes, str | None, str | None]]:
+            out = {}
+            for u in sw.page_urls() + [sw.aggregator_url + "/static/am1.css"]:
+                path = u.split("://", 1)[1].split("/", 1)[1]
+                r = c.get(u, headers={"Accept-Encoding": "gzip"})
+                out[("pub:" if u.startswith(sw.publisher_url) else "agg:") + path] = (
+                    r.status_code, r.content, r.headers.get("etag"), r.headers.get("last-modified"))
+            return out
+
+        def normal(sw: SampleWeb, pages: dict[str, tuple[int, bytes, str | None, str | None]]) -> dict[str, object]:
+            # bodies name their own ports: compare with the base URLs written out
+            return {k: (s, b.replace(sw.aggregator_url.encode(), b"AGG").replace(sw.publisher_url.encode(), b"PUB"))
+                    for k, (s, b, _, _) in pages.items()}
+
+        with httpx.Client() as c:
+            a, b = fetch(lazy, c), fetch(pre, c)
+            assert normal(lazy, a) == normal(pre, b)
+            lazy.advance()
+            pre.advance()
+            again = pre.prerender()
+            assert 0 < again < total / 2  # only what advance() changed is rendered again
+            a2, b2 = fetch(lazy, c), fetch(pre, c)
+            assert normal(lazy, a2) == normal(pre, b2)
+            assert [v[3] for v in a2.values()] == [v[3] for v in b2.values()]

@@ -15,8 +15,8 @@ import click
 @click.option("--seed", type=int, default=1, show_default=True, help="Content seed (same seed, same bytes).")
 @click.option("--cache-entries", type=int, default=4096, show_default=True,
               help="Rendered pages kept in memory (LRU).")
-@click.option("--prerender", is_flag=True, help="Render every page before serving (benchmarks; "
-              "raise --cache-entries above the page count).")
+@click.option("--prerender", is_flag=True, help="Render every page before serving, kept gzip-compressed "
+              "(benchmarks: ~1 ms a page once, ~60 MB for 20 000 pages).")
 @click.option("--log/--no-log", "keep_log", default=False, show_default=True,
               help="Print one line per request to stderr.")
 def sample_web(host: str, port: int, publisher_host: str, publisher_port: int, latency_ms: float,
@@ -38,6 +38,7 @@ def sample_web(host: str, port: int, publisher_host: str, publisher_port: int, l
         sw._log = show  # type: ignore[method-assign]
     sw.start()
     if prerender:
+        click.echo("pre-rendering every page ...", err=True)
         n = sw.prerender()
         click.echo(f"pre-rendered {n} pages", err=True)
     click.echo(f"aggregator {sw.aggregator_url}/")

@@ -84,6 +84,10 @@ class Renderer:
     def copy_url(self, s: Story) -> str | None:
         return self.agg + s.copy_path if s.copy_path else None
 
+    def story_index(self) -> dict[str, int]:
+        """Path of every copy, original and /r/ redirect -> story index (current generation)."""
+        return self._copy_index()
+
     def _copy_index(self) -> dict[str, int]:
         key = ("copy-index", self.site.generation)
         cache = self.__dict__.setdefault("_idx", {})

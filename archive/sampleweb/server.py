@@ -72,6 +72,35 @@ class Variant:
             self._gz = gzip.compress(self.page.body, compresslevel=6, mtime=0)
         return self._gz
 
+    def freeze(self) -> "Frozen":
+        """A compact copy (body kept gzip-compressed) for the pre-rendered store."""
+        p = self.page
+        return Frozen(p.status, p.content_type, p.location, tuple(p.extra_headers), p.last_modified,
+                      self.etag, self.gzip_ok, self.chunked, self.gz)
+
+    @classmethod
+    def thaw(cls, f: "Frozen") -> "Variant":
+        page = Page(f.status, f.content_type, gzip.decompress(f.gz), f.last_modified, f.location,
+                    list(f.extra_headers))
+        v = cls.__new__(cls)
+        v.page, v.etag, v._gz, v.gzip_ok, v.chunked = page, f.etag, f.gz, f.gzip_ok, f.chunked
+        v.last_modified = email.utils.format_datetime(f.last_modified.replace(tzinfo=dt.timezone.utc),
+                                                      usegmt=True) if f.last_modified else None
+        return v
+
+
+@dataclass(frozen=True, slots=True)
+class Frozen:
+    status: int
+    content_type: str
+    location: str | None
+    extra_headers: tuple[tuple[str, str], ...]
+    last_modified: dt.datetime | None
+    etag: str
+    gzip_ok: bool
+    chunked: bool
+    gz: bytes
+
 
 def _accepts_gzip(value: str | None) -> bool:
     if not value:
