@@ -349,3 +349,91 @@ def test_two_workers_four_sources_share_the_archive(prefect_api: str, client: An
     assert {r[1] for r in rows} <= set(files)
     assert sql(data_dir, "SELECT count(*) FROM (SELECT warc_file, warc_offset FROM captures "
                          "GROUP BY 1, 2 HAVING count(*) > 1)")[0][0] == 0
+
+
+class ServeProcess:
+    """``archive schedule serve`` as a child process, SIGINT at its default, its stderr collected."""
+
+    def __init__(self, data_dir: Path, config: Path, pool: str) -> None:
+        def child_init() -> None:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+        env = dict(os.environ, PREFECT_WORKER_QUERY_SECONDS="2")
+        env.pop("PREFECT_API_URL", None)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "archive.cli", "schedule", "serve", "--port", "0", "--pool", pool,
+             "--worker-name", "sv", "--data", str(data_dir), "--config", str(config)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+            start_new_session=True, preexec_fn=child_init, cwd=str(ROOT))
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for raw in self.proc.stderr:
+            self.lines.append(raw.decode(errors="replace").rstrip())
+
+    def saw(self, text: str) -> bool:
+        return any(text in line for line in self.lines)
+
+    def interrupt(self) -> int:
+        """One SIGINT, then wait for the exit status."""
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            code = self.proc.wait(120)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            pytest.fail("schedule serve did not stop on one SIGINT:\n" + "\n".join(self.lines))
+        self.reader.join(10)
+        return code
+
+
+def test_serve_stops_on_one_sigint_and_next_start_crashes_cut_off_runs(
+        data_dir: Path, tmp_path: Path, receiver: Receiver) -> None:
+    from archive.sampleweb import SampleWeb
+    from archive.schedule.env import server_file
+    from archive.schedule.processes import descendants, still_alive
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import StateType
+
+    from archive.schedule.env import use_server
+
+    pool = "t-serve"
+    web = SampleWeb(articles=40, seed=3, latency_ms=150).start()  # slow enough to stop it mid-run
+    try:
+        sources = sample_sources(web, ["sw-slow"], every=5)
+        sources["sw-slow"].update(per_host=1, depth=2, max_pages=400)
+        cfg = write_config(tmp_path / "sources.toml", sources, webhook=receiver.url)
+
+        first = ServeProcess(data_dir, cfg, pool)
+        wait_for("serve to be ready", lambda: first.saw("serving schedules") or first.proc.poll() is not None,
+                 timeout=120)
+        assert first.proc.poll() is None, "\n".join(first.lines)
+        api_url = json.loads(server_file(data_dir).read_text())["api_url"]
+
+        with use_server(api_url, data_dir), get_client(sync_client=True) as c:
+            running = wait_for("a run in flight", lambda: [
+                r for r in deployment_runs(c, pool) if r.state_type == StateType.RUNNING], timeout=120)
+        cut_off = running[0].id
+        family = descendants(first.proc.pid)
+        assert len(family) >= 3  # server, worker, the flow run's process
+        assert first.interrupt() == 0, "\n".join(first.lines)
+        assert still_alive(family) == [], "processes left behind"
+        assert not server_file(data_dir).exists()
+        assert first.saw("worker sv stopped") and first.saw("Prefect server stopped")
+
+        second = ServeProcess(data_dir, cfg, pool)
+        wait_for("serve to start again", lambda: second.saw("serving schedules") or second.proc.poll() is not None,
+                 timeout=120)
+        api_url = json.loads(server_file(data_dir).read_text())["api_url"]
+        with use_server(api_url, data_dir), get_client(sync_client=True) as c:
+            assert c.read_flow_run(cut_off).state_name == "Crashed"
+        family = descendants(second.proc.pid)
+        assert second.interrupt() == 0, "\n".join(second.lines)
+        assert still_alive(family) == []
+    finally:
+        web.stop()
+    stale = [b for b in receiver.bodies if b["kind"] == "stale-run"]
+    assert [b["flow_run_id"] for b in stale] == [str(cut_off)]
+    assert stale[0]["source"] == "sw-slow" and "cut off" in stale[0]["error"]

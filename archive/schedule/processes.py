@@ -59,7 +59,12 @@ class Child:
         return self.proc.poll() is None
 
     def stop(self, timeout: float = 20.0) -> int | None:
-        """One SIGINT, then wait; TERM and KILL the process group only if it does not stop."""
+        """One SIGINT, then wait; TERM and KILL the process group only if it does not stop.
+
+        Descendants that run in sessions of their own (a worker's flow-run processes) and
+        outlive the child are terminated too: nothing started here is left behind.
+        """
+        family = descendants(self.proc.pid)
         if self.alive():
             with contextlib.suppress(ProcessLookupError):
                 self.proc.send_signal(signal.SIGINT)
@@ -74,12 +79,67 @@ class Child:
                         break
                     except subprocess.TimeoutExpired:
                         continue
-        # anything the child left behind in its own process group (flow-run subprocesses)
+        # anything the child left behind in its process group or elsewhere
         reap_group(self.proc.pid)
+        reap(family)
         if self._log is not None:
             self._log.close()
             self._log = None
         return self.proc.returncode
+
+
+def _stat(pid: int) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name: state, ppid, pgrp, …, starttime (19)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat[stat.rfind(")") + 2:].split()
+
+
+def descendants(pid: int) -> list[tuple[int, str]]:
+    """(pid, start time) of every live descendant of ``pid`` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    starts: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat(int(entry.name))
+            if fields and len(fields) > 19 and fields[0] != "Z":
+                children.setdefault(int(fields[1]), []).append(int(entry.name))
+                starts[int(entry.name)] = fields[19]
+    found: list[tuple[int, str]] = []
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append((child, starts[child]))
+            todo.append(child)
+    return found
+
+
+def still_alive(family: list[tuple[int, str]]) -> list[int]:
+    """Those of ``family`` still running (same pid AND same start time: not a reused pid)."""
+    alive = []
+    for pid, start in family:
+        fields = _stat(pid)
+        if fields and len(fields) > 19 and fields[0] != "Z" and fields[19] == start:
+            alive.append(pid)
+    return alive
+
+
+def reap(family: list[tuple[int, str]], grace: float = 5.0) -> None:
+    deadline = time.monotonic() + grace
+    while still_alive(family) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        left = still_alive(family)
+        if not left:
+            return
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, sig)
+        end = time.monotonic() + 3
+        while still_alive(family) and time.monotonic() < end:
+            time.sleep(0.1)
 
 
 def group_members(pgid: int) -> list[int]:
