@@ -220,6 +220,9 @@ class Crawl:
         self.outstanding = 0
         self.dispatched = 0
         self.seen: set[str] = set()
+        self.host_shard: dict[str, int] = {}
+        self.n_fetchers = 1
+        self.fetchers: list[Any] = []
         self.results: asyncio.Queue[Result] = asyncio.Queue()
         self.batch_caps: list[Capture] = []
         self.batch_fails: list[FetchFailure] = []
@@ -277,8 +280,24 @@ class Crawl:
                 self._queue(Task(url=url, depth=depth, kind="original", via=t.url, expand=False))
 
     # ---- dispatch
-    def _shard(self, host: str) -> int:
-        return zlib.crc32(host.encode()) % len(self.fetchers)
+    @property
+    def _by_url(self) -> bool:
+        """Shard URLs (not hosts) over fetchers: only when politeness is overridden with no
+        delay, so no per-host spacing has to live in one process; each fetcher then gets an
+        equal share of the per-host connections."""
+        return self.n_fetchers > 1 and bool(self.override) and self.src.delay == 0
+
+    def _shard(self, task: Task, host: str) -> int:
+        n = self.n_fetchers
+        if n == 1:
+            return 0
+        if self._by_url:
+            return zlib.crc32(task.url.encode()) % n
+        shard = self.host_shard.get(host)
+        if shard is None:  # a new host goes to the fetcher with the fewest hosts
+            loads = collections.Counter(self.host_shard.values())
+            shard = self.host_shard[host] = min(range(n), key=lambda i: (loads[i], i))
+        return shard
 
     def _pump(self) -> None:
         host_limit = max(self.src.per_host, 1) * 2 + 2
@@ -302,7 +321,7 @@ class Crawl:
             self.out_host[host] += 1
             self.outstanding += 1
             self.dispatched += 1
-            self.fetchers[self._shard(host)].submit(task)
+            self.fetchers[self._shard(task, host)].submit(task)
             if not q:
                 self.hosts_rr.popleft()
                 rotations = len(self.hosts_rr)
@@ -359,7 +378,8 @@ class Crawl:
             data_dir=str(self.data_dir), source=src.name, crawl_id=self.stats.id, prefix=prefix,
             user_agent=src.user_agent, timeout=src.timeout, deadline=src.deadline, max_body=src.max_body,
             retries=src.retries, max_retry_after=src.max_retry_after, respect_robots=src.respect_robots,
-            per_host=src.per_host, delay=src.delay, concurrency=max(1, src.concurrency // n),
+            per_host=max(1, src.per_host // n) if self._by_url else src.per_host, delay=src.delay,
+            concurrency=max(1, src.concurrency // n),
             override_politeness=bool(self.override), requisites=src.requisites,
             requisite_max_size=src.requisite_max_size, warc_max_size=s.warc_max_size,
             gzip_level=self.options.gzip_level if self.options.gzip_level is not None else s.warc_gzip_level,
@@ -467,6 +487,7 @@ class Crawl:
             n = 2 if (self.override and (os.cpu_count() or 1) >= 2) else 1
         n = max(1, n)
         cls = LocalFetcher if n == 1 else ProcessFetcher
+        self.n_fetchers = n
         self.fetchers = [cls(self._engine_options(i, n), self.results.put_nowait) for i in range(n)]
         for f in self.fetchers:
             await f.start()

@@ -4,8 +4,8 @@ The crawl shards hosts over fetchers (one host always in one fetcher, so its pol
 Each fetcher writes its own WARC files (its own prefix); the crawl process alone writes the
 database. Frames on the pipes are ``4-byte big-endian length + pickle``:
 
-    crawl → fetcher   ("opts", EngineOptions) ("task", Task) … ("end", CrawlStats | None)
-    fetcher → crawl   ("result", Result) … ("closed", None)
+    crawl → fetcher   ("opts", EngineOptions) ("tasks", [Task, …]) … ("end", CrawlStats | None)
+    fetcher → crawl   ("results", [Result, …]) … ("closed", None)
 
 ``LocalFetcher`` runs the same engine inside the crawl's own event loop (one process).
 """
@@ -96,6 +96,7 @@ class ProcessFetcher:
         self.reader_task: asyncio.Task[None] | None = None
         self.closed = asyncio.Event()
         self.outstanding: dict[str, Task] = {}
+        self.batch: list[Task] = []
         self.dead = False
 
     async def start(self) -> None:
@@ -111,9 +112,10 @@ class ProcessFetcher:
         try:
             while True:
                 kind, payload = await _read_frame(self.proc.stdout)
-                if kind == "result":
-                    self.outstanding.pop(payload.task.url, None)
-                    self.deliver(payload)
+                if kind == "results":
+                    for res in payload:
+                        self.outstanding.pop(res.task.url, None)
+                        self.deliver(res)
                 elif kind == "closed":
                     break
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -133,13 +135,22 @@ class ProcessFetcher:
         self.outstanding[task.url] = task
         if self.dead:
             return
-        self.proc.stdin.write(_frame(("task", task)))
+        # tasks of one loop iteration go in one frame: fewer wake-ups of the fetcher
+        self.batch.append(task)
+        if len(self.batch) == 1:
+            asyncio.get_running_loop().call_soon(self._send_batch)
+
+    def _send_batch(self) -> None:
+        batch, self.batch = self.batch, []
+        if batch and not self.dead and self.proc is not None and self.proc.stdin is not None:
+            self.proc.stdin.write(_frame(("tasks", batch)))
 
     async def finish(self, stats: CrawlStats | None) -> None:
         if self.proc is None:
             return
         assert self.proc.stdin is not None
         try:
+            self._send_batch()
             self.proc.stdin.write(_frame(("end", stats)))
             await self.proc.stdin.drain()
         except (ConnectionError, BrokenPipeError):
@@ -162,7 +173,21 @@ async def _serve(out_fd: int) -> None:
     writer = asyncio.StreamWriter(transport, protocol, reader, loop)
     kind, opts = await _read_frame(reader)
     assert kind == "opts"
-    fetcher = LocalFetcher(opts, lambda res: writer.write(_frame(("result", res))))
+    pending: list[Result] = []
+
+    def flush() -> None:
+        batch = pending[:]
+        pending.clear()
+        if batch:
+            writer.write(_frame(("results", batch)))
+
+    def deliver(res: Result) -> None:
+        # results of one loop iteration go in one frame: fewer wake-ups of the crawl process
+        pending.append(res)
+        if len(pending) == 1:
+            loop.call_soon(flush)
+
+    fetcher = LocalFetcher(opts, deliver)
     await fetcher.start()
     stats: CrawlStats | None = None
     try:
@@ -171,13 +196,15 @@ async def _serve(out_fd: int) -> None:
                 kind, payload = await _read_frame(reader)
             except asyncio.IncompleteReadError:
                 break  # the crawl process is gone: close our WARC cleanly
-            if kind == "task":
-                fetcher.submit(payload)
+            if kind == "tasks":
+                for task in payload:
+                    fetcher.submit(task)
             elif kind == "end":
                 stats = payload
                 break
     finally:
         await fetcher.finish(stats)
+        flush()
         try:
             writer.write(_frame(("closed", None)))
             await writer.drain()
