@@ -13,7 +13,7 @@ import collections
 import json
 import threading
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from ..errors import InputError
 from . import pages
@@ -477,6 +477,3 @@ class SampleWeb:
             "font": [a + "/static/font.ttf", p + "/static/font.ttf"],
             "control": a + pages.CONTROL_PREFIX + "advance",
         }
-
-    def __iter__(self) -> Iterator[StoryTruth]:  # convenience: iterate the truth
-        return iter(self.truth())
