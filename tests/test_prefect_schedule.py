@@ -437,3 +437,41 @@ def test_serve_stops_on_one_sigint_and_next_start_crashes_cut_off_runs(
     stale = [b for b in receiver.bodies if b["kind"] == "stale-run"]
     assert [b["flow_run_id"] for b in stale] == [str(cut_off)]
     assert stale[0]["source"] == "sw-slow" and "cut off" in stale[0]["error"]
+
+
+def test_run_whose_flow_cannot_load_is_reported(prefect_api: str, client: Any, data_dir: Path, tmp_path: Path,
+                                                workers: list[Any]) -> None:
+    import datetime as dt
+
+    from prefect import flow
+
+    from archive.schedule.apply import ensure_pool
+    from archive.schedule.env import use_server
+    from archive.schedule.processes import start_worker
+    from archive.schedule.serve import Ledger, unstarted_runs
+
+    pool = "t-noload"
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "broken.py").write_text("from prefect import flow\n\n@flow(name='pipeline')\n"
+                                       "def pipeline(source: str = 'sw-broken') -> None:\n    pass\n")
+    since = dt.datetime.now(dt.timezone.utc)
+    with use_server(prefect_api, data_dir):
+        ensure_pool(client, pool)
+        dep = flow.from_source(str(project), "broken.py:pipeline").deploy(
+            name="sw-broken", work_pool_name=pool, parameters={"source": "sw-broken"}, build=False,
+            push=False, print_next_steps=False, ignore_warnings=True)
+    # the code changes under the deployment: the next run cannot even import its flow
+    (project / "broken.py").write_text("import module_that_is_not_installed_xyz\n")
+    run = client.create_flow_run_from_deployment(dep)
+    workers.append(start_worker(data_dir, prefect_api, pool=pool, name="w-noload", query_seconds=2))
+    wait_for("the run to crash", lambda: client.read_flow_run(run.id).state_name == "Crashed", timeout=120)
+
+    ledger = Ledger(tmp_path / "alerted.json")
+    alerts = wait_for("the load failure in the run's logs", lambda: unstarted_runs(client, pool, since, ledger),
+                      timeout=60)
+    assert [a.flow_run_id for a in alerts] == [str(run.id)]
+    assert alerts[0].kind == "not-started" and alerts[0].source == "sw-broken"
+    assert "module_that_is_not_installed_xyz" in alerts[0].error
+    ledger.add(run.id)
+    assert unstarted_runs(client, pool, since, Ledger(tmp_path / "alerted.json")) == []  # once per run
