@@ -44,6 +44,10 @@ demo: setup
 test: setup tools browser
 	ARCHIVE_TOOLS_BIN=$(abspath $(TOOLS))/bin $(BIN)/python -m pytest -q
 
+# Prefect server + process work pool + worker for the config's schedules; one Ctrl-C stops all.
+schedule: setup
+	$(BIN)/archive schedule serve
+
 mypy: setup
 	$(BIN)/mypy
 
