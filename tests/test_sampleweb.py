@@ -342,7 +342,7 @@ def test_cli_serves_until_interrupted() -> None:
     import sys
 
     proc = subprocess.Popen([sys.executable, "-m", "archive.cli", "sample-web", "--articles", "8",
-                             "--seed", "3", "--publisher-host", "127.0.0.2"],
+                             "--seed", "3", "--publisher-host", "127.0.0.2", "--port", "0", "--publisher-port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None

@@ -6,9 +6,11 @@ import click
 
 @click.command("sample-web")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Aggregator address (loopback).")
-@click.option("--port", type=int, default=0, show_default=True, help="Aggregator port (0: pick a free one).")
+@click.option("--port", type=int, default=8601, show_default=True,
+              help="Aggregator port (the shipped sample sources expect 8601; 0: pick a free one).")
 @click.option("--publisher-host", default="127.0.0.2", show_default=True, help="Publisher address (loopback).")
-@click.option("--publisher-port", type=int, default=0, show_default=True, help="Publisher port (0: pick).")
+@click.option("--publisher-port", type=int, default=8602, show_default=True,
+              help="Publisher port (the shipped sample sources expect 8602; 0: pick).")
 @click.option("--latency-ms", type=float, default=0.0, show_default=True,
               help="Delay every response by this many milliseconds (benchmarks).")
 @click.option("--articles", type=int, default=40, show_default=True, help="Publisher stories (pages scale ~2.3x).")
