@@ -110,11 +110,13 @@ def run_archive(seeds: list[str], depth: int, work: Path, extra: list[str]) -> t
     return secs, warc_urls(sorted((work / "data" / "warcs").glob("*.warc.gz"))), peak, out.strip()
 
 
-def compare(latency: float, articles: int, depth: int, rounds: int, extra: list[str]) -> float:
+def compare(latency: float, articles: int, depth: int, rounds: int, extra: list[str],
+            also_single: bool = False) -> float:
     proc, agg, pub = start_web(articles, latency)
     try:
         best_w: tuple[float, list[str]] | None = None
         best_a: tuple[float, list[str], int, str] | None = None
+        single: tuple[float, list[str]] | None = None
         for _ in range(rounds):
             with tempfile.TemporaryDirectory(prefix="bench-wget-") as d:
                 w = run_wget(agg, pub, depth, Path(d))
@@ -124,10 +126,18 @@ def compare(latency: float, articles: int, depth: int, rounds: int, extra: list[
                 a = run_archive([agg, pub], depth, Path(d), extra)
             if best_a is None or a[0] < best_a[0]:
                 best_a = a
+            if also_single:
+                with tempfile.TemporaryDirectory(prefix="bench-archive1-") as d:
+                    one = run_archive([agg, pub], depth, Path(d), ["--fetchers", "1", *extra])
+                if single is None or one[0] < single[0]:
+                    single = (one[0], one[1])
     finally:
         proc.terminate()
         proc.wait()
     assert best_w is not None and best_a is not None
+    if single is not None:
+        print(f"  archive --fetchers 1: {len(single[1])} pages in {single[0]:.2f} s = {len(single[1]) / single[0]:.1f} pages/s "
+              f"(ratio {len(single[1]) / single[0] / (len(best_w[1]) / best_w[0]):.2f}x)")
     w_secs, w_urls = best_w
     a_secs, a_urls, a_rss, a_line = best_a
     norm = lambda u: u.rstrip("/")  # noqa: E731
@@ -164,13 +174,15 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--rss-pages", type=int, nargs="*", default=[1000, 20000])
     ap.add_argument("--no-rss", action="store_true")
+    ap.add_argument("--also-single", action="store_true", help="also time archive crawl --fetchers 1")
     ap.add_argument("--archive-args", default="", help="extra arguments for archive crawl, e.g. '--fetchers 1'")
     args = ap.parse_args()
     if not shutil.which("wget"):
         raise SystemExit("GNU wget is not installed")
     extra = args.archive_args.split()
     for lat in args.latencies:
-        compare(lat, args.articles if lat == 0 else args.slow_articles, args.depth, args.rounds, extra)
+        compare(lat, args.articles if lat == 0 else args.slow_articles, args.depth, args.rounds, extra,
+                args.also_single)
     if not args.no_rss and args.rss_pages:
         rss(max(args.rss_pages) // 2 + 100, args.rss_pages, extra)
 

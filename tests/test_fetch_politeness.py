@@ -204,6 +204,7 @@ def test_max_body_keeps_what_was_received_and_marks_warc_truncated(tiny, tmp_pat
     (warc_file, offset, truncated, length), = db_rows(
         data_dir, f"SELECT warc_file, warc_offset, truncated, content_length FROM captures WHERE url = '{srv.url}/big'")
     assert truncated == "length" and length == 50_000
+    assert db_rows(data_dir, "SELECT url, error FROM fetch_errors") == [(srv.url + "/big", "too-large")]
     from warcio.archiveiterator import ArchiveIterator
 
     with (data_dir / "warcs" / warc_file).open("rb") as fh:
@@ -255,6 +256,7 @@ def test_deadline_bounds_a_trickling_response(tiny, tmp_path, data_dir):
     crawl(cfg, data_dir, source="t")
     (truncated, length), = db_rows(data_dir, f"SELECT truncated, content_length FROM captures WHERE url = '{srv.url}/slow'")
     assert truncated == "time" and 0 < length < 100
+    assert db_rows(data_dir, "SELECT error FROM fetch_errors") == [("deadline",)]
 
 
 def test_gzip_page_links_are_followed(tiny, tmp_path, data_dir):
@@ -267,3 +269,19 @@ def test_gzip_page_links_are_followed(tiny, tmp_path, data_dir):
     # the body is archived as received: still gzip
     (length,), = db_rows(data_dir, f"SELECT content_length FROM captures WHERE url = '{srv.url}/'")
     assert length == len(page)
+
+
+def test_unreachable_host_and_broken_robots(tiny, tmp_path, data_dir):
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        dead_port = sock.getsockname()[1]
+    srv = tiny({"/robots.txt": text("oops", status=500), "/": html("/x")})
+    cfg = load_config(write_config(tmp_path, srv.url, retries=0))
+    stats = crawl(cfg, data_dir, seeds=[f"http://127.0.0.1:{dead_port}/", srv.url + "/"],
+                  options=CrawlOptions(fetchers=1))
+    assert stats.pages == 0
+    errors = dict(db_rows(data_dir, "SELECT url, error FROM fetch_errors"))
+    assert errors == {f"http://127.0.0.1:{dead_port}/": "connect", srv.url + "/": "robots"}
+    assert list(srv.counts) == ["/robots.txt"]  # a 5xx robots.txt: nothing else asked of that host

@@ -176,7 +176,9 @@ class Engine:
             except FetchError as exc:
                 log.warning("%s: robots.txt unavailable (%s): no page of this host is fetched for %g s",
                             host, exc.kind, ROBOTS_RETRY_SECONDS)
-                return Robots.disallow_all(), ROBOTS_RETRY_SECONDS
+                blocked = Robots.disallow_all()
+                blocked.reason = (exc.kind, f"robots.txt: {exc.detail}")
+                return blocked, ROBOTS_RETRY_SECONDS
             self._write_extra(ex)
             loc = ex.header("location")
             if 300 <= ex.status < 400 and loc:
@@ -190,6 +192,7 @@ class Engine:
             if ex.status >= 500:
                 log.warning("%s: robots.txt answered %d: treated as disallow-all for %g s",
                             host, ex.status, ROBOTS_RETRY_SECONDS)
+                robots.reason = ("robots", f"robots.txt answered {ex.status}: host treated as disallowed")
                 return robots, ROBOTS_RETRY_SECONDS
             return robots, 3600.0
         return Robots.allow_all(), 3600.0
@@ -247,7 +250,8 @@ class Engine:
         if o.respect_robots:
             robots = await self.robots_for(url)
             if not robots.allowed(url, o.user_agent):
-                res.failures.append(self._failure(url, "robots", "disallowed by robots.txt"))
+                kind, detail = robots.reason or ("robots", "disallowed by robots.txt")
+                res.failures.append(self._failure(url, kind, detail))
                 return res
         prev = _prev_lookup(self.db, url)
         cond = None
@@ -282,6 +286,9 @@ class Engine:
         res.captures.append(cap)
         res.status = ex.status
         res.bytes = len(ex.body)
+        if ex.truncated:  # kept, marked WARC-Truncated; listed with the errors too
+            kind = {"length": "too-large", "time": "deadline"}.get(ex.truncated, ex.truncated)
+            res.failures.append(self._failure(url, kind, f"body truncated ({ex.truncated}) after {len(ex.body)} bytes"))
         if ex.status >= 500:
             res.failures.append(self._failure(url, "http-5xx", f"status {ex.status} after {attempt} retries"))
         elif ex.status == 429:

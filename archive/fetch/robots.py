@@ -47,6 +47,7 @@ class Robots:
 
     groups: list[Group] = field(default_factory=list)
     default: bool = True  # the answer when no rule matches (False for "disallow all")
+    reason: tuple[str, str] | None = None  # (error kind, detail) when robots.txt itself failed
 
     @classmethod
     def allow_all(cls) -> "Robots":

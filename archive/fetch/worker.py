@@ -132,9 +132,12 @@ class ProcessFetcher:
 
     def submit(self, task: Task) -> None:
         assert self.proc is not None and self.proc.stdin is not None
-        self.outstanding[task.url] = task
-        if self.dead:
+        if self.dead:  # the fetcher process is gone: fail the task at once, the crawl goes on
+            f = FetchFailure(crawl_id=self.opts.crawl_id, url=task.url, timestamp=iso(utcnow()),
+                             error="internal", detail="fetcher process ended")
+            asyncio.get_running_loop().call_soon(self.deliver, Result(task, failures=[f]))
             return
+        self.outstanding[task.url] = task
         # tasks of one loop iteration go in one frame: fewer wake-ups of the fetcher
         self.batch.append(task)
         if len(self.batch) == 1:
