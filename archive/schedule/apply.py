@@ -28,9 +28,12 @@ SPEC_FORMAT = 1                          # bump when the meaning of a spec chang
 
 def project_dir() -> Path:
     """The directory holding the ``flows`` package (the deployments' working directory)."""
-    import flows
+    import importlib.util
 
-    return Path(flows.__file__).resolve().parent.parent
+    spec = importlib.util.find_spec("flows.pipeline")  # flows may import as a namespace package
+    if spec is None or not spec.origin:
+        raise ArchiveError("the flows package is not importable: install the project (pip install -e .)")
+    return Path(spec.origin).resolve().parent.parent
 
 
 @dataclass(frozen=True)
