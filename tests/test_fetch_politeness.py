@@ -285,3 +285,12 @@ def test_unreachable_host_and_broken_robots(tiny, tmp_path, data_dir):
     errors = dict(db_rows(data_dir, "SELECT url, error FROM fetch_errors"))
     assert errors == {f"http://127.0.0.1:{dead_port}/": "connect", srv.url + "/": "robots"}
     assert list(srv.counts) == ["/robots.txt"]  # a 5xx robots.txt: nothing else asked of that host
+
+
+def test_no_cookie_is_sent_back(tiny, tmp_path, data_dir):
+    srv = tiny({"/": lambda h, n: (200, [("Content-Type", "text/html"), ("Set-Cookie", "s=1; Path=/")],
+                                   b'<a href="/next">n</a>'), "/next": html()})
+    cfg = load_config(write_config(tmp_path, srv.url))
+    crawl(cfg, data_dir, source="t")
+    assert [p for p, _, _ in srv.log if p != "/robots.txt"] == ["/", "/next"]
+    assert all("Cookie" not in headers for _, _, headers in srv.log)

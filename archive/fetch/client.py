@@ -177,10 +177,15 @@ def ssl_context() -> Any:
     return _SSL_CONTEXT
 
 
+def _keep_no_cookies(response: Any) -> None:
+    """The crawler keeps no cookie jar: every page is fetched as a first visit (what an
+    archive should record), and parsing ``Set-Cookie`` through ``http.cookiejar`` cost ~5 %."""
+
+
 def make_client(*, user_agent: str, timeout: float, concurrency: int) -> "httpx.AsyncClient":
     import httpx
 
-    return httpx.AsyncClient(
+    client = httpx.AsyncClient(
         verify=ssl_context(),
         headers={"User-Agent": user_agent},
         timeout=httpx.Timeout(timeout),
@@ -189,6 +194,8 @@ def make_client(*, user_agent: str, timeout: float, concurrency: int) -> "httpx.
         follow_redirects=False,
         trust_env=False,
     )
+    client.cookies.extract_cookies = _keep_no_cookies  # type: ignore[method-assign]
+    return client
 
 
 class ClientPool:

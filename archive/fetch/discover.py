@@ -104,7 +104,7 @@ def _attrs(text: str) -> dict[str, str]:
 
 
 _ABS_CACHE: dict[tuple[str, str], str | None] = {}
-_ABS_CACHE_MAX = 50_000
+_ABS_CACHE_MAX = 20_000
 
 
 def _absolute(base: str, ref: str) -> str | None:

@@ -329,7 +329,7 @@ class Engine:
                         c = canonicalize(link.url)
                     except (InputError, ValueError):
                         c = None
-                    if len(cache) >= 50_000:
+                    if len(cache) >= 20_000:
                         cache.clear()
                     cache[link.url] = c
                 if c is not None and c not in seen:
