@@ -121,6 +121,10 @@ def test_replay_links_in_tables(ds: Any, arc: Archive) -> None:
     assert f"/-/replay/20250101100020/{arc.urls['tie_b']}" in links
     html = get(ds, "/archive/articles").text
     assert f'href="/-/replay/20250101060000/{arc.urls["copy"]}"' in html
+    html = get(ds, "/archive/syndication").text
+    assert f'href="/-/replay/99991231235959/{arc.urls["story"]}"' in html
+    r = get(ds, f"/-/replay/99991231235959/{arc.urls['story']}")
+    assert r.headers["x-archive-capture-id"] == arc.captures["story_again"].id  # the latest
     html = get(ds, f"/archive/captures_of_url?url={arc.urls['story']}").text
     assert f'<a href="/-/replay/20250103000000/{arc.urls["story"]}">replay</a>' in html
 

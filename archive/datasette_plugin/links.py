@@ -1,10 +1,12 @@
-"""Replay links in table cells (``captures``, ``articles``) and canned-query columns."""
+"""Replay links in table cells (``captures`` and ``articles`` at their own capture time,
+``syndication`` URLs at their latest capture) and canned-query ``replay…`` columns."""
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import quote
 
 REPLAY_PREFIX = "/-/replay/"
+LATEST = "99991231235959"  # nearest to the end of time: the latest capture
 # characters left as they are in the URL part of a replay link (``#`` must be escaped)
 _SAFE = ":/?&=%@+,;~!$'()*[]"
 
@@ -34,6 +36,11 @@ def replay_cell(row: Any, value: Any, column: str, table: str | None, database: 
         ts, _, url = rest.partition("/")
         href = datasette.urls.path(replay_path(ts, url))
         return Markup(f'<a href="{escape(href)}">replay</a>')
+    if table == "syndication" and column in ("copy_url", "original_url") \
+            and value.startswith(("http://", "https://")):
+        href = datasette.urls.path(replay_path(LATEST, value))
+        return Markup(f'{escape(value)} <a class="archive-replay" href="{escape(href)}" '
+                      f'title="latest archived copy">[replay]</a>')
     stamp_column = {"captures": "timestamp", "articles": "captured"}.get(table or "")
     if column != "url" or stamp_column is None:
         return None
