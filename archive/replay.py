@@ -93,7 +93,12 @@ def find_capture(db: "sqlite_utils.Database", url: str, at: dt.datetime | str | 
     found = list_captures(db, url, method=method)
     if not found:
         what = f"{method.upper()} " if method else ""
-        raise NotFound(f"{url}: no {what}capture of this URL in the archive (urlkey {surt(url)})")
+        hint = ""
+        if method is not None:
+            others = sorted({c.method.upper() for c in list_captures(db, url, method=None)})
+            if others:
+                hint = f"; captures with method {', '.join(others)} exist (ask for that method)"
+        raise NotFound(f"{url}: no {what}capture of this URL in the archive (urlkey {surt(url)}){hint}")
     return nearest(found, at)
 
 

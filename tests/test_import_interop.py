@@ -79,7 +79,8 @@ def test_post_captures_keep_their_method(imported: Path) -> None:
     methods = rows(imported, "SELECT DISTINCT method FROM captures WHERE warc_file = 'post-test.warc.gz'")
     assert methods == [("POST",)]
     # GET-only replay does not offer them; asking for POST does
-    assert cli("replay", "--data", str(imported), "http://httpbin.org/post").returncode == 3
+    r = cli("replay", "--data", str(imported), "http://httpbin.org/post")
+    assert r.returncode == 3 and b"method POST exist" in r.stderr
     for at, form in (("20140610000859", {"foo": "bar", "test": "abc"}), ("20140610001151", {"A": "1", "B": "[]", "C": "3"})):
         r = cli("replay", "--data", str(imported), "--method", "POST", "--at", at, "http://httpbin.org/post")
         assert r.returncode == 0, r.stderr
