@@ -36,7 +36,7 @@ def write_config(path: Path, agg: str, pages: int) -> Path:
     path.write_text("\n".join([
         "[settings]", f"rules_file = {json.dumps(str(ROOT / 'config' / 'rules.toml'))}", "",
         f"[sources.{SOURCE}]", f"start = {json.dumps(starts)}", f"scope = {json.dumps([host + '/usconservative/topic/'])}",
-        "depth = 3", "follow_original = true", f"max_pages = {pages}", 'rules = "am1"', "per_host = 8",
+        "depth = 40", "follow_original = true", f"max_pages = {pages}", 'rules = "am1"', "per_host = 8",
         "delay = 0", "concurrency = 16", "ssrf_guard = false", ""]))
     return path
 
@@ -90,7 +90,7 @@ def run_prefect(cfg: Path, data: Path, api_url: str, pool: str) -> tuple[float, 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=5000)
-    ap.add_argument("--articles", type=int, default=1500, help="stories in the sample web")
+    ap.add_argument("--articles", type=int, default=2200, help="stories in the sample web")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--keep", action="store_true", help="keep the data directories")
     args = ap.parse_args()

@@ -51,13 +51,15 @@ def alert_hook(flow: Any, flow_run: Any, state: Any) -> None:
 
 
 # ------------------------------------------------------------------------------- tasks
-def crawl_capture_ids(data_dir: str, crawl_id: str) -> list[str]:
+def pending_capture_ids(data_dir: str, source: str, crawl_id: str) -> list[str]:
+    """Captures to extract: this crawl's, and any of this source an earlier cut-off run left."""
+    from archive.extract.run import _PENDING  # the extract stage's own "not handled yet" rule
     from archive.index import open_db
 
     db = open_db(Path(data_dir))
     try:
-        rows = db.conn.execute("SELECT id FROM captures WHERE crawl_id = ? ORDER BY warc_file, warc_offset",
-                               (crawl_id,)).fetchall()
+        rows = db.conn.execute(f"SELECT c.id {_PENDING} AND (c.crawl_id = ? OR c.source = ?) "
+                               "ORDER BY c.warc_file, c.warc_offset", (crawl_id, source)).fetchall()
     finally:
         db.conn.close()
     return [str(r[0]) for r in rows]
@@ -146,7 +148,7 @@ def pipeline(source: str, data_dir: str, config_path: str = "config/sources.toml
     warc_prefix = run_warc_prefix(flow_run.id)
 
     crawl = crawl_task(source, data_dir, config_path, warc_prefix)
-    ids = crawl_capture_ids(data_dir, str(crawl["id"]))
+    ids = pending_capture_ids(data_dir, source, str(crawl["id"]))
     extract: dict[str, int] = {}
     for start in range(0, len(ids), max(1, extract_batch)):
         part = extract_task(data_dir, config_path, ids[start:start + extract_batch], workers)

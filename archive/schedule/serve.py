@@ -92,6 +92,29 @@ def mark_stale_runs(client: Any, pool: str) -> list[Alert]:
     return alerts
 
 
+def drop_missed_runs(client: Any, pool: str, grace: float = 60.0) -> dict[str, int]:
+    """Scheduled runs that came due while nothing served them: keep the latest per deployment.
+
+    After a long stop a short interval leaves many runs overdue; running them all back to back
+    would crawl the same pages again and again. One catch-up run per source is enough.
+    """
+    from prefect.client.schemas.objects import StateType
+
+    cutoff = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=grace)
+    overdue: dict[Any, list[Any]] = {}
+    for run in _pool_runs(client, pool, [StateType.SCHEDULED]):
+        if run.deployment_id and run.expected_start_time and run.expected_start_time < cutoff:
+            overdue.setdefault(run.deployment_id, []).append(run)
+    dropped: dict[str, int] = {}
+    for runs in overdue.values():
+        runs.sort(key=lambda r: r.expected_start_time)
+        for run in runs[:-1]:
+            client.delete_flow_run(run.id)
+        if len(runs) > 1:
+            dropped[_source_of(runs[-1]) or str(runs[-1].deployment_id)] = len(runs) - 1
+    return dropped
+
+
 def load_failure(client: Any, run_id: Any) -> str | None:
     """The error that kept a run's flow from loading (from the run's logs), else None."""
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
@@ -192,6 +215,8 @@ class Scheduler:
             ledger = Ledger(prefect_home(self.data_dir) / "alerted.json")
             for alert in mark_stale_runs(client, opts.pool):
                 self.alert(alert, ledger)
+            for source, n in drop_missed_runs(client, opts.pool).items():
+                self.report(f"source {source}: {n} runs missed while stopped were dropped (one catch-up run kept)")
         if opts.apply:
             from ..config import load_config
             from .apply import apply
@@ -247,7 +272,7 @@ def serve(data_dir: Path, config_path: Path, options: ServeOptions | None = None
     """Run the scheduler until SIGINT/SIGTERM (or ``stop`` is set); returns an exit status."""
     stop = stop or threading.Event()
     sched = Scheduler(Path(data_dir).resolve(), Path(config_path).resolve(), options or ServeOptions(), report)
-    previous: dict[int, Any] = {}
+    previous: dict[signal.Signals, Any] = {}
 
     def on_signal(signum: int, frame: Any) -> None:
         if stop.is_set():
