@@ -475,3 +475,60 @@ def test_run_whose_flow_cannot_load_is_reported(prefect_api: str, client: Any, d
     assert "module_that_is_not_installed_xyz" in alerts[0].error
     ledger.add(run.id)
     assert unstarted_runs(client, pool, since, Ledger(tmp_path / "alerted.json")) == []  # once per run
+
+
+def test_crashed_run_alerts_from_the_crash_hook(prefect_api: str, client: Any, data_dir: Path, tmp_path: Path,
+                                                receiver: Receiver, workers: list[Any]) -> None:
+    from archive.config import load_config
+    from archive.sampleweb import SampleWeb
+    from archive.schedule.apply import apply
+    from archive.schedule.processes import descendants, start_worker
+    from prefect.client.schemas.objects import StateType
+
+    pool = "t-crash"
+    web = SampleWeb(articles=40, seed=4, latency_ms=150).start()
+    try:
+        sources = sample_sources(web, ["sw-crash"], every=5)
+        sources["sw-crash"].update(per_host=1, depth=2, max_pages=400)
+        cfg = write_config(tmp_path / "sources.toml", sources, webhook=receiver.url)
+        apply(load_config(cfg), data_dir, prefect_api, pool=pool)
+        worker = start_worker(data_dir, prefect_api, pool=pool, name="w-crash", query_seconds=2)
+        workers.append(worker)
+        running = wait_for("a run in flight", lambda: [
+            r for r in deployment_runs(client, pool) if r.state_type == StateType.RUNNING], timeout=120)
+        # the run's own process dies without a word (OOM killer, kill -9)
+        engines = wait_for("the run's process", lambda: [
+            pid for pid, _ in descendants(worker.pid)
+            if b"prefect.engine" in Path(f"/proc/{pid}/cmdline").read_bytes()], timeout=30)
+        for pid in engines:
+            os.kill(pid, signal.SIGKILL)
+        wait_for("the crash alert", lambda: [b for b in receiver.bodies if b["state"] == "Crashed"], timeout=120)
+    finally:
+        web.stop()
+    crashed = [b for b in receiver.bodies if b["state"] == "Crashed"][0]
+    assert crashed["flow_run_id"] == str(running[0].id) and crashed["source"] == "sw-crash"
+    assert crashed["kind"] == "run" and crashed["error"]
+    assert client.read_flow_run(running[0].id).state_name == "Crashed"
+
+
+def test_schedule_cli_apply_and_status(prefect_api: str, data_dir: Path, tmp_path: Path) -> None:
+    cfg = write_config(tmp_path / "sources.toml", {"cli-one": {"start": ["http://127.0.0.1:9/x"], "every": 600}})
+    env = dict(os.environ, PREFECT_API_URL=prefect_api)
+
+    def archive(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "archive.cli", "schedule", *args, "--pool", "t-cli",
+                               "--data", str(data_dir), "--config", str(cfg)],
+                              capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=120)
+
+    first = archive("apply")
+    assert first.returncode == 0, first.stderr
+    assert "created: pipeline/cli-one" in first.stdout and "1 created, 0 updated, 0 unchanged" in first.stdout
+    second = archive("apply")
+    assert "unchanged: pipeline/cli-one" in second.stdout
+    shown = archive("status")
+    assert shown.returncode == 0, shown.stderr
+    assert "pipeline/cli-one" in shown.stdout and "every 600 s" in shown.stdout and "never ran" in shown.stdout
+
+    env.pop("PREFECT_API_URL")  # no server recorded for this data directory, none in the environment
+    missing = archive("status")
+    assert missing.returncode != 0 and "no Prefect server" in missing.stderr
