@@ -96,9 +96,10 @@ def check_params(conn: "sqlite3.Connection", p: DedupeParams, config_path: str) 
 
 
 class _Pool:
-    """A process pool made on first use. Workers are forked (spawn and forkserver would re-run a
-    caller's unguarded ``__main__``); they never touch the parent's connection and open their
-    own read-only ones."""
+    """A process pool made on first use. Workers are spawned, not forked: a fork after rensa's
+    Rust thread pool has started leaves the child deadlocked. (Spawn re-imports the caller's
+    ``__main__``: scripts need the usual ``if __name__ == "__main__"`` guard.) Workers open their
+    own read-only connections."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
@@ -109,7 +110,7 @@ class _Pool:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            self.ex = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+            self.ex = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
         futures = [self.ex.submit(fn, *a) for a in args]
         return [f.result() for f in futures]
 
