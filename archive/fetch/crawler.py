@@ -132,6 +132,9 @@ def resolve_source(config: Config, source: str | None, seeds: Sequence[str],
     if changes.get("depth", 0) < 0 or changes.get("concurrency", 1) < 1 or changes.get("per_host", 1) < 1 \
             or changes.get("delay", 0) < 0 or (changes.get("max_pages") or 1) < 1:
         raise InputError(f"bad crawl option in {changes}")
+    if not source and options.concurrency is None and options.per_host is not None:
+        # a seed crawl has no configured total: let every seed host have its --per-host connections
+        changes["concurrency"] = max(src.concurrency, options.per_host * len(src.scope))
     src = replace(src, **changes)
     seed_list = [(canonicalize(u), "seed") for u in src.start] + [(canonicalize(u), "feed") for u in src.feeds] + \
         [(canonicalize(u), "sitemap") for u in src.sitemaps]
@@ -221,9 +224,11 @@ class Crawl:
         self.dispatched = 0
         self.seen: set[str] = set()
         self.host_shard: dict[str, int] = {}
+        self.out_fetcher: collections.Counter[int] = collections.Counter()
+        self.assigned: dict[str, int] = {}
         self.n_fetchers = 1
         self.fetchers: list[Any] = []
-        self.results: asyncio.Queue[Result] = asyncio.Queue()
+        self.results: asyncio.Queue[Result | None] = asyncio.Queue()
         self.batch_caps: list[Capture] = []
         self.batch_fails: list[FetchFailure] = []
         self.batch_n = 0
@@ -287,12 +292,18 @@ class Crawl:
         equal share of the per-host connections."""
         return self.n_fetchers > 1 and bool(self.override) and self.src.delay == 0
 
-    def _shard(self, task: Task, host: str) -> int:
+    def _shard(self, task: Task, host: str) -> int | None:
+        """The fetcher for ``task``; None when every fetcher that may take it is busy."""
         n = self.n_fetchers
         if n == 1:
             return 0
-        if self._by_url:
-            return zlib.crc32(task.url.encode()) % n
+        if self._by_url:  # the least busy fetcher that is ready
+            cap = max(2, 2 * max(1, self.src.concurrency // n))
+            best = None
+            for i, f in enumerate(self.fetchers):
+                if f.ready and self.out_fetcher[i] < cap and (best is None or self.out_fetcher[i] < self.out_fetcher[best]):
+                    best = i
+            return best
         shard = self.host_shard.get(host)
         if shard is None:  # a new host goes to the fetcher with the fewest hosts
             loads = collections.Counter(self.host_shard.values())
@@ -317,11 +328,16 @@ class Crawl:
                 self.hosts_rr.rotate(-1)
                 rotations -= 1
                 continue
+            shard = self._shard(q[0], host)
+            if shard is None:
+                return
             task = q.popleft()
             self.out_host[host] += 1
+            self.out_fetcher[shard] += 1
+            self.assigned[task.url] = shard
             self.outstanding += 1
             self.dispatched += 1
-            self.fetchers[self._shard(task, host)].submit(task)
+            self.fetchers[shard].submit(task)
             if not q:
                 self.hosts_rr.popleft()
                 rotations = len(self.hosts_rr)
@@ -331,9 +347,12 @@ class Crawl:
     def _queued(self) -> int:
         return sum(len(q) for q in self.pending.values())
 
-    def _handle(self, res: Result) -> None:
+    def _handle(self, res: Result | None) -> None:
+        if res is None:  # a fetcher became ready
+            return
         host = host_of(res.task.url)
         self.out_host[host] -= 1
+        self.out_fetcher[self.assigned.pop(res.task.url, 0)] -= 1
         self.outstanding -= 1
         pages = res.captures[res.extra_captures:]
         self.batch_caps.extend(res.captures)
@@ -434,9 +453,25 @@ class Crawl:
     async def run(self) -> CrawlStats:
         from ..index import open_db
 
+        from .worker import LocalFetcher, ProcessFetcher
+
+        n = self.options.fetchers
+        if n is None:
+            n = 2 if (self.override and (os.cpu_count() or 1) >= 2) else 1
+        self.n_fetchers = n = max(1, n)
+        # fetcher 0 runs in this process (no start-up delay), the others in their own processes
+        self.fetchers = [LocalFetcher(self.results.put_nowait)] + \
+            [ProcessFetcher(self.results.put_nowait) for _ in range(n - 1)]
+        for f in self.fetchers:
+            await f.spawn()
         warcs = self.data_dir / "warcs"
         warcs.mkdir(parents=True, exist_ok=True)
-        self.db = open_db(self.data_dir)
+        try:
+            self.db = open_db(self.data_dir)
+        except BaseException:
+            for f in self.fetchers:
+                await f.abort()
+            raise
         self.lock = CrawlLock(warcs)
         try:
             if self.options.recover:
@@ -475,27 +510,27 @@ class Crawl:
             upsert_crawl(self.db, self.stats)
             await self._fetch_all()
         finally:
+            for f in self.fetchers:  # no-op for fetchers that finished; ends those never started
+                await f.abort()
             self.lock.release()
             self.db.conn.close()
         return self.stats
 
-    async def _fetch_all(self) -> None:
-        from .worker import LocalFetcher, ProcessFetcher
+    def _waiting_for_fetchers(self) -> bool:
+        """Work is queued but no fetcher may take it yet (process fetchers still starting)."""
+        if not self.hosts_rr or (self.src.max_pages is not None and self.dispatched >= self.src.max_pages):
+            return False
+        return not all(f.ready for f in self.fetchers)
 
-        n = self.options.fetchers
-        if n is None:
-            n = 2 if (self.override and (os.cpu_count() or 1) >= 2) else 1
-        n = max(1, n)
-        cls = LocalFetcher if n == 1 else ProcessFetcher
-        self.n_fetchers = n
-        self.fetchers = [cls(self._engine_options(i, n), self.results.put_nowait) for i in range(n)]
-        for f in self.fetchers:
-            await f.start()
+    async def _fetch_all(self) -> None:
+        n = self.n_fetchers
         finished = False
         try:
+            for i, f in enumerate(self.fetchers):
+                await f.start(self._engine_options(i, n))
             while True:
                 self._pump()
-                if self.outstanding == 0:
+                if self.outstanding == 0 and not self._waiting_for_fetchers():
                     break
                 try:
                     res = await asyncio.wait_for(self.results.get(), timeout=BATCH_SECONDS)
@@ -507,8 +542,7 @@ class Crawl:
                     self._handle(self.results.get_nowait())
                 self._flush()
             self.stats.finished = iso(utcnow())
-            for f in self.fetchers:
-                await f.finish(self.stats if f is self.fetchers[0] else None)
+            await asyncio.gather(*(f.finish(self.stats if i == 0 else None) for i, f in enumerate(self.fetchers)))
             finished = True
             self._flush(force=True)
         finally:

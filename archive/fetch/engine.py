@@ -142,10 +142,14 @@ class Engine:
             self.db = None
 
     def pool_for(self, url: str) -> ClientPool:
-        host = host_of(url)
-        pool = self.clients.get(host)
+        """The clients of this URL's scheme and host (an http pool never makes TLS connections:
+        redirects are followed by the crawler, not by httpx)."""
+        https = url.startswith("https:")
+        key = ("https://" if https else "http://") + host_of(url)
+        pool = self.clients.get(key)
         if pool is None:
-            pool = self.clients[host] = ClientPool(user_agent=self.opts.user_agent, timeout=self.opts.timeout)
+            pool = self.clients[key] = ClientPool(user_agent=self.opts.user_agent, timeout=self.opts.timeout,
+                                                  tls=https)
         return pool
 
     # ------------------------------------------------------------------ robots

@@ -5,9 +5,10 @@ Each fetcher writes its own WARC files (its own prefix); the crawl process alone
 database. Frames on the pipes are ``4-byte big-endian length + pickle``:
 
     crawl → fetcher   ("opts", EngineOptions) ("tasks", [Task, …]) … ("end", CrawlStats | None)
-    fetcher → crawl   ("results", [Result, …]) … ("closed", None)
+    fetcher → crawl   ("ready", None) ("results", [Result, …]) … ("closed", None)
 
-``LocalFetcher`` runs the same engine inside the crawl's own event loop (one process).
+``LocalFetcher`` runs the same engine inside the crawl's own event loop: it is always fetcher 0,
+so a crawl starts fetching at once, and process fetchers join as soon as they report ready.
 """
 from __future__ import annotations
 
@@ -42,15 +43,22 @@ def _internal_failure(engine: Engine, task: Task, exc: BaseException) -> Result:
 class LocalFetcher:
     """The engine in this process."""
 
-    def __init__(self, opts: EngineOptions, deliver: Callable[[Result], None]) -> None:
-        self.engine = Engine(opts)
+    def __init__(self, deliver: Callable[[Result | None], None]) -> None:
+        self.engine: Engine | None = None
         self.deliver = deliver
         self.tasks: set[asyncio.Task[None]] = set()
+        self.ready = False
 
-    async def start(self) -> None:
+    async def spawn(self) -> None:
+        pass
+
+    async def start(self, opts: EngineOptions) -> None:
+        self.engine = Engine(opts)
         await self.engine.start()
+        self.ready = True
 
     async def _one(self, task: Task) -> None:
+        assert self.engine is not None
         try:
             res = await self.engine.run(task)
         except Exception as exc:  # a bug must not stop the crawl
@@ -65,6 +73,8 @@ class LocalFetcher:
     async def finish(self, stats: CrawlStats | None) -> None:
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.engine is None:
+            return
         if stats is not None and self.engine.writer is not None and hasattr(self.engine.writer, "write_crawl_end"):
             self.engine.writer.write_crawl_end(stats)
         await self.engine.close()
@@ -89,8 +99,9 @@ def _frame(obj: Any) -> bytes:
 class ProcessFetcher:
     """The engine in a child process (``python -m archive.fetch.worker``)."""
 
-    def __init__(self, opts: EngineOptions, deliver: Callable[[Result], None]) -> None:
-        self.opts = opts
+    def __init__(self, deliver: Callable[[Result | None], None]) -> None:
+        self.opts: EngineOptions | None = None
+        self.ready = False  # set when the process reports its engine started
         self.deliver = deliver
         self.proc: asyncio.subprocess.Process | None = None
         self.reader_task: asyncio.Task[None] | None = None
@@ -99,12 +110,18 @@ class ProcessFetcher:
         self.batch: list[Task] = []
         self.dead = False
 
-    async def start(self) -> None:
+    async def spawn(self) -> None:
+        """Start the process early: it imports its modules while the crawl opens the index."""
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "archive.fetch.worker",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 26)
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(_frame(("opts", self.opts)))
+
+    async def start(self, opts: EngineOptions) -> None:
+        if self.proc is None:
+            await self.spawn()
+        assert self.proc is not None and self.proc.stdin is not None
+        self.opts = opts
+        self.proc.stdin.write(_frame(("opts", opts)))
         self.reader_task = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
@@ -116,6 +133,9 @@ class ProcessFetcher:
                     for res in payload:
                         self.outstanding.pop(res.task.url, None)
                         self.deliver(res)
+                elif kind == "ready":
+                    self.ready = True
+                    self.deliver(None)  # wakes the crawl: this fetcher takes tasks now
                 elif kind == "closed":
                     break
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -124,7 +144,7 @@ class ProcessFetcher:
             self.dead = True
             # tasks the fetcher never answered: report them as failed so the crawl ends
             for task in list(self.outstanding.values()):
-                f = FetchFailure(crawl_id=self.opts.crawl_id, url=task.url, timestamp=iso(utcnow()),
+                f = FetchFailure(crawl_id=self.opts.crawl_id if self.opts else "", url=task.url, timestamp=iso(utcnow()),
                                  error="internal", detail="fetcher process ended")
                 self.deliver(Result(task, failures=[f]))
             self.outstanding.clear()
@@ -133,7 +153,7 @@ class ProcessFetcher:
     def submit(self, task: Task) -> None:
         assert self.proc is not None and self.proc.stdin is not None
         if self.dead:  # the fetcher process is gone: fail the task at once, the crawl goes on
-            f = FetchFailure(crawl_id=self.opts.crawl_id, url=task.url, timestamp=iso(utcnow()),
+            f = FetchFailure(crawl_id=self.opts.crawl_id if self.opts else "", url=task.url, timestamp=iso(utcnow()),
                              error="internal", detail="fetcher process ended")
             asyncio.get_running_loop().call_soon(self.deliver, Result(task, failures=[f]))
             return
@@ -161,10 +181,23 @@ class ProcessFetcher:
         await self.closed.wait()
         await self.proc.wait()
 
-    async def abort(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.terminate()
-            await self.proc.wait()
+    async def abort(self, grace: float = 10.0) -> None:
+        """End the fetcher: end of input first (it finishes its exchanges and closes its WARC
+        file), SIGTERM if it has not exited within ``grace`` seconds."""
+        proc = self.proc
+        if proc is not None and proc.returncode is None:
+            if proc.stdin is not None and not proc.stdin.is_closing():
+                proc.stdin.close()
+            try:
+                await asyncio.wait_for(proc.wait(), grace)
+            except TimeoutError:
+                proc.terminate()
+                await proc.wait()
+        if self.reader_task is not None:
+            try:
+                await asyncio.wait_for(self.reader_task, 1.0)
+            except (TimeoutError, asyncio.CancelledError):
+                self.reader_task.cancel()
 
 
 async def _serve(out_fd: int) -> None:
@@ -174,7 +207,15 @@ async def _serve(out_fd: int) -> None:
     out = os.fdopen(out_fd, "wb", buffering=0)
     transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, out)
     writer = asyncio.StreamWriter(transport, protocol, reader, loop)
-    kind, opts = await _read_frame(reader)
+    # import what the engine needs while the crawl process is still opening the index
+    import httpx  # noqa: F401
+    from ..warc import writer as _warc_writer  # noqa: F401
+    from .. import index as _index  # noqa: F401
+
+    try:
+        kind, opts = await _read_frame(reader)
+    except asyncio.IncompleteReadError:
+        return  # the crawl ended before it needed this fetcher
     assert kind == "opts"
     pending: list[Result] = []
 
@@ -184,14 +225,17 @@ async def _serve(out_fd: int) -> None:
         if batch:
             writer.write(_frame(("results", batch)))
 
-    def deliver(res: Result) -> None:
+    def deliver(res: Result | None) -> None:
         # results of one loop iteration go in one frame: fewer wake-ups of the crawl process
+        if res is None:
+            return
         pending.append(res)
         if len(pending) == 1:
             loop.call_soon(flush)
 
-    fetcher = LocalFetcher(opts, deliver)
-    await fetcher.start()
+    fetcher = LocalFetcher(deliver)
+    await fetcher.start(opts)
+    writer.write(_frame(("ready", None)))
     stats: CrawlStats | None = None
     try:
         while True:
