@@ -169,7 +169,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--latencies", type=float, nargs="*", default=[0.0, 100.0])
     ap.add_argument("--articles", type=int, default=2000, help="stories at 0 ms latency")
-    ap.add_argument("--slow-articles", type=int, default=60, help="stories at latency > 0 (wget is sequential)")
+    ap.add_argument("--slow-articles", type=int, default=150, help="stories at latency > 0 (wget is sequential)")
     ap.add_argument("--depth", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--rss-pages", type=int, nargs="*", default=[1000, 20000])
