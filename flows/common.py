@@ -26,7 +26,7 @@ def run_warc_prefix(flow_run_id: str | None) -> str:
     Scheduled run ids are time-ordered (UUIDv7-like), so a shortened id can collide between
     two runs started in the same instant on two workers; the whole id cannot.
     """
-    worker = re.sub(r"[^A-Za-z0-9._]+", "_", worker_name()).strip("_") or "worker"
+    worker = re.sub(r"[^A-Za-z0-9._-]+", "_", worker_name()).strip("_-") or "worker"
     run = flow_run_id or f"local{os.getpid()}"
     return f"{worker}-{run}"
 

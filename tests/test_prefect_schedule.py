@@ -532,3 +532,25 @@ def test_schedule_cli_apply_and_status(prefect_api: str, data_dir: Path, tmp_pat
     env.pop("PREFECT_API_URL")  # no server recorded for this data directory, none in the environment
     missing = archive("status")
     assert missing.returncode != 0 and "no Prefect server" in missing.stderr
+
+
+def test_crawl_flow_from_the_command_line(prefect_api: str, client: Any, data_dir: Path, tmp_path: Path,
+                                          sample_web: Any) -> None:
+    cfg = write_config(tmp_path / "sources.toml", sample_sources(sample_web, ["cli-crawl"]))
+    env = dict(os.environ, PREFECT_API_URL=prefect_api, ARCHIVE_WORKER_NAME="by-hand")
+    env.pop("PREFECT__WORKER_NAME", None)
+    done = subprocess.run([sys.executable, "-m", "flows.crawl", "--source", "cli-crawl", "--data", str(data_dir),
+                           "--config", str(cfg)], capture_output=True, text=True, env=env, cwd=str(ROOT),
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    pages = sql(data_dir, "SELECT count(*) FROM captures WHERE source = 'cli-crawl'")[0][0]
+    assert pages > 0
+    files = [p.name for p in (data_dir / "warcs").glob("*.warc.gz")]
+    assert files and all(f.startswith("by-hand-") for f in files)
+    run_id = files[0][len("by-hand-"):len("by-hand-") + 36]
+    run = client.read_flow_run(run_id)  # the run is on the server the command was pointed at
+    assert run.state_name == "Completed" and run.parameters["source"] == "cli-crawl"
+
+    bad = subprocess.run([sys.executable, "-m", "flows.crawl", "--source", "no-such-source", "--data", str(data_dir),
+                          "--config", str(cfg)], capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=120)
+    assert bad.returncode != 0 and "no-such-source" in bad.stderr and "cli-crawl" in bad.stderr
