@@ -100,7 +100,7 @@ def worker(data_dir: Path, config_path: Path, pool: str, name: str | None, api_u
     signal.signal(signal.SIGINT, lambda s, f: stop_requested.append(s))
     signal.signal(signal.SIGTERM, lambda s, f: stop_requested.append(s))
     child = start_worker(data_dir, str(api_url), pool=pool, name=name or socket.gethostname())
-    click.echo(f"worker {child.name} on pool {pool} at {api_url} (log {child.log_path})", err=True)
+    click.echo(f"{child.name} on pool {pool} at {api_url} (log {child.log_path})", err=True)
     try:
         while child.alive() and not stop_requested:
             time.sleep(0.5)
