@@ -95,12 +95,12 @@ def test_changed_hashing_needs_rebuild(tmp_path, corpus):
     insert_articles(conn, corpus.articles[:200])
     dedupe_with(tmp_path, PARAMS)
     stored = dict(conn.execute("SELECT name, value FROM dedupe_params"))
-    assert stored["bands"] == "32" and "ALGORITHM_VERSION" in stored["algorithm"]
-    other = dataclasses.replace(PARAMS, bands=16)
+    assert stored["bands"] == "16" and "ALGORITHM_VERSION" in stored["algorithm"]
+    other = dataclasses.replace(PARAMS, bands=32)
     with pytest.raises(ConfigError, match="bands.*--rebuild"):
         dedupe_with(tmp_path, other)
     # thresholds are not hashing parameters: they may change between runs
     dedupe_with(tmp_path, dataclasses.replace(PARAMS, min_containment=0.6))
     s = dedupe_with(tmp_path, other, rebuild=True)
     assert s.new_articles == 200
-    assert dict(conn.execute("SELECT name, value FROM dedupe_params"))["bands"] == "16"
+    assert dict(conn.execute("SELECT name, value FROM dedupe_params"))["bands"] == "32"

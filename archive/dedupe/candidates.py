@@ -30,9 +30,10 @@ def decode(codes: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
     return (codes >> np.int64(32)).astype(np.int64), (codes & np.int64(0xFFFFFFFF)).astype(np.int64)
 
 
-def group_pairs(keys: "np.ndarray", ids: "np.ndarray", cap: int) -> tuple["np.ndarray", int]:
-    """Encoded pairs of ids sharing a key (within the given arrays); and the number of buckets
-    skipped for being larger than ``cap``."""
+def group_pairs(keys: "np.ndarray", ids: "np.ndarray", cap: int,
+                min_keys: int = 1) -> tuple["np.ndarray", int]:
+    """Encoded pairs of ids sharing at least ``min_keys`` keys (within the given arrays); and the
+    number of buckets skipped for being larger than ``cap``."""
     import numpy as np
 
     if len(keys) < 2:
@@ -56,12 +57,12 @@ def group_pairs(keys: "np.ndarray", ids: "np.ndarray", cap: int) -> tuple["np.nd
         return np.empty(0, dtype=np.int64), oversized
     codes = np.concatenate(out)
     lo, hi = decode(codes)
-    codes = codes[lo != hi]
-    return np.unique(codes), oversized
+    codes, counts = np.unique(codes[lo != hi], return_counts=True)
+    return codes[counts >= min_keys], oversized
 
 
 def stored_pairs(conn: sqlite3.Connection, keys: "np.ndarray", ids: "np.ndarray",
-                 cap: int) -> tuple["np.ndarray", int]:
+                 cap: int, min_keys: int = 1) -> tuple["np.ndarray", int]:
     """Encoded pairs of (new id, stored id) sharing a key with the persisted ``dedupe_keys``.
 
     The new keys go to a temporary table, sorted, and one join finds the stored ones; a bucket
@@ -96,7 +97,8 @@ def stored_pairs(conn: sqlite3.Connection, keys: "np.ndarray", ids: "np.ndarray"
         arr = arr[keep]
     codes = encode(arr[:, 1], arr[:, 2])
     lo, hi = decode(codes)
-    return np.unique(codes[lo != hi]), len(big)
+    codes, counts = np.unique(codes[lo != hi], return_counts=True)
+    return codes[counts >= min_keys], len(big)
 
 
 def chunked(values: list, size: int = 900) -> Iterable[list]:

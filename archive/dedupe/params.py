@@ -21,15 +21,16 @@ class DedupeParams:
     # hashing (persisted beside the band keys)
     shingle_size: int = 5          # words per shingle
     num_perm: int = 128            # MinHash permutations of the whole-text sketch
-    bands: int = 32                # LSH bands (num_perm / bands rows each: threshold ≈ 0.42)
+    bands: int = 16                # LSH bands (num_perm / bands rows each: 8 rows, threshold ≈ 0.7)
     seed: int = 1
     opening_words: int = 40        # opening-words sketch over the first N words (0: off)
     opening_perm: int = 16
-    opening_bands: int = 8
+    opening_bands: int = 16        # one row per band: any equal opening min-hash is a match
     anchor_words: int = 8          # paragraph anchors: first N words of each paragraph (0: off)
     max_anchors: int = 16
     # candidates and verification
     max_bucket: int = 200          # band/anchor buckets larger than this are boilerplate: skipped
+    min_shared_keys: int = 2       # a similarity candidate shares at least this many keys
     min_words: int = 15            # shorter texts are only matched exactly
     min_containment: float = 0.5   # share of the shorter text's shingles found in the longer
     min_shared: int = 8            # shingles the two texts must share at least
@@ -90,7 +91,7 @@ def parse_params(raw: dict[str, Any] | None, path: str = "config", *,
                                + values.get("known_aggregators", ())))
     values["known_aggregators"] = aggs
     p = DedupeParams(**values)
-    for name in ("shingle_size", "num_perm", "bands", "workers", "batch", "max_bucket"):
+    for name in ("shingle_size", "num_perm", "bands", "workers", "batch", "max_bucket", "min_shared_keys"):
         if getattr(p, name) < 1:
             raise _err(path, name, f"must be >= 1, not {getattr(p, name)!r}")
     for name in ("opening_words", "opening_perm", "opening_bands", "anchor_words", "max_anchors",

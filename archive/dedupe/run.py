@@ -229,8 +229,8 @@ def _round(conn: "sqlite3.Connection", path: Path, ids: list[int], p: DedupePara
         info[i] = (norm_hash(toks), len(toks))
 
     # candidates
-    lsh_new, big1 = group_pairs(sk.keys, sk.key_ids, p.max_bucket)
-    lsh_old, big2 = stored_pairs(conn, sk.keys, sk.key_ids, p.max_bucket)
+    lsh_new, big1 = group_pairs(sk.keys, sk.key_ids, p.max_bucket, p.min_shared_keys)
+    lsh_old, big2 = stored_pairs(conn, sk.keys, sk.key_ids, p.max_bucket, p.min_shared_keys)
     stats.oversized_buckets += big1 + big2
     lsh = np.union1d(lsh_new, lsh_old)
 
