@@ -121,11 +121,24 @@ def run_child(data: Path) -> None:
 
     p = parse_params({"known_aggregators": AGGS})
     t0 = time.perf_counter()
-    stats = dedupe_with(data, p)
+    log = (data / "progress.log").open("a")
+
+    def progress(stage: str, done: int, total: int) -> None:
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        log.write(f"{time.perf_counter() - t0:8.1f}s {stage:10s} {done}/{total} peak RSS {rss:.0f} MB "
+                  f"load {os.getloadavg()[0]:.1f}\n")
+        log.flush()
+
+    stats = dedupe_with(data, p, progress=progress)
     wall = time.perf_counter() - t0
-    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    self_ru = resource.getrusage(resource.RUSAGE_SELF)
+    kids_ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    me = self_ru.ru_maxrss / 1024
+    kids = kids_ru.ru_maxrss / 1024
+    cpu_main = self_ru.ru_utime + self_ru.ru_stime
+    cpu_workers = kids_ru.ru_utime + kids_ru.ru_stime
     print(json.dumps({"wall": wall, "rss_main_mb": me, "rss_worker_mb": kids,
+                      "cpu_main": cpu_main, "cpu_workers": cpu_workers,
                       "new": stats.new_articles, "sketches": stats.sketches,
                       "lsh_inserts": stats.lsh_inserts, "candidates": stats.candidates,
                       "verified": stats.verified, "pairs": stats.pairs,
@@ -196,6 +209,9 @@ def main() -> None:
         print(f"load average during the run (1/5/15 min): {os.getloadavg()}")
         print(f"dedupe: {res['wall']:.1f}s ({mins:.2f} min), {n / res['wall']:.0f} articles/s; "
               f"peak RSS main {res['rss_main_mb']:.0f} MB, worker {res['rss_worker_mb']:.0f} MB")
+        print(f"  CPU seconds: main {res['cpu_main']:.0f}, workers {res['cpu_workers']:.0f} "
+              f"(on 2 otherwise idle cores the run could not be shorter than "
+              f"{max(res['cpu_main'], (res['cpu_main'] + res['cpu_workers']) / 2):.0f}s)")
         print(f"  candidates {res['candidates']}, verified {res['verified']}, pairs {res['pairs']} "
               f"{res['by_method']} {res['by_kind']}, oversized buckets {res['oversized']}")
         print(f"  planted: recall {ev['recall']}, precision {ev['precision']}, original right "

@@ -243,11 +243,11 @@ def _round(conn: "sqlite3.Connection", path: Path, ids: list[int], p: DedupePara
     for a, h in _in_list(conn, "SELECT article_id, norm_hash FROM dedupe_state WHERE role = 'rep' "
                                "AND tokens > 0 AND norm_hash IN ({marks})", list(groups)):
         groups[h].append(int(a))
-    for members in groups.values():
-        if 1 < len(members) <= p.max_bucket:
-            for x in range(len(members)):
-                for y in range(x + 1, len(members)):
-                    exact.add(int(encode(np.array([members[x]]), np.array([members[y]]))[0]))
+    for same in groups.values():
+        if 1 < len(same) <= p.max_bucket:
+            for x in range(len(same)):
+                for y in range(x + 1, len(same)):
+                    exact.add(int(encode(np.array([same[x]]), np.array([same[y]]))[0]))
 
     attr: set[int] = set()
     rep_key = {metas[i].key: i for i in reps}

@@ -202,7 +202,7 @@ class Generator:
             posted = pub_when + dt.timedelta(seconds=r.randrange(600, 30 * 3600))
             captured = posted + dt.timedelta(seconds=r.randrange(60, 20 * 3600))
             agg_date = posted.date().isoformat() if r.random() < 0.7 else None
-            published = orig.published[:10] if r.random() < 0.3 else None
+            published = (orig.published or '')[:10] or None if r.random() < 0.3 else None
             url = f"https://{host}/topic/{topic['section']}/6-slug-{'-'.join(self.words.draw(5))}-{self.serial}"
         else:
             shift = r.randrange(2 * 3600, 3 * 86400) if len(orig.published or "") > 10 else r.randrange(86400, 4 * 86400)
