@@ -195,3 +195,16 @@ def test_cli_summary_and_config_error(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 1 and "dedupe: bands: must divide num_perm" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_exact_copy_despite_nbsp_case_and_punctuation(tmp_path):
+    g, orig, *_ = _world(9)
+    copy = dataclasses.replace(orig, capture_id="copy", url="https://agg-one.news/topic/x/6-slug-copy",
+                               site="agg-one.news", sitename="Agg One", published=None,
+                               captured="2025-03-09T10:00:00Z",
+                               text=orig.text.replace(" ", "\xa0", 40).upper().replace(".", " ."))
+    conn = _db(tmp_path)
+    insert_articles(conn, [orig, copy])
+    dedupe_with(tmp_path, PARAMS)
+    rows = conn.execute("SELECT method, kind, direction, containment, diff FROM syndication").fetchall()
+    assert rows == [("exact", "full", "known-aggregator", 1.0, "")]

@@ -18,7 +18,9 @@ _NAME_JUNK = re.compile(r"[^0-9a-z]+")
 
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens of ``text`` (NFKC first: NBSP and ligatures become plain)."""
-    return _WORD.findall(unicodedata.normalize("NFKC", text).lower())
+    if not text.isascii():  # NFKC leaves ASCII as it is
+        text = unicodedata.normalize("NFKC", text)
+    return _WORD.findall(text.lower())
 
 
 def norm_hash(toks: list[str]) -> str:

@@ -50,7 +50,9 @@ def _doc_tokens(text: str, long_words: int = 60) -> tuple[list[str], list[int]]:
     (paragraphs; sentences of paragraphs longer than ``long_words``)."""
     toks: list[str] = []
     unit_lengths: list[int] = []
-    for line in unicodedata.normalize("NFKC", text).split("\n"):
+    if not text.isascii():  # NFKC leaves ASCII as it is
+        text = unicodedata.normalize("NFKC", text)
+    for line in text.split("\n"):
         lt = _WORD.findall(line.lower())
         if not lt:
             continue
