@@ -554,3 +554,30 @@ def test_crawl_flow_from_the_command_line(prefect_api: str, client: Any, data_di
     bad = subprocess.run([sys.executable, "-m", "flows.crawl", "--source", "no-such-source", "--data", str(data_dir),
                           "--config", str(cfg)], capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=120)
     assert bad.returncode != 0 and "no-such-source" in bad.stderr and "cli-crawl" in bad.stderr
+
+
+def test_runs_missed_while_stopped_leave_one_catch_up_run(prefect_api: str, client: Any, data_dir: Path,
+                                                          tmp_path: Path) -> None:
+    import datetime as dt
+
+    from prefect.states import Scheduled
+
+    from archive.config import load_config
+    from archive.schedule.apply import apply
+    from archive.schedule.serve import drop_missed_runs
+
+    pool = "t-missed"
+    cfg = write_config(tmp_path / "sources.toml", {"sw-missed": {"start": ["http://127.0.0.1:9/m"], "every": 3600}})
+    apply(load_config(cfg), data_dir, prefect_api, pool=pool)
+    dep = client.read_deployment_by_name("pipeline/sw-missed")
+    now = dt.datetime.now(dt.timezone.utc)
+    missed = [client.create_flow_run_from_deployment(dep.id, state=Scheduled(scheduled_time=now - dt.timedelta(hours=h)))
+              for h in (3, 2, 1)]
+    future = {str(r.id) for r in client.read_flow_runs(limit=200)
+              if r.deployment_id == dep.id and r.expected_start_time > now}
+    assert drop_missed_runs(client, pool) == {"sw-missed": 2}
+    left = {str(r.id) for r in client.read_flow_runs(limit=200) if r.deployment_id == dep.id}
+    assert future <= left  # runs still to come are the scheduler's: untouched
+    assert str(missed[-1].id) in left  # the latest missed run stays: one catch-up run
+    assert not {str(r.id) for r in missed[:-1]} & left
+    assert drop_missed_runs(client, pool) == {}
