@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -14,7 +15,7 @@ from .common import common_options, crawl_options
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="Extraction processes.")
 def run(data_dir: Path, config_path: Path, source: str | None, seeds: tuple[str, ...], workers: int,
-        **crawl_kw: object) -> None:
+        **crawl_kw: Any) -> None:
     """Crawl a source (or seeds), then extract and dedupe what is new."""
     from ..config import load_config
     from ..pipeline import run_pipeline

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ..model import Capture, CrawlStats, FetchFailure
 
@@ -125,5 +125,6 @@ def upsert_crawl(db: "sqlite_utils.Database", crawl: CrawlStats) -> None:
         )
 
 
-def row_to_capture(row: dict) -> Capture:
-    return Capture(**{k: row.get(k) for k in CAPTURE_COLUMNS})
+def row_to_capture(row: dict[str, Any]) -> Capture:
+    values: dict[str, Any] = {k: row.get(k) for k in CAPTURE_COLUMNS}
+    return Capture(**values)
