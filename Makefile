@@ -42,6 +42,7 @@ demo: setup
 	$(BIN)/archive demo
 
 test: setup tools browser
+	$(BIN)/mypy
 	ARCHIVE_TOOLS_BIN=$(abspath $(TOOLS))/bin $(BIN)/python -m pytest -q
 
 # Prefect server + process work pool + worker for the config's schedules; one Ctrl-C stops all.
