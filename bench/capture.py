@@ -32,7 +32,8 @@ CONFIG = ROOT / "config" / "sources.toml"
 
 
 def start_web(articles: int, latency_ms: float) -> tuple[subprocess.Popen[str], str, str]:
-    proc = subprocess.Popen([ARCHIVE, "sample-web", "--articles", str(articles), "--latency-ms", str(latency_ms)],
+    proc = subprocess.Popen([ARCHIVE, "sample-web", "--port", "0", "--publisher-port", "0", "--articles", str(articles),
+                             "--latency-ms", str(latency_ms)],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert proc.stdout is not None
     agg = proc.stdout.readline().split()[-1]

@@ -62,8 +62,8 @@ def summary_line(stats: Any, seconds: float) -> str:
 @common_options
 @crawl_options
 @click.option("--fetchers", type=click.IntRange(min=1, max=16), default=None,
-              help="Fetcher processes (hosts are sharded over them). Default: 1 when polite, "
-                   "2 when --per-host/--delay override politeness.")
+              help="Fetchers (the first in this process, the others in their own). Default: one, "
+                   "and a second process joins when the crawl is CPU-bound with --delay 0.")
 def crawl(data_dir: Path, config_path: Path, source: str | None, seeds: tuple[str, ...], **kw: Any) -> None:
     """Crawl a source (or seed URLs) into WARC files and the capture index.
 

@@ -47,7 +47,7 @@ class CrawlOptions:
     delay: float | None = None
     rules: str | None = None
     override_politeness: bool | None = None  # None: True when per_host or delay is given
-    fetchers: int | None = None  # fetcher processes; None: 1 when polite, 2 when overridden
+    fetchers: int | None = None  # None: one, plus a process when CPU-bound and overridden to no delay
     respect_robots: bool | None = None
     gzip_level: int | None = None
     max_body: int | None = None
@@ -223,6 +223,7 @@ class Crawl:
         self.outstanding = 0
         self.dispatched = 0
         self.seen: set[str] = set()
+        self.waiting: dict[str, Task] = {}  # admitted, not yet handed to a fetcher
         self.host_shard: dict[str, int] = {}
         self.out_fetcher: collections.Counter[int] = collections.Counter()
         self.assigned: dict[str, int] = {}
@@ -237,6 +238,7 @@ class Crawl:
     # ---- admission
     def _queue(self, task: Task, *, record: bool = True) -> None:
         self.seen.add(task.url)
+        self.waiting[task.url] = task
         if record:
             self.frontier.add(task)
         host = host_of(task.url)
@@ -262,6 +264,9 @@ class Crawl:
         page_host = host_of(t.url)
         for url, kind in res.links:
             if url in self.seen:
+                queued = self.waiting.get(url)
+                if queued is not None and queued.depth > t.depth + 1 and kind != "requisite" and t.expand:
+                    queued.depth = t.depth + 1  # found again on a shorter path before it was fetched
                 continue
             if src.ssrf_guard and not page_private and _private_host(url):
                 continue
@@ -298,7 +303,7 @@ class Crawl:
         if n == 1:
             return 0
         if self._by_url:  # the least busy fetcher that is ready
-            cap = max(2, 2 * max(1, self.src.concurrency // n))
+            cap = max(1, self.src.concurrency)
             best = None
             for i, f in enumerate(self.fetchers):
                 if f.ready and self.out_fetcher[i] < cap and (best is None or self.out_fetcher[i] < self.out_fetcher[best]):
@@ -311,8 +316,12 @@ class Crawl:
         return shard
 
     def _pump(self) -> None:
-        host_limit = max(self.src.per_host, 1) * 2 + 2
-        total_limit = max(self.src.concurrency, 1) * 2 * len(self.fetchers)
+        if self._by_url:  # fetchers share a host: the limits hold here, exactly
+            host_limit = max(self.src.per_host, 1)
+            total_limit = max(self.src.concurrency, 1)
+        else:  # a host lives in one fetcher, whose politeness holds the limits: keep it fed
+            host_limit = max(self.src.per_host, 1) * 2 + 2
+            total_limit = max(self.src.concurrency, 1) * 2 * len(self.fetchers)
         budget = self.src.max_pages
         rotations = len(self.hosts_rr)
         while self.hosts_rr and rotations > 0 and self.outstanding < total_limit:
@@ -332,6 +341,7 @@ class Crawl:
             if shard is None:
                 return
             task = q.popleft()
+            self.waiting.pop(task.url, None)
             self.out_host[host] += 1
             self.out_fetcher[shard] += 1
             self.assigned[task.url] = shard
@@ -397,8 +407,8 @@ class Crawl:
             data_dir=str(self.data_dir), source=src.name, crawl_id=self.stats.id, prefix=prefix,
             user_agent=src.user_agent, timeout=src.timeout, deadline=src.deadline, max_body=src.max_body,
             retries=src.retries, max_retry_after=src.max_retry_after, respect_robots=src.respect_robots,
-            per_host=max(1, src.per_host // n) if self._by_url else src.per_host, delay=src.delay,
-            concurrency=max(1, src.concurrency // n),
+            per_host=src.per_host, delay=src.delay,
+            concurrency=src.concurrency if self._by_url else max(1, src.concurrency // n),
             override_politeness=bool(self.override), requisites=src.requisites,
             requisite_max_size=src.requisite_max_size, warc_max_size=s.warc_max_size,
             gzip_level=self.options.gzip_level if self.options.gzip_level is not None else s.warc_gzip_level,
@@ -456,9 +466,10 @@ class Crawl:
         from .worker import LocalFetcher, ProcessFetcher
 
         n = self.options.fetchers
-        if n is None:
-            n = 2 if (self.override and (os.cpu_count() or 1) >= 2) else 1
-        self.n_fetchers = n = max(1, n)
+        # auto: start with the fetcher in this process; add a fetcher process when this one is
+        # CPU-bound (loopback, fast servers) and no per-host spacing needs a host in one process
+        self.adaptive = n is None and bool(self.override) and self.src.delay == 0 and (os.cpu_count() or 1) >= 2
+        self.n_fetchers = n = max(1, n or 1)
         # fetcher 0 runs in this process (no start-up delay), the others in their own processes
         self.fetchers = [LocalFetcher(self.results.put_nowait)] + \
             [ProcessFetcher(self.results.put_nowait) for _ in range(n - 1)]
@@ -516,6 +527,22 @@ class Crawl:
             self.db.conn.close()
         return self.stats
 
+    async def _maybe_add_fetcher(self, mark: tuple[float, float]) -> tuple[float, float]:
+        """Start a fetcher process when this process was busy ≥ 85 % of the last second (a machine with a free core) and
+        work is queued; URLs are then shared between the fetchers (the least busy takes one)."""
+        from .worker import ProcessFetcher
+
+        now, cpu = time.monotonic(), time.process_time()
+        busy = (cpu - mark[1]) / max(now - mark[0], 1e-6)
+        if busy >= 0.85 and self._queued() >= 32:
+            helper = ProcessFetcher(self.results.put_nowait)
+            await helper.spawn()
+            self.fetchers.append(helper)
+            self.n_fetchers = len(self.fetchers)
+            await helper.start(self._engine_options(self.n_fetchers - 1, self.n_fetchers))
+            log.info("CPU-bound (%.0f %% busy): a second fetcher process joins the crawl", busy * 100)
+        return now, cpu
+
     def _waiting_for_fetchers(self) -> bool:
         """Work is queued but no fetcher may take it yet (process fetchers still starting)."""
         if not self.hosts_rr or (self.src.max_pages is not None and self.dispatched >= self.src.max_pages):
@@ -528,10 +555,13 @@ class Crawl:
         try:
             for i, f in enumerate(self.fetchers):
                 await f.start(self._engine_options(i, n))
+            cpu_mark = (time.monotonic(), time.process_time())
             while True:
                 self._pump()
                 if self.outstanding == 0 and not self._waiting_for_fetchers():
                     break
+                if self.adaptive and len(self.fetchers) < 2 and time.monotonic() - cpu_mark[0] >= 1.0:
+                    cpu_mark = await self._maybe_add_fetcher(cpu_mark)
                 try:
                     res = await asyncio.wait_for(self.results.get(), timeout=BATCH_SECONDS)
                 except TimeoutError:
