@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PIPQ := --quiet --disable-pip-version-check
 PIPFILTER := 2>&1 | grep -v -E "^WARNING: Location .* is ignored|^$$" || true
 
-.PHONY: all setup tools browser demo test schedule mypy clean system
+.PHONY: all setup tools browser replaywebpage demo test schedule mypy clean system
 
 all: test
 
@@ -38,10 +38,21 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 browser: $(CHROMIUM)
 
-demo: setup
+# ReplayWeb.page's ui.js and sw.js (npm registry, pinned) for the snapshot view; not committed.
+RWP_VERSION := 2.5.3
+RWP := vendor/replaywebpage
+$(RWP)/ui.js:
+	mkdir -p $(RWP)/pack
+	cd $(RWP)/pack && npm pack --silent replaywebpage@$(RWP_VERSION) >/dev/null
+	tar -xzf $(RWP)/pack/replaywebpage-$(RWP_VERSION).tgz -C $(RWP) --strip-components=1 package/ui.js package/sw.js package/LICENSE
+	rm -rf $(RWP)/pack
+	@test -s $(RWP)/ui.js && test -s $(RWP)/sw.js || (echo "replaywebpage: ui.js/sw.js missing" >&2; exit 1)
+replaywebpage: $(RWP)/ui.js
+
+demo: setup replaywebpage
 	$(BIN)/archive demo
 
-test: setup tools browser
+test: setup tools browser replaywebpage
 	$(BIN)/mypy
 	ARCHIVE_TOOLS_BIN=$(abspath $(TOOLS))/bin $(BIN)/python -m pytest -q
 

@@ -4,6 +4,9 @@
   from the WARC with the recorded content type and sandboxing headers (see :mod:`.replay_view`);
 - replay links in the ``captures`` and ``articles`` tables and in canned-query columns whose
   value is a ``/-/replay/`` path;
+- ``/-/snapshot/<YYYYMMDDhhmmss>/<url>``: the page as it looked, in ReplayWeb.page over a WACZ
+  of the nearest capture's crawl (see :mod:`.snapshot_view`); snapshot links beside the replay
+  links in ``captures`` and ``articles``;
 - ``/-/archive-charts``: copies per day per publisher and a lag histogram, as inline SVG;
 - the archive database is made read-only (``PRAGMA query_only``) and gains the SQL functions
   ``surt(url)`` and ``replay_ts(iso)`` that the canned queries use.
@@ -47,9 +50,14 @@ def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
 def register_routes(datasette: Any) -> list[tuple[str, Any]]:
     from .charts import charts_view
     from .replay_view import replay_view
+    from .snapshot_view import replay_index_view, rwp_asset_view, snapshot_view, wacz_view
 
     return [
         (r"^/-/replay/(?P<rest>.*)$", replay_view),
+        (r"^/-/snapshot/(?P<rest>.*)$", snapshot_view),
+        (r"^/-/snapshot-wacz/(?P<name>[^/]+)$", wacz_view),
+        (r"^/-/snapshot-rwp/replay/$", replay_index_view),
+        (r"^/-/snapshot-rwp/(?:replay/)?(?P<name>ui\.js|sw\.js)$", rwp_asset_view),
         (r"^/-/archive-charts$", charts_view),
     ]
 

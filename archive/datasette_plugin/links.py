@@ -1,4 +1,4 @@
-"""Replay links in table cells (``captures`` and ``articles`` at their own capture time,
+"""Replay (and, for pages, snapshot) links in table cells (``captures`` and ``articles`` at their own capture time,
 ``syndication`` URLs at their latest capture) and canned-query ``replay…`` columns."""
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 REPLAY_PREFIX = "/-/replay/"
+SNAPSHOT_PREFIX = "/-/snapshot/"
 LATEST = "99991231235959"  # nearest to the end of time: the latest capture
 # characters left as they are in the URL part of a replay link (``#`` must be escaped)
 _SAFE = ":/?&=%@+,;~!$'()*[]"
@@ -13,6 +14,10 @@ _SAFE = ":/?&=%@+,;~!$'()*[]"
 
 def replay_path(timestamp14: str, url: str) -> str:
     return f"{REPLAY_PREFIX}{timestamp14}/{quote(url, safe=_SAFE)}"
+
+
+def snapshot_path(timestamp14: str, url: str) -> str:
+    return f"{SNAPSHOT_PREFIX}{timestamp14}/{quote(url, safe=_SAFE)}"
 
 
 def _get(row: Any, key: str) -> Any:
@@ -50,5 +55,11 @@ def replay_cell(row: Any, value: Any, column: str, table: str | None, database: 
     if not ts:
         return None
     href = datasette.urls.path(replay_path(ts, value))
-    return Markup(f'{escape(value)} <a class="archive-replay" href="{escape(href)}" '
-                  f'title="archived copy of {ts}">[replay]</a>')
+    links = (f'{escape(value)} <a class="archive-replay" href="{escape(href)}" '
+             f'title="archived copy of {ts}">[replay]</a>')
+    mime = _get(row, "mime") if table == "captures" else "text/html"
+    if mime is None or str(mime).startswith(("text/html", "application/xhtml")):
+        shot = datasette.urls.path(snapshot_path(ts, value))
+        links += (f' <a class="archive-snapshot" href="{escape(shot)}" '
+                  f'title="the page as it looked at {ts}">[snapshot]</a>')
+    return Markup(links)
