@@ -123,6 +123,7 @@ class _Collector(HTMLParser):
         self.css: list[tuple[str, str]] = []       # (css text, base) of <style> and style=""
         self._in_style = False
         self._style: list[str] = []
+        self._media = 0                            # inside <video>/<audio>: <source> is media
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k.lower(): (v or "") for k, v in attrs}
@@ -145,6 +146,10 @@ class _Collector(HTMLParser):
         elif tag in ("img", "source", "input", "video", "audio", "track", "embed", "iframe", "frame", "object"):
             kind = {"iframe": FRAME, "frame": FRAME, "embed": MEDIA, "object": MEDIA, "video": MEDIA,
                     "audio": MEDIA, "track": MEDIA}.get(tag, IMAGE)
+            if tag == "source" and self._media:
+                kind = MEDIA
+            if tag in ("video", "audio"):
+                self._media += 1
             if tag == "input" and a.get("type", "").lower() != "image":
                 pass
             else:
@@ -171,6 +176,8 @@ class _Collector(HTMLParser):
             self._in_style = False
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in ("video", "audio") and self._media:
+            self._media -= 1
         if tag == "style" and self._in_style:
             self.css.append(("".join(self._style), ""))
             self._in_style = False

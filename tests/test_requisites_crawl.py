@@ -1,0 +1,251 @@
+"""Page requisites in real crawls of a loopback site of this test's own: 100 article pages share
+one stylesheet (which ``@import``s another with a web font and a background image) and one
+logo; each page also has its own photo (``srcset``). Every shared resource is fetched once per
+crawl however many pages use it; a second crawl stores revisits for the unchanged ones (with and
+without validators); a CDN host is only fetched when the source names it in
+``requisite_hosts``; resources over ``requisite_max_size`` are truncated; ``requisites =
+false`` fetches none. The requisite finder (:mod:`archive.fetch.requisites`) agrees with what
+the crawler stored."""
+from __future__ import annotations
+
+import collections
+import hashlib
+import sqlite3
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from archive.config import load_config
+from archive.fetch import crawl
+from archive.fetch.requisites import requisites_of
+
+PAGES = 100
+BIG = 64 * 1024
+
+
+def _page(i: int, cdn: str) -> bytes:
+    return (f'<!doctype html><html><head><title>Story {i}</title>'
+            f'<link rel="stylesheet" href="/static/site.css"></head><body>'
+            f'<img src="/static/logo.png" alt="logo">'
+            f'<img src="/img/{i}-640.png" srcset="/img/{i}-320.png 320w, /img/{i}-640.png 640w">'
+            f'<img src="{cdn}/cdn/pixel.png">'
+            f'<p>Story number {i}.</p><a href="/">home</a></body></html>').encode()
+
+
+class Site:
+    """Two loopback servers: the site (127.0.0.1) and a 'CDN' (127.0.0.3)."""
+
+    def __init__(self) -> None:
+        self.hits: collections.Counter[str] = collections.Counter()
+        self.lock = threading.Lock()
+        self.servers = []
+        for host in ("127.0.0.1", "127.0.0.3"):
+            srv = ThreadingHTTPServer((host, 0), self._handler())
+            srv.daemon_threads = True
+            self.servers.append(srv)
+            threading.Thread(target=srv.serve_forever, daemon=True).start()
+        self.base = f"http://127.0.0.1:{self.servers[0].server_address[1]}"
+        self.cdn = f"http://127.0.0.3:{self.servers[1].server_address[1]}"
+
+    def body(self, path: str) -> tuple[bytes, str, bool] | None:
+        """(body, content type, with an ETag) for a path, or None (404)."""
+        if path == "/":
+            links = "".join(f'<a href="/story/{i}">story {i}</a>' for i in range(PAGES))
+            return f"<!doctype html><html><body>{links}</body></html>".encode(), "text/html", True
+        if path.startswith("/story/"):
+            return _page(int(path.rsplit("/", 1)[1]), self.cdn), "text/html; charset=utf-8", True
+        if path == "/static/site.css":
+            return b'@import url("base.css");\nbody { background: url(bg.png); }\n', "text/css", True
+        if path == "/static/base.css":  # no validators: the second crawl refetches, same digest
+            return (b'@font-face { font-family: F; src: url("font.woff2") format("woff2"); }\n'
+                    b'h1 { font-family: F; }\n'), "text/css", False
+        if path in ("/static/bg.png", "/static/logo.png", "/cdn/pixel.png", "/static/font.woff2"):
+            return hashlib.sha256(path.encode()).digest() * 8, "image/png", True
+        if path.startswith("/img/"):
+            return b"P" * (BIG if path.endswith("-640.png") else 100), "image/png", True
+        if path == "/robots.txt":
+            return b"User-agent: *\nAllow: /\n", "text/plain", True
+        return None
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802
+                with site.lock:
+                    site.hits[self.path] += 1
+                found = site.body(self.path)
+                if found is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                data, ctype, etag = found
+                tag = '"' + hashlib.sha1(data).hexdigest() + '"'
+                if etag and self.headers.get("If-None-Match") == tag:
+                    self.send_response(304)
+                    self.send_header("ETag", tag)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                if etag:
+                    self.send_header("ETag", tag)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        return Handler
+
+    def stop(self) -> None:
+        for srv in self.servers:
+            srv.shutdown()
+            srv.server_close()
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    s = Site()
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+def _config(tmp: Path, site: Site, name: str, extra: str) -> Any:
+    toml = tmp / f"{name}.toml"
+    host = site.base.split("//", 1)[1]
+    toml.write_text(f"""
+[settings]
+warc_prefix = "req"
+rules_file = ""
+
+[sources.{name}]
+start = ["{site.base}/"]
+scope = ["{host}/story/"]
+depth = 1
+follow_original = false
+per_host = 4
+delay = 0
+ssrf_guard = false
+{extra}
+""")
+    return load_config(toml)
+
+
+def _rows(data: Path, sql: str, *args: object) -> list[tuple]:
+    with sqlite3.connect(data / "archive.db") as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def _crawl_counting(site: Site, config: Any, data: Path, name: str) -> tuple[Any, collections.Counter[str]]:
+    before = collections.Counter(site.hits)
+    stats = crawl(config, data, source=name)
+    after = collections.Counter(site.hits)
+    after.subtract(before)
+    return stats, +after
+
+
+@pytest.fixture(scope="module")
+def two_crawls(site: Site, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any], list[collections.Counter[str]]]:
+    tmp = tmp_path_factory.mktemp("req")
+    cdn_host = site.cdn.split("//", 1)[1]
+    config = _config(tmp, site, "shared", f'requisite_hosts = ["{cdn_host}"]\nrequisite_max_size = 1024')
+    data = tmp / "data"
+    stats, hits = [], []
+    for _ in range(2):
+        s, h = _crawl_counting(site, config, data, "shared")
+        stats.append(s)
+        hits.append(h)
+        time.sleep(1.1)
+    return data, stats, hits
+
+
+SHARED = ["/static/site.css", "/static/base.css", "/static/bg.png", "/static/font.woff2",
+          "/static/logo.png", "/cdn/pixel.png"]
+
+
+def test_a_resource_used_by_100_pages_is_fetched_once_per_crawl(two_crawls: Any) -> None:
+    data, stats, hits = two_crawls
+    for h in hits:
+        assert sum(1 for p in h if p.startswith("/story/")) == PAGES
+        for path in SHARED:
+            assert h[path] == 1, (path, h[path])
+    crawl1 = stats[0].id
+    for path in SHARED:
+        rows = _rows(data, "SELECT record_type, status FROM captures WHERE crawl_id = ? AND url LIKE ?",
+                     crawl1, "%" + path)
+        assert rows == [("response", 200)], (path, rows)
+    # every page's own photos (both srcset candidates)
+    (photos,) = _rows(data, "SELECT count(*) FROM captures WHERE crawl_id = ? AND url LIKE '%/img/%'", crawl1)[0]
+    assert photos == 2 * PAGES
+
+
+def test_second_crawl_stores_revisits_for_unchanged_requisites(two_crawls: Any, site: Site) -> None:
+    """Unchanged requisites are not stored twice: with validators the conditional GET's 304 is
+    recorded (the archive's convention: a bodyless response record that confirms the earlier
+    payload); without them the full refetch becomes an identical-payload-digest revisit. Both
+    replay the first crawl's bytes."""
+    from archive.index import open_db
+    from archive.replay import replay_capture
+    from archive.index.captures import row_to_capture
+
+    data, stats, _ = two_crawls
+    crawl2 = stats[1].id
+    kinds = {}
+    db = open_db(data, readonly=True)
+    try:
+        for path in SHARED:
+            cur = db.conn.execute("SELECT * FROM captures WHERE crawl_id = ? AND url LIKE ?", [crawl2, "%" + path])
+            cols = [d[0] for d in cur.description]
+            rows = [row_to_capture(dict(zip(cols, r))) for r in cur.fetchall()]
+            assert len(rows) == 1, (path, rows)
+            cap = rows[0]
+            kinds[path] = (cap.record_type, cap.status)
+            assert (cap.record_type, cap.status) in (("revisit", 200), ("response", 304)), (path, kinds[path])
+            replay = replay_capture(db, data, cap)
+            assert b"".join(replay.decoded_payload()) == site.body(path)[0], path
+    finally:
+        db.conn.close()
+    assert kinds["/static/base.css"] == ("revisit", 200)   # no validators
+    assert kinds["/static/site.css"] == ("response", 304)  # ETag: If-None-Match → 304
+
+
+def test_requisites_over_the_size_limit_are_truncated(two_crawls: Any) -> None:
+    data, stats, _ = two_crawls
+    rows = _rows(data, "SELECT truncated, content_length FROM captures WHERE crawl_id = ? AND url LIKE '%/img/%-640.png'",
+                 stats[0].id)
+    assert len(rows) == PAGES and all(t == "length" for t, _ in rows), rows[:3]
+    small = _rows(data, "SELECT truncated FROM captures WHERE crawl_id = ? AND url LIKE '%/img/%-320.png'",
+                  stats[0].id)
+    assert len(small) == PAGES and all(t is None for (t,) in small)
+
+
+def test_the_finder_names_what_the_crawler_stored(two_crawls: Any, site: Site) -> None:
+    data, stats, _ = two_crawls
+    url = f"{site.base}/story/7"
+    found = {r.url for r in requisites_of(_page(7, site.cdn), url, "text/html")}
+    css = {r.url for r in requisites_of(site.body("/static/site.css")[0], f"{site.base}/static/site.css", "text/css")}
+    css |= {r.url for r in requisites_of(site.body("/static/base.css")[0], f"{site.base}/static/base.css", "text/css")}
+    stored = {u for (u,) in _rows(data, "SELECT url FROM captures WHERE crawl_id = ?", stats[0].id)}
+    assert found | css <= stored, (found | css) - stored
+
+
+def test_cdn_host_needs_requisite_hosts_and_requisites_can_be_off(site: Site, tmp_path: Path) -> None:
+    config = _config(tmp_path, site, "nocdn", "")
+    _, hits = _crawl_counting(site, config, tmp_path / "a", "nocdn")
+    assert hits["/static/logo.png"] == 1 and hits["/cdn/pixel.png"] == 0
+    config = _config(tmp_path, site, "off", "requisites = false")
+    _, hits = _crawl_counting(site, config, tmp_path / "b", "off")
+    assert sum(1 for p in hits if p.startswith("/story/")) == PAGES
+    assert not [p for p in hits if p.startswith(("/static/", "/img/", "/cdn/"))], hits
