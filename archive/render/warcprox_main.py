@@ -1,0 +1,71 @@
+"""``python -m archive.render.warcprox_main [--info KEY=VALUE]... -- WARCPROX-ARGS``: warcprox
+with two changes made at start-up (warcprox itself is unmodified on disk):
+
+- its ``warcinfo`` records also carry the given fields (the archive's reader takes ``source``,
+  ``crawl-id`` and ``crawl-started`` from there, so the captures index under their crawl);
+- it asks servers in HTTP/1.0 (Chromium's requests are otherwise forwarded as they are), so
+  no response arrives with chunked framing: warcprox records the framing but digests the
+  de-chunked payload, which ``warcio check`` (digesting the recorded bytes) reports as a
+  payload digest mismatch. The request records say HTTP/1.0: what was sent.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+
+def _patch_warcinfo(fields: list[tuple[str, str]]) -> None:
+    import warcprox.warc
+
+    builder = warcprox.warc.WarcRecordBuilder
+    original = builder.build_warcinfo_record
+
+    def build_warcinfo_record(self: Any, filename: str) -> Any:
+        record = original(self, filename)
+        ctype, data = record.content
+        extra = b"".join(f"{k}: {v}\r\n".encode("utf-8") for k, v in fields)
+        record._content = (ctype, data + extra)  # hanzo records: content is a read-only property
+        return record
+
+    builder.build_warcinfo_record = build_warcinfo_record  # type: ignore[method-assign]
+
+
+def _patch_http10() -> None:
+    import warcprox.mitmproxy
+
+    handler = warcprox.mitmproxy.MitmProxyHandler
+    original = handler._build_request
+
+    def _build_request(self: Any) -> bytes:
+        saved = self.request_version
+        self.request_version = "HTTP/1.0"
+        try:
+            return bytes(original(self))
+        finally:
+            self.request_version = saved
+
+    handler._build_request = _build_request  # type: ignore[method-assign]
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    fields: list[tuple[str, str]] = []
+    while args and args[0] != "--":
+        opt = args.pop(0)
+        if opt != "--info" or not args or "=" not in args[0]:
+            raise SystemExit(f"{opt!r}: expected --info KEY=VALUE ... -- WARCPROX-ARGS")
+        key, _, value = args.pop(0).partition("=")
+        if not key or any(c in key + value for c in "\r\n"):
+            raise SystemExit(f"{key!r}: warcinfo fields are one line KEY=VALUE")
+        fields.append((key, value))
+    if args and args[0] == "--":
+        args.pop(0)
+    _patch_warcinfo(fields)
+    _patch_http10()
+    import warcprox.main
+
+    warcprox.main.main(["warcprox", *args])
+
+
+if __name__ == "__main__":
+    main()
