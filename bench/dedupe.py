@@ -114,6 +114,19 @@ def generate(n: int, data: Path, seed: int = 11) -> dict:
     return {"articles": count, "planted_pairs": len(truth)}
 
 
+def reset(data: Path) -> dict:
+    from archive.index import open_db
+    from archive.index.syndication import clear
+
+    db = open_db(data)
+    clear(db)
+    (count,) = db.conn.execute("SELECT COUNT(*) FROM articles").fetchone()
+    db.conn.close()
+    (data / "progress.log").unlink(missing_ok=True)
+    return {"articles": count, "planted_pairs": len(json.loads((data / "truth.json").read_text())),
+            "reused": True}
+
+
 def run_child(data: Path) -> None:
     """Runs in a fresh process: dedupe, then print stats and peak RSS as JSON."""
     from archive.dedupe.params import parse_params
@@ -193,6 +206,8 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=Path("/tmp/dedupe-bench"))
     ap.add_argument("--child", type=Path)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--reuse", action="store_true",
+                    help="reuse a corpus generated before in --dir (its dedupe tables are cleared)")
     args = ap.parse_args()
     if args.child:
         run_child(args.child)
@@ -201,7 +216,10 @@ def main() -> None:
     for n in args.sizes:
         data = args.dir / f"n{n}"
         t0 = time.perf_counter()
-        gen = generate(n, data)
+        if args.reuse and (data / "truth.json").exists():
+            gen = reset(data)
+        else:
+            gen = generate(n, data)
         print(f"\n== {n} articles: generated {gen} in {time.perf_counter() - t0:.0f}s", flush=True)
         res = child(data)
         ev = evaluate(data)

@@ -104,3 +104,25 @@ def test_changed_hashing_needs_rebuild(tmp_path, corpus):
     s = dedupe_with(tmp_path, other, rebuild=True)
     assert s.new_articles == 200
     assert dict(conn.execute("SELECT name, value FROM dedupe_params"))["bands"] == "32"
+
+
+def test_boilerplate_buckets_are_skipped_across_runs(tmp_path):
+    """A paragraph shared by more articles than max_bucket is boilerplate: neither the first run
+    nor a later one pairs through it, and the later run does not join its stored members."""
+    from archive.dedupe.synth import PUBLISHERS, Generator
+
+    g = Generator(21)
+    boiler = "Subscribe to our newsletter for the stories that matter most to you each morning today."
+    arts = []
+    for i in range(12):
+        a = g.original(g.topic(), PUBLISHERS[i % 5], g.base, date_only=False)
+        arts.append(dataclasses.replace(a, text=a.text + "\n" + boiler))
+    p = dataclasses.replace(PARAMS, max_bucket=5, min_shared_keys=1)
+    conn = _db(tmp_path)
+    insert_articles(conn, arts[:8])
+    s1 = dedupe_with(tmp_path, p)
+    insert_articles(conn, arts[8:])
+    s2 = dedupe_with(tmp_path, p)
+    assert s1.oversized_buckets >= 1 and s2.oversized_buckets >= 1
+    assert s1.pairs == s2.pairs == 0 and _count(conn, "syndication") == 0
+    assert s2.candidates == 0

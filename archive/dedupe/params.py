@@ -41,7 +41,7 @@ class DedupeParams:
     # execution
     workers: int = 2               # processes for hashing and verification
     parallel_min: int = 20000      # fewer new articles than this: one process
-    batch: int = 200000            # articles per committed round (bounds memory)
+    batch: int = 100000            # articles per committed round (bounds memory)
 
     HASH_FIELDS = ("shingle_size", "num_perm", "bands", "seed", "opening_words", "opening_perm",
                    "opening_bands", "anchor_words", "max_anchors")

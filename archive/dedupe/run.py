@@ -229,9 +229,14 @@ def _round(conn: "sqlite3.Connection", path: Path, ids: list[int], p: DedupePara
         info[i] = (norm_hash(toks), len(toks))
 
     # candidates
-    lsh_new, big1 = group_pairs(sk.keys, sk.key_ids, p.max_bucket, p.min_shared_keys)
-    lsh_old, big2 = stored_pairs(conn, sk.keys, sk.key_ids, p.max_bucket, p.min_shared_keys)
-    stats.oversized_buckets += big1 + big2
+    lsh_old, big_old = stored_pairs(conn, sk.keys, sk.key_ids, p.max_bucket, p.min_shared_keys)
+    if len(big_old):  # buckets already too big with their stored members
+        keep = ~np.isin(sk.keys, big_old)
+        lsh_new, big_new = group_pairs(sk.keys[keep], sk.key_ids[keep], p.max_bucket, p.min_shared_keys)
+        del keep
+    else:
+        lsh_new, big_new = group_pairs(sk.keys, sk.key_ids, p.max_bucket, p.min_shared_keys)
+    stats.oversized_buckets += len(big_old) + big_new
     lsh = np.union1d(lsh_new, lsh_old)
 
     exact: set[int] = set()
