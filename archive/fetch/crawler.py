@@ -528,13 +528,14 @@ class Crawl:
         return self.stats
 
     async def _maybe_add_fetcher(self, mark: tuple[float, float]) -> tuple[float, float]:
-        """Start a fetcher process when this process was busy ≥ 85 % of the last second (a machine with a free core) and
-        work is queued; URLs are then shared between the fetchers (the least busy takes one)."""
+        """Start a fetcher process when this process was busy ≥ 85 % of the last second (a
+        machine with a free core) and work is queued; URLs are then shared between the fetchers
+        (the least busy takes one). ``ARCHIVE_HELPER_BUSY`` changes the threshold (measurement)."""
         from .worker import ProcessFetcher
 
         now, cpu = time.monotonic(), time.process_time()
         busy = (cpu - mark[1]) / max(now - mark[0], 1e-6)
-        if busy >= 0.85 and self._queued() >= 32:
+        if busy >= float(os.environ.get("ARCHIVE_HELPER_BUSY", "0.85")) and self._queued() >= 32:
             helper = ProcessFetcher(self.results.put_nowait)
             await helper.spawn()
             self.fetchers.append(helper)
