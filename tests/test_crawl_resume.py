@@ -70,6 +70,8 @@ def test_kill_9_then_resume(tmp_path):
     # the same crawl, resumed and finished
     (cid, finished, pages), = _rows(db, "SELECT id, finished, pages FROM crawls")
     assert cid == crawl_id and finished
+    assert pages == _rows(db, "SELECT count(*) FROM captures WHERE crawl_id = ? AND url NOT LIKE '%/robots.txt'",
+                          crawl_id)[0][0]
     # no finished URL fetched again (robots.txt is read once per run)
     again_urls = {(sw.aggregator_url if r.role == "aggregator" else sw.publisher_url) + r.path
                   for r in sw.request_log[log_at_kill:] if r.path != "/robots.txt"}

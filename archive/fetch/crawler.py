@@ -501,8 +501,8 @@ class Crawl:
                 seen, todo, captured = self.frontier.load()
                 self.seen = set(seen)
                 c = self.db.conn.execute(
-                    "SELECT count(*), coalesce(sum(content_length), 0) FROM captures WHERE crawl_id = ?",
-                    (crawl_id,)).fetchone()
+                    "SELECT count(*), coalesce(sum(content_length), 0) FROM captures WHERE crawl_id = ? "
+                    "AND url NOT LIKE '%/robots.txt'", (crawl_id,)).fetchone()  # robots.txt is no page
                 self.stats.pages = c[0]
                 self.stats.bytes = c[1]
                 self.stats.errors = self.db.conn.execute(
