@@ -1,17 +1,21 @@
 """Snapshots: an archived page shown as it looked, by ReplayWeb.page over a WACZ of its crawl.
 
-The nearest GET capture of the asked URL picks the crawl; the WACZ holds every capture of that
-crawl (the page, its requisites, and, through :func:`archive.wacz.export_wacz`, the files
-holding the originals of its revisits). Captures with no crawl id (imported files) are grouped
-by their WARC file instead. WACZ files are cached under ``DATA/snapshots/``, named after the
-group and its capture count, so a crawl that gains captures gets a new file (the stale one is
-removed once the new one is in place).
+The nearest GET capture of the asked URL picks the crawl; the WACZ indexes the captures of that
+crawl (the page and its requisites) in the archive's own WARC files, stored byte for byte.
+ReplayWeb.page knows nothing of conditional GETs, so a ``304`` capture is replaced in the WACZ
+index by the earlier capture whose content it confirmed (:func:`archive.replay.previous_full`),
+and a revisit brings the response it refers to (:func:`archive.replay.resolve_revisit`); only
+the chosen captures are indexed (other records in the same files are not). Captures with no
+crawl id (imported files) are grouped by their WARC file instead. WACZ files are cached under
+``DATA/snapshots/``, named after the group and its capture count, so a crawl that gains
+captures gets a new file (the stale one is removed once the new one is in place).
 
 ReplayWeb.page's ``ui.js`` and ``sw.js`` are not part of the repository: ``make
 replaywebpage`` puts them in ``vendor/replaywebpage/`` (or set ``ARCHIVE_REPLAYWEBPAGE``).
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import os
@@ -83,10 +87,107 @@ def snapshot_target(db: "sqlite_utils.Database", url: str, ts14: str | None) -> 
     return SnapshotTarget(capture, column, value, int(count), _group_name(column, value, int(count)))
 
 
-def ensure_wacz(data_dir: Path, db: "sqlite_utils.Database", target: SnapshotTarget) -> Path:
-    """The cached WACZ for ``target`` under ``DATA/snapshots/``, exported when missing."""
-    from .wacz import export_wacz
+def wacz_captures(db: "sqlite_utils.Database", column: str, value: str) -> list[Capture]:
+    """The captures a group's WACZ indexes: its GET captures, each 304 replaced by the capture it
+    confirmed, plus the responses its revisits refer to."""
+    from .index.captures import row_to_capture
+    from .replay import previous_full, resolve_revisit
 
+    cur = db.conn.execute(f"SELECT * FROM captures WHERE {column} = ? AND upper(method) = 'GET'", [value])
+    cols = [d[0] for d in cur.description]
+    chosen: dict[str, Capture] = {}
+    for row in cur.fetchall():
+        c: Capture | None = row_to_capture(dict(zip(cols, row)))
+        if c is not None and c.status == 304:
+            c = previous_full(db, c)
+        if c is None:
+            continue
+        chosen[c.id] = c
+        if c.record_type == "revisit":
+            try:
+                original = resolve_revisit(db, c)
+            except NotFound:
+                continue
+            chosen[original.id] = original
+    return sorted(chosen.values(), key=lambda c: (c.timestamp, c.id))
+
+
+def build_wacz(data_dir: Path, out: Path, captures: list[Capture], *, title: str,
+               page: Capture | None = None) -> int:
+    """Write ``out``: a WACZ whose index lists exactly ``captures`` (those a file offset can
+    reach), with the WARC files holding them stored byte for byte; returns the index lines."""
+    import json
+    import zipfile
+
+    from .model import iso, utcnow
+    from .wacz import WACZ_VERSION, _cdxj_line, _is_gzip, _offset_ok, _resource, _zip_name
+
+    warcs_dir = Path(data_dir) / "warcs"
+    files = sorted({c.warc_file for c in captures})
+    names: dict[str, str] = {}
+    for f in files:
+        name = _zip_name(f)
+        while name in names.values():
+            name = "x" + name
+        names[f] = name
+    gz = {f: _is_gzip(warcs_dir / f) for f in files}
+    lines = sorted(_cdxj_line(c, names[c.warc_file]) for c in captures
+                   if _offset_ok(warcs_dir / c.warc_file, c.warc_offset, gz[c.warc_file]))
+    pages = [{"format": "json-pages-1.0", "id": "pages", "title": "Snapshot page"}]
+    if page is not None:
+        pages.append({"id": page.id, "url": page.url, "ts": iso(_parse(page.timestamp)), "title": page.url})
+    pages_bytes = ("\n".join(json.dumps(p, ensure_ascii=False) for p in pages) + "\n").encode()
+    index_bytes = ("\n".join(lines) + "\n").encode() if lines else b""
+    now = utcnow()
+    stamp = now.timetuple()[:6]
+    tmp = out.with_name(out.name + ".part")
+    resources = []
+    try:
+        with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
+            for f in files:
+                path = warcs_dir / f
+                info = zipfile.ZipInfo(f"archive/{names[f]}", date_time=stamp)
+                info.compress_type = zipfile.ZIP_STORED
+                h = hashlib.sha256()
+                size = 0
+                with path.open("rb") as src, zf.open(info, "w", force_zip64=path.stat().st_size >= 2**31) as dst:
+                    for chunk in iter(lambda: src.read(1 << 20), b""):
+                        h.update(chunk)
+                        size += len(chunk)
+                        dst.write(chunk)
+                resources.append(_resource(f"archive/{names[f]}", h.hexdigest(), size))
+            for zpath, data in (("indexes/index.cdxj", index_bytes), ("pages/pages.jsonl", pages_bytes)):
+                info = zipfile.ZipInfo(zpath, date_time=stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, data)
+                resources.append(_resource(zpath, hashlib.sha256(data).hexdigest(), len(data)))
+            package = {"profile": "data-package", "wacz_version": WACZ_VERSION, "title": title,
+                       "created": now.replace(microsecond=0).isoformat() + "Z",
+                       "software": "syndication-archive snapshot", "resources": resources}
+            if page is not None:
+                package["mainPageURL"] = page.url
+                package["mainPageDate"] = pages[1]["ts"]
+            package_bytes = json.dumps(package, indent=2).encode()
+            zf.writestr(zipfile.ZipInfo("datapackage.json", date_time=stamp), package_bytes,
+                        compress_type=zipfile.ZIP_DEFLATED)
+            digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
+            zf.writestr(zipfile.ZipInfo("datapackage-digest.json", date_time=stamp),
+                        json.dumps(digest, indent=2).encode(), compress_type=zipfile.ZIP_DEFLATED)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return len(lines)
+
+
+def _parse(ts: str) -> "dt.datetime":
+    from .model import parse_iso
+
+    return parse_iso(ts).replace(microsecond=0)
+
+
+def ensure_wacz(data_dir: Path, db: "sqlite_utils.Database", target: SnapshotTarget) -> Path:
+    """The cached WACZ for ``target`` under ``DATA/snapshots/``, built when missing."""
     out_dir = snapshots_dir(data_dir)
     out = out_dir / target.wacz_name
     if out.is_file():
@@ -96,13 +197,12 @@ def ensure_wacz(data_dir: Path, db: "sqlite_utils.Database", target: SnapshotTar
     with lock:
         if out.is_file():
             return out
-        ids = [r[0] for r in db.conn.execute(
-            f"SELECT id FROM captures WHERE {target.group_column} = ?", [target.group_value])]
-        if not ids:
+        captures = wacz_captures(db, target.group_column, target.group_value)
+        if not captures:
             raise NotFound(f"{target.group_value}: no captures to build a snapshot from")
         out_dir.mkdir(parents=True, exist_ok=True)
-        export_wacz(data_dir, out, capture_ids=ids,
-                    title=f"Snapshot of {target.group_column} {target.group_value}")
+        build_wacz(data_dir, out, captures, page=target.capture,
+                   title=f"Snapshot of {target.group_column} {target.group_value}")
         stem = target.wacz_name.rsplit("-", 1)[0]
         for old in out_dir.glob(f"{stem}-*.wacz"):
             if old != out and old.name.rsplit("-", 1)[0] == stem:
@@ -128,5 +228,5 @@ replay-web-page {{ display: block; width: 100vw; height: 100vh; border: 0; }}</s
 """
 
 
-__all__ = ["SnapshotTarget", "snapshot_target", "ensure_wacz", "snapshot_page", "snapshots_dir",
+__all__ = ["SnapshotTarget", "snapshot_target", "ensure_wacz", "wacz_captures", "build_wacz", "snapshot_page", "snapshots_dir",
            "replaywebpage_dir", "WACZ_NAME_RE"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
@@ -38,6 +39,7 @@ class Rendered:
         self.urls = urls
         self.live = live          # URL → the body the sample web served (decoded)
         self.live_shot = live_shot
+        self.cli: Any = None      # (completed process, data dir, URL) of `archive render`
 
     def rows(self, sql: str, *args: object) -> list[tuple]:
         with sqlite3.connect(self.data / "archive.db") as conn:
@@ -66,6 +68,11 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Rendered
         with pytest.raises(InputError, match="refuses"):
             render_urls(config, data, "sample-publisher", [sw.aggregator_url + "/"])
         result = render_urls(config, data, "sample-publisher", list(urls.values()))
+        cli_data = data.parent / "cli-data"
+        cli = subprocess.run([sys.executable, "-m", "archive.cli", "render", "--data", str(cli_data),
+                              "--config", str(ROOT / "config" / "sources.toml"), "--source", "sample-publisher",
+                              "--url", sw.publisher_url + "/"], capture_output=True, text=True, timeout=180,
+                             cwd=str(ROOT))
         live = {}
         for u in [*urls.values(), sw.publisher_url + "/static/live-data.js", sw.publisher_url + "/static/pub.css"]:
             live[u] = httpx.get(u, timeout=10).content
@@ -77,7 +84,9 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Rendered
             live_shot = page.screenshot()
         finally:
             page.close()
-    return Rendered(data, result, urls, live, live_shot)
+    out = Rendered(data, result, urls, live, live_shot)
+    out.cli = (cli, cli_data, sw.publisher_url + "/")
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -162,3 +171,12 @@ def test_script_built_page_snapshot_looks_like_the_live_page(rendered: Rendered,
     origin = urlsplit(served.base).netloc
     outside = [u for u in requests if u.startswith(("http:", "https:")) and urlsplit(u).netloc != origin]
     assert not outside, outside
+
+
+def test_archive_render_command(rendered: Rendered) -> None:
+    proc, cli_data, url = rendered.cli
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "rendered 1 pages (0 failed)" in proc.stdout
+    with sqlite3.connect(cli_data / "archive.db") as conn:
+        rows = conn.execute("SELECT status, crawl_id FROM captures WHERE url = ?", [url]).fetchall()
+    assert len(rows) == 1 and rows[0][0] == 200 and "-render-" in rows[0][1]

@@ -17,6 +17,7 @@ from ..errors import ArchiveError
 # command name -> "module:attribute" (relative to archive.cli), imported on first use
 COMMANDS: dict[str, tuple[str, str]] = {
     "crawl": ("capture:crawl", "Crawl a source or seed URLs into WARC files and the index."),
+    "render": ("render:render", "Fetch pages with headless Chromium through warcprox (render = true)."),
     "run": ("pipeline:run", "Crawl, extract and dedupe one source or seed URLs."),
     "demo": ("pipeline:demo", "Run the whole pipeline on the bundled sample web, then serve it."),
     "sample-web": ("sampleweb:sample_web", "Serve the deterministic two-host sample web on loopback."),

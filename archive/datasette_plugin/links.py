@@ -58,7 +58,7 @@ def replay_cell(row: Any, value: Any, column: str, table: str | None, database: 
     links = (f'{escape(value)} <a class="archive-replay" href="{escape(href)}" '
              f'title="archived copy of {ts}">[replay]</a>')
     mime = _get(row, "mime") if table == "captures" else "text/html"
-    if mime is None or str(mime).startswith(("text/html", "application/xhtml")):
+    if mime is not None and str(mime).startswith(("text/html", "application/xhtml")):
         shot = datasette.urls.path(snapshot_path(ts, value))
         links += (f' <a class="archive-snapshot" href="{escape(shot)}" '
                   f'title="the page as it looked at {ts}">[snapshot]</a>')
