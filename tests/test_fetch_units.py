@@ -132,3 +132,56 @@ def test_srcset_and_stylesheet_requisites():
     assert got == [("http://a.test/static/base.css", "requisite"), ("http://a.test/static/bg.png", "requisite"),
                    ("http://a.test/f.ttf", "requisite")]
     assert discover(css, "http://a.test/static/s.css", "text/css", None, requisites=False) == []
+
+
+def test_plain_http_backend_reports_connect_errors_and_reads_keepalive():
+    import asyncio
+    import socket
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from archive.errors import FetchError
+    from archive.fetch.client import fetch_exchange, make_client
+
+    class H(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a: object) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            body = self.path.encode() * 1000
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+
+    async def main() -> tuple[list[bytes], str, str | None]:
+        client = make_client(user_agent="t", timeout=5, concurrency=1, tls=False)
+        try:
+            bodies = [(await fetch_exchange(client, f"http://127.0.0.1:{srv.server_address[1]}/p{i}",
+                                            max_body=10**6, deadline=10)).body for i in range(3)]
+            ip = (await fetch_exchange(client, f"http://127.0.0.1:{srv.server_address[1]}/",
+                                       max_body=10, deadline=10)).ip
+            try:
+                await fetch_exchange(client, f"http://127.0.0.1:{dead}/", max_body=10, deadline=10)
+                kind = "none"
+            except FetchError as exc:
+                kind = exc.kind
+            return bodies, kind, ip
+        finally:
+            await client.aclose()
+
+    try:
+        bodies, kind, ip = asyncio.run(main())
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert bodies == [f"/p{i}".encode() * 1000 for i in range(3)]
+    assert kind == "connect" and ip == "127.0.0.1"

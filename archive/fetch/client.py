@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import email.utils
+import os
 import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
@@ -197,6 +198,10 @@ def make_client(*, user_agent: str, timeout: float, concurrency: int, tls: bool 
         trust_env=False,
     )
     client.cookies.extract_cookies = _keep_no_cookies  # type: ignore[method-assign]
+    if not tls and os.environ.get("ARCHIVE_PLAIN_BACKEND", "1") != "0":
+        from .netbackend import use_for_plain_http
+
+        use_for_plain_http(client)
     return client
 
 
