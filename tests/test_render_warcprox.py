@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 import sys
 from pathlib import Path
 from typing import Any, Iterator
@@ -19,7 +20,7 @@ import pytest
 
 from archive.config import load_config
 from archive.errors import InputError
-from archive.render.capture import RenderResult, render_urls
+from archive.render.capture import RenderResult, crawl_or_render, render_urls
 from archive.replay import to_timestamp14
 from archive.sampleweb import SampleWeb
 from test_browser_replay import ARGS, CHROMIUM
@@ -40,6 +41,7 @@ class Rendered:
         self.live = live          # URL → the body the sample web served (decoded)
         self.live_shot = live_shot
         self.cli: Any = None      # (completed process, data dir, URL) of `archive render`
+        self.dispatched: Any = None  # ({source: CrawlStats}, data dir) of crawl_or_render
 
     def rows(self, sql: str, *args: object) -> list[tuple]:
         with sqlite3.connect(self.data / "archive.db") as conn:
@@ -73,6 +75,28 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Rendered
                               "--config", str(ROOT / "config" / "sources.toml"), "--source", "sample-publisher",
                               "--url", sw.publisher_url + "/"], capture_output=True, text=True, timeout=180,
                              cwd=str(ROOT))
+        toml = data.parent / "render.toml"
+        pub_host = sw.publisher_url.split("//", 1)[1]
+        toml.write_text(f"""[settings]
+rules_file = ""
+[sources.live-render]
+start = ["{urls['live']}"]
+scope = ["{pub_host}/live/"]
+depth = 0
+delay = 0
+ssrf_guard = false
+render = true
+[sources.live-httpx]
+start = ["{urls['live']}"]
+scope = ["{pub_host}/live/"]
+depth = 0
+delay = 0
+ssrf_guard = false
+""")
+        both = load_config(toml)
+        with ThreadPoolExecutor(1) as pool:  # the httpx crawler runs its own event loop
+            dispatched = {name: pool.submit(crawl_or_render, both, data.parent / "dispatch", name).result(timeout=180)
+                          for name in ("live-render", "live-httpx")}
         live = {}
         for u in [*urls.values(), sw.publisher_url + "/static/live-data.js", sw.publisher_url + "/static/pub.css"]:
             live[u] = httpx.get(u, timeout=10).content
@@ -86,6 +110,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Rendered
             page.close()
     out = Rendered(data, result, urls, live, live_shot)
     out.cli = (cli, cli_data, sw.publisher_url + "/")
+    out.dispatched = (dispatched, data.parent / "dispatch")
     return out
 
 
@@ -180,3 +205,18 @@ def test_archive_render_command(rendered: Rendered) -> None:
     with sqlite3.connect(cli_data / "archive.db") as conn:
         rows = conn.execute("SELECT status, crawl_id FROM captures WHERE url = ?", [url]).fetchall()
     assert len(rows) == 1 and rows[0][0] == 200 and "-render-" in rows[0][1]
+
+
+def test_crawl_or_render_dispatches_on_the_render_setting(rendered: Rendered) -> None:
+    stats, data = rendered.dispatched
+    rendered_crawl, httpx_crawl = stats["live-render"], stats["live-httpx"]
+    assert "-render-" in rendered_crawl.id and "-render-" not in httpx_crawl.id
+    assert rendered_crawl.pages == 1 and rendered_crawl.finished and rendered_crawl.source == "live-render"
+    with sqlite3.connect(data / "archive.db") as conn:
+        files = {cid: {f for (f,) in conn.execute("SELECT DISTINCT warc_file FROM captures WHERE crawl_id = ?", [cid])}
+                 for cid in (rendered_crawl.id, httpx_crawl.id)}
+        ua = conn.execute("SELECT count(*) FROM captures WHERE crawl_id = ? AND url LIKE '%/static/live-data.js'",
+                          [rendered_crawl.id]).fetchone()[0]
+    assert ua == 1  # the script-loaded data came through the browser
+    assert all("-warcprox-" in f for f in files[rendered_crawl.id])
+    assert not any("-warcprox-" in f for f in files[httpx_crawl.id])

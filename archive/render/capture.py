@@ -190,4 +190,34 @@ def render_source(config: Config, data_dir: Path, source: Source | str, **kwargs
     return render_urls(config, data_dir, src, list(src.seeds), follow=True, **kwargs)
 
 
-__all__ = ["render_urls", "render_source", "RenderResult"]
+def crawl_or_render(config: Config, data_dir: Path, source: str, *, options: Any = None,
+                    **kwargs: Any) -> CrawlStats:
+    """One crawl of a configured source: :func:`render_source` when it says ``render = true``,
+    else the httpx crawler (:func:`archive.fetch.crawl`, given ``options`` and ``kwargs``). Returns
+    the ``crawls`` row either way (for a rendered crawl, read back from the index)."""
+    src = config.source(source)
+    if not src.render:
+        from ..fetch import crawl
+
+        return crawl(config, data_dir, source=source, options=options, **kwargs)
+    import json
+
+    from ..index import open_db
+
+    result = render_source(config, data_dir, src)
+    db = open_db(data_dir, readonly=True)
+    try:
+        cur = db.conn.execute("SELECT * FROM crawls WHERE id = ?", [result.crawl_id])
+        row = cur.fetchone()
+        if row is None:
+            raise FetchError(src.seeds[0] if src.seeds else source, "render",
+                             f"crawl {result.crawl_id} missing from the index after rendering")
+        r = dict(zip([d[0] for d in cur.description], row))
+        return CrawlStats(id=r["id"], source=r["source"], started=r["started"], finished=r["finished"],
+                          pages=r["pages"], bytes=r["bytes"], errors=r["errors"], rules=r["rules"],
+                          seeds=json.loads(r["seeds"]) if r["seeds"] else [])
+    finally:
+        db.conn.close()
+
+
+__all__ = ["render_urls", "render_source", "crawl_or_render", "RenderResult"]
