@@ -40,10 +40,13 @@ browser: $(CHROMIUM)
 
 # ReplayWeb.page's ui.js and sw.js (npm registry, pinned) for the snapshot view; not committed.
 RWP_VERSION := 2.5.3
+RWP_SHA256 := b7d35c39c4da9b7121c5a393911d8675d4cc6f19513c380191e16b086bea812c
 RWP := vendor/replaywebpage
 $(RWP)/ui.js:
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
 	mkdir -p $(RWP)/pack
 	cd $(RWP)/pack && npm pack --silent replaywebpage@$(RWP_VERSION) >/dev/null
+	echo "$(RWP_SHA256)  $(RWP)/pack/replaywebpage-$(RWP_VERSION).tgz" | sha256sum -c --quiet
 	tar -xzf $(RWP)/pack/replaywebpage-$(RWP_VERSION).tgz -C $(RWP) --strip-components=1 package/ui.js package/sw.js package/LICENSE
 	rm -rf $(RWP)/pack
 	@test -s $(RWP)/ui.js && test -s $(RWP)/sw.js || (echo "replaywebpage: ui.js/sw.js missing" >&2; exit 1)
