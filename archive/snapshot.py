@@ -186,10 +186,14 @@ def _parse(ts: str) -> "dt.datetime":
     return parse_iso(ts).replace(microsecond=0)
 
 
-def ensure_wacz(data_dir: Path, db: "sqlite_utils.Database", target: SnapshotTarget) -> Path:
-    """The cached WACZ for ``target`` under ``DATA/snapshots/``, built when missing."""
-    out_dir = snapshots_dir(data_dir)
-    out = out_dir / target.wacz_name
+def wacz_path(data_dir: Path, target: SnapshotTarget) -> Path:
+    return snapshots_dir(data_dir) / target.wacz_name
+
+
+def write_cached_wacz(data_dir: Path, target: SnapshotTarget, captures: list[Capture]) -> Path:
+    """Build ``target``'s cached WACZ from ``captures`` (see :func:`wacz_captures`) unless it is
+    there already; older WACZ files of the same group are removed once it is in place."""
+    out = wacz_path(data_dir, target)
     if out.is_file():
         return out
     with _locks_guard:
@@ -197,17 +201,24 @@ def ensure_wacz(data_dir: Path, db: "sqlite_utils.Database", target: SnapshotTar
     with lock:
         if out.is_file():
             return out
-        captures = wacz_captures(db, target.group_column, target.group_value)
         if not captures:
             raise NotFound(f"{target.group_value}: no captures to build a snapshot from")
-        out_dir.mkdir(parents=True, exist_ok=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
         build_wacz(data_dir, out, captures, page=target.capture,
                    title=f"Snapshot of {target.group_column} {target.group_value}")
         stem = target.wacz_name.rsplit("-", 1)[0]
-        for old in out_dir.glob(f"{stem}-*.wacz"):
+        for old in out.parent.glob(f"{stem}-*.wacz"):
             if old != out and old.name.rsplit("-", 1)[0] == stem:
                 old.unlink(missing_ok=True)
     return out
+
+
+def ensure_wacz(data_dir: Path, db: "sqlite_utils.Database", target: SnapshotTarget) -> Path:
+    """The cached WACZ for ``target`` under ``DATA/snapshots/``, built when missing."""
+    out = wacz_path(data_dir, target)
+    if out.is_file():
+        return out
+    return write_cached_wacz(data_dir, target, wacz_captures(db, target.group_column, target.group_value))
 
 
 def snapshot_page(*, url: str, ts14: str, wacz_href: str, rwp_base: str, title: str) -> str:
@@ -228,5 +239,6 @@ replay-web-page {{ display: block; width: 100vw; height: 100vh; border: 0; }}</s
 """
 
 
-__all__ = ["SnapshotTarget", "snapshot_target", "ensure_wacz", "wacz_captures", "build_wacz", "snapshot_page", "snapshots_dir",
+__all__ = ["SnapshotTarget", "snapshot_target", "ensure_wacz", "wacz_captures", "build_wacz",
+           "wacz_path", "write_cached_wacz", "snapshot_page", "snapshots_dir",
            "replaywebpage_dir", "WACZ_NAME_RE"]

@@ -11,6 +11,7 @@ Everything the snapshot page loads comes from the archive's own origin.
 """
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any, Iterator
@@ -123,7 +124,8 @@ async def snapshot_view(datasette: Any, request: Any) -> Any:
 
     from ..errors import ArchiveError, InputError, NotFound
     from ..replay import to_timestamp14
-    from ..snapshot import ensure_wacz, replaywebpage_dir, snapshot_page, snapshot_target
+    from ..snapshot import (replaywebpage_dir, snapshot_page, snapshot_target, wacz_captures, wacz_path,
+                            write_cached_wacz)
 
     if request.method not in ("GET", "HEAD"):
         return _text(405, "snapshot answers GET and HEAD only")
@@ -139,16 +141,19 @@ async def snapshot_view(datasette: Any, request: Any) -> Any:
         return _text(500, "no archive database is served")
     ddir = data_dir(datasette)
 
-    def build(conn: Any) -> Any:
+    def lookup(conn: Any) -> Any:
         import sqlite_utils
 
         sdb = sqlite_utils.Database(conn)
         target = snapshot_target(sdb, url, ts)
-        ensure_wacz(ddir, sdb, target)
-        return target
+        if wacz_path(ddir, target).is_file():
+            return target, None
+        return target, wacz_captures(sdb, target.group_column, target.group_value)
 
     try:
-        target = await db.execute_fn(build)
+        target, captures = await db.execute_fn(lookup)
+        if captures is not None:  # copying WARC files: off the database thread
+            await asyncio.to_thread(write_cached_wacz, ddir, target, captures)
     except InputError as exc:
         return _text(400, str(exc))
     except NotFound as exc:
