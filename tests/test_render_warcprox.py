@@ -220,3 +220,23 @@ def test_crawl_or_render_dispatches_on_the_render_setting(rendered: Rendered) ->
     assert ua == 1  # the script-loaded data came through the browser
     assert all("-warcprox-" in f for f in files[rendered_crawl.id])
     assert not any("-warcprox-" in f for f in files[httpx_crawl.id])
+
+
+def test_a_reindex_from_the_warcs_alone_gives_the_same_rows(rendered: Rendered, tmp_path: Path) -> None:
+    import shutil
+
+    from archive.warc.reindex import reindex
+
+    copy = tmp_path / "data"
+    shutil.copytree(rendered.data / "warcs", copy / "warcs")
+    stats = reindex(copy)
+    assert not stats.problems, stats.problems
+    query = ("SELECT id, url, status, crawl_id, source, warc_file, warc_offset FROM captures "
+             "WHERE crawl_id = ? ORDER BY id")
+    with sqlite3.connect(copy / "archive.db") as conn:
+        again = conn.execute(query, [rendered.result.crawl_id]).fetchall()
+        crawl_again = conn.execute("SELECT source, started, finished, pages FROM crawls WHERE id = ?",
+                                   [rendered.result.crawl_id]).fetchall()
+    assert again == rendered.rows(query, rendered.result.crawl_id) and again
+    assert crawl_again == rendered.rows("SELECT source, started, finished, pages FROM crawls WHERE id = ?",
+                                        rendered.result.crawl_id)
