@@ -186,6 +186,17 @@ def _parse(ts: str) -> "dt.datetime":
     return parse_iso(ts).replace(microsecond=0)
 
 
+def replayable(data_dir: Path, capture: Capture) -> bool:
+    """Whether a WACZ index can point at ``capture`` (a GET whose record starts its own gzip
+    member, or any record of an uncompressed WARC)."""
+    from .wacz import _is_gzip, _offset_ok
+
+    path = Path(data_dir) / "warcs" / capture.warc_file
+    if capture.method.upper() != "GET" or not path.is_file():
+        return False
+    return _offset_ok(path, capture.warc_offset, _is_gzip(path))
+
+
 def wacz_path(data_dir: Path, target: SnapshotTarget) -> Path:
     return snapshots_dir(data_dir) / target.wacz_name
 
@@ -240,5 +251,5 @@ replay-web-page {{ display: block; width: 100vw; height: 100vh; border: 0; }}</s
 
 
 __all__ = ["SnapshotTarget", "snapshot_target", "ensure_wacz", "wacz_captures", "build_wacz",
-           "wacz_path", "write_cached_wacz", "snapshot_page", "snapshots_dir",
+           "wacz_path", "write_cached_wacz", "replayable", "snapshot_page", "snapshots_dir",
            "replaywebpage_dir", "WACZ_NAME_RE"]

@@ -107,3 +107,28 @@ def test_snapshot_links_in_rows_for_pages_only(crawled: Any) -> None:
         assert missing.status_code == 404
     finally:
         server.stop()
+
+
+def test_records_without_an_offset_of_their_own_are_not_replayable(crawled: Any, tmp_path: Path) -> None:
+    """A capture inside a whole-file gzip member cannot be pointed at by a WACZ index (the
+    snapshot route answers 404 for it, naming the file); one in a per-record gzip WARC can."""
+    import gzip
+    import shutil
+
+    from archive.snapshot import replayable
+
+    site, data, stats = crawled
+    db = open_db(data, readonly=True)
+    try:
+        target = snapshot_target(db, f"{site.base}/story/6", "99991231235959")
+    finally:
+        db.conn.close()
+    cap = target.capture
+    assert replayable(data, cap)
+    copy = tmp_path / "data"
+    shutil.copytree(data / "warcs", copy / "warcs")
+    raw = gzip.decompress((data / "warcs" / cap.warc_file).read_bytes())
+    whole = "whole-file.warc.gz"
+    (copy / "warcs" / whole).write_bytes(gzip.compress(raw))  # one gzip member for the whole file
+    assert not replayable(copy, dataclasses.replace(cap, warc_file=whole, warc_offset=cap.warc_offset or 1))
+    assert not replayable(copy, dataclasses.replace(cap, method="POST"))

@@ -124,7 +124,7 @@ async def snapshot_view(datasette: Any, request: Any) -> Any:
 
     from ..errors import ArchiveError, InputError, NotFound
     from ..replay import to_timestamp14
-    from ..snapshot import (replaywebpage_dir, snapshot_page, snapshot_target, wacz_captures, wacz_path,
+    from ..snapshot import (replayable, replaywebpage_dir, snapshot_page, snapshot_target, wacz_captures, wacz_path,
                             write_cached_wacz)
 
     if request.method not in ("GET", "HEAD"):
@@ -146,6 +146,10 @@ async def snapshot_view(datasette: Any, request: Any) -> Any:
 
         sdb = sqlite_utils.Database(conn)
         target = snapshot_target(sdb, url, ts)
+        if not replayable(ddir, target.capture):
+            raise NotFound(f"{target.capture.url}: capture {target.capture.id} cannot be indexed in a WACZ "
+                           f"(its record has no offset of its own in {target.capture.warc_file}); "
+                           f"see /-/replay/ for its payload")
         if wacz_path(ddir, target).is_file():
             return target, None
         return target, wacz_captures(sdb, target.group_column, target.group_value)
