@@ -132,3 +132,18 @@ def test_records_without_an_offset_of_their_own_are_not_replayable(crawled: Any,
     (copy / "warcs" / whole).write_bytes(gzip.compress(raw))  # one gzip member for the whole file
     assert not replayable(copy, dataclasses.replace(cap, warc_file=whole, warc_offset=cap.warc_offset or 1))
     assert not replayable(copy, dataclasses.replace(cap, method="POST"))
+
+
+def test_articles_rows_link_to_their_snapshot(tmp_path: Path) -> None:
+    from test_query_support import build_archive
+
+    arc = build_archive(tmp_path / "data")
+    server = Served(arc.data_dir)
+    try:
+        page = httpx.get(f"{server.base}/archive/articles", timeout=30).text
+        hrefs = [h.split('"', 1)[0] for h in page.split('class="archive-snapshot" href="')[1:]]
+        assert hrefs and all(h.startswith("/-/snapshot/") for h in hrefs)
+        answer = httpx.get(server.base + hrefs[0].replace("&amp;", "&"), timeout=30)
+        assert answer.status_code == 200 and "<replay-web-page" in answer.text
+    finally:
+        server.stop()
