@@ -5,7 +5,11 @@ crawl (the page and its requisites) in the archive's own WARC files, stored byte
 ReplayWeb.page knows nothing of conditional GETs, so a ``304`` capture is replaced in the WACZ
 index by the earlier capture whose content it confirmed (:func:`archive.replay.previous_full`),
 and a revisit brings the response it refers to (:func:`archive.replay.resolve_revisit`); only
-the chosen captures are indexed (other records in the same files are not). Captures with no
+the chosen captures are indexed (other records in the same files are not). A page whose crawl
+lacks some of its requisites (an original reached one hop out of scope, a crawl with
+``requisites = false``) gets them from other crawls: the archived page and stylesheets are read
+with :mod:`archive.fetch.requisites` and the nearest capture of each missing URL is added (the
+WACZ name then carries a hash of those additions). Captures with no
 crawl id (imported files) are grouped by their WARC file instead. WACZ files are cached under
 ``DATA/snapshots/``, named after the group and its capture count, so a crawl that gains
 captures gets a new file (the stale one is removed once the new one is in place).
@@ -32,7 +36,9 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 SNAPSHOT_DIR = "snapshots"
-WACZ_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,150}\.wacz$")
+WACZ_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,150}(?:\+[0-9a-f]{10})?\.wacz$")
+MAX_REQUISITES = 300           # requisite URLs looked up for one snapshot page
+MAX_DOC = 8 * 1024 * 1024      # largest page or stylesheet read to find them
 RWP_FILES = ("ui.js", "sw.js")
 _SAFE = re.compile(r"[^a-z0-9._-]+")
 _locks: dict[str, threading.Lock] = {}
@@ -48,6 +54,7 @@ class SnapshotTarget:
     group_value: str
     count: int            # captures in the group
     wacz_name: str
+    extra: tuple[Capture, ...] = ()  # the page's requisites captured only in other crawls
 
 
 def snapshots_dir(data_dir: Path) -> Path:
@@ -73,8 +80,48 @@ def _group_name(column: str, value: str, count: int) -> str:
     return f"{stem}-{count}.wacz"
 
 
-def snapshot_target(db: "sqlite_utils.Database", url: str, ts14: str | None) -> SnapshotTarget:
-    """The nearest GET capture of ``url`` to ``ts14`` and the WACZ group it belongs to.
+def page_requisites(db: "sqlite_utils.Database", data_dir: Path, page: Capture, *,
+                    limit: int = MAX_REQUISITES) -> list[Capture]:
+    """The captures nearest to ``page``'s time of what the page needs (its stylesheets, their
+    imports, fonts and images, its images, scripts and frames), found by reading the archived
+    page and stylesheets with :mod:`archive.fetch.requisites`; URLs never captured are skipped."""
+    from .errors import ArchiveError
+    from .fetch.requisites import STYLESHEET, requisites_of
+    from .replay import find_capture, replay_capture, to_timestamp14
+
+    at = to_timestamp14(page.timestamp)
+    found: list[Capture] = []
+    seen = {page.url}
+    todo = [page]
+    while todo and len(seen) < limit:
+        doc = todo.pop(0)
+        try:
+            rep = replay_capture(db, data_dir, doc)
+            ctype = rep.content_type or ""
+            if not ctype.startswith(("text/html", "application/xhtml", "text/css")):
+                continue
+            body = b"".join(rep.decoded_payload(max_size=MAX_DOC))
+        except ArchiveError:
+            continue
+        for req in requisites_of(body, doc.url, ctype):
+            if req.url in seen or len(seen) >= limit:
+                continue
+            seen.add(req.url)
+            try:
+                cap = find_capture(db, req.url, at)
+            except ArchiveError:
+                continue
+            found.append(cap)
+            if req.kind == STYLESHEET:
+                todo.append(cap)
+    return found
+
+
+def snapshot_target(db: "sqlite_utils.Database", url: str, ts14: str | None,
+                    data_dir: Path | None = None) -> SnapshotTarget:
+    """The nearest GET capture of ``url`` to ``ts14`` and the WACZ group it belongs to. With
+    ``data_dir``, the page's requisites that its crawl lacks (e.g. an original fetched one hop
+    out of scope, whose stylesheet another crawl holds) are added from other crawls.
     :class:`NotFound` when the URL was never captured."""
     from .replay import find_capture
 
@@ -84,28 +131,36 @@ def snapshot_target(db: "sqlite_utils.Database", url: str, ts14: str | None) -> 
     else:
         column, value = "warc_file", capture.warc_file
     (count,) = db.conn.execute(f"SELECT count(*) FROM captures WHERE {column} = ?", [value]).fetchone()
-    return SnapshotTarget(capture, column, value, int(count), _group_name(column, value, int(count)))
+    name = _group_name(column, value, int(count))
+    extra: list[Capture] = []
+    if data_dir is not None:
+        in_group = {r[0] for r in db.conn.execute(f"SELECT DISTINCT url FROM captures WHERE {column} = ?", [value])}
+        extra = [c for c in page_requisites(db, data_dir, capture) if c.url not in in_group]
+        if extra:
+            key = hashlib.sha1("\n".join(sorted(c.id for c in extra)).encode()).hexdigest()[:10]
+            name = name[:-len(".wacz")] + f"+{key}.wacz"
+    return SnapshotTarget(capture, column, value, int(count), name, tuple(extra))
 
 
-def wacz_captures(db: "sqlite_utils.Database", column: str, value: str) -> list[Capture]:
-    """The captures a group's WACZ indexes: its GET captures, each 304 replaced by the capture it
-    confirmed, plus the responses its revisits refer to."""
+def wacz_captures(db: "sqlite_utils.Database", column: str, value: str,
+                  extra: tuple[Capture, ...] | list[Capture] = ()) -> list[Capture]:
+    """The captures a group's WACZ indexes: its GET captures (and ``extra``), each 304 replaced
+    by the capture it confirmed, plus the responses its revisits refer to."""
     from .index.captures import row_to_capture
     from .replay import previous_full, resolve_revisit
 
     cur = db.conn.execute(f"SELECT * FROM captures WHERE {column} = ? AND upper(method) = 'GET'", [value])
     cols = [d[0] for d in cur.description]
     chosen: dict[str, Capture] = {}
-    for row in cur.fetchall():
-        c: Capture | None = row_to_capture(dict(zip(cols, row)))
-        if c is not None and c.status == 304:
-            c = previous_full(db, c)
-        if c is None:
+    group = [row_to_capture(dict(zip(cols, row))) for row in cur.fetchall()]
+    for c in [*group, *extra]:
+        full: Capture | None = previous_full(db, c) if c.status == 304 else c
+        if full is None:
             continue
-        chosen[c.id] = c
-        if c.record_type == "revisit":
+        chosen[full.id] = full
+        if full.record_type == "revisit":
             try:
-                original = resolve_revisit(db, c)
+                original = resolve_revisit(db, full)
             except NotFound:
                 continue
             chosen[original.id] = original
@@ -217,10 +272,11 @@ def write_cached_wacz(data_dir: Path, target: SnapshotTarget, captures: list[Cap
         out.parent.mkdir(parents=True, exist_ok=True)
         build_wacz(data_dir, out, captures, page=target.capture,
                    title=f"Snapshot of {target.group_column} {target.group_value}")
-        stem = target.wacz_name.rsplit("-", 1)[0]
+        stem = target.wacz_name.split("+", 1)[0].rsplit("-", 1)[0]
         for old in out.parent.glob(f"{stem}-*.wacz"):
-            if old != out and old.name.rsplit("-", 1)[0] == stem:
-                old.unlink(missing_ok=True)
+            if old != out and old.name.split("+", 1)[0].rsplit("-", 1)[0] == stem \
+                    and old.name.split("+", 1)[0] != target.wacz_name.split("+", 1)[0]:
+                old.unlink(missing_ok=True)  # an older capture count of the group
     return out
 
 
@@ -229,7 +285,8 @@ def ensure_wacz(data_dir: Path, db: "sqlite_utils.Database", target: SnapshotTar
     out = wacz_path(data_dir, target)
     if out.is_file():
         return out
-    return write_cached_wacz(data_dir, target, wacz_captures(db, target.group_column, target.group_value))
+    return write_cached_wacz(data_dir, target,
+                             wacz_captures(db, target.group_column, target.group_value, target.extra))
 
 
 def snapshot_page(*, url: str, ts14: str, wacz_href: str, rwp_base: str, title: str) -> str:
@@ -251,5 +308,5 @@ replay-web-page {{ display: block; width: 100vw; height: 100vh; border: 0; }}</s
 
 
 __all__ = ["SnapshotTarget", "snapshot_target", "ensure_wacz", "wacz_captures", "build_wacz",
-           "wacz_path", "write_cached_wacz", "replayable", "snapshot_page", "snapshots_dir",
+           "wacz_path", "write_cached_wacz", "replayable", "page_requisites", "snapshot_page", "snapshots_dir",
            "replaywebpage_dir", "WACZ_NAME_RE"]

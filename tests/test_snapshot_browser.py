@@ -101,6 +101,22 @@ def crawled(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Crawled:
                     depth=0, per_host=4, delay=0, fetchers=1, resume=False)).result(timeout=120)
                 if round_ == 0:
                     time.sleep(1.1)
+            # a third crawl holds the original alone (requisites off, as when a crawl reaches an
+            # original one hop out of scope): its snapshot takes the requisites from other crawls
+            time.sleep(1.1)
+            toml = data.parent / "original-only.toml"
+            toml.write_text(f"""[settings]
+rules_file = ""
+[sources.original-only]
+start = ["{story.original_url}"]
+scope = ["{sw.publisher_url.split('//', 1)[1]}"]
+depth = 0
+delay = 0
+ssrf_guard = false
+requisites = false
+""")
+            alone = pool.submit(crawl, load_config(toml), data, source="original-only").result(timeout=120)
+            assert alone.pages == 1
         result = Crawled(data, pages)
         for name, url in pages.items():
             result.live_shots[name] = _shoot(browser, url)

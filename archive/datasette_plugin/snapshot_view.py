@@ -145,14 +145,14 @@ async def snapshot_view(datasette: Any, request: Any) -> Any:
         import sqlite_utils
 
         sdb = sqlite_utils.Database(conn)
-        target = snapshot_target(sdb, url, ts)
+        target = snapshot_target(sdb, url, ts, ddir)
         if not replayable(ddir, target.capture):
             raise NotFound(f"{target.capture.url}: capture {target.capture.id} cannot be indexed in a WACZ "
                            f"(its record has no offset of its own in {target.capture.warc_file}); "
                            f"see /-/replay/ for its payload")
         if wacz_path(ddir, target).is_file():
             return target, None
-        return target, wacz_captures(sdb, target.group_column, target.group_value)
+        return target, wacz_captures(sdb, target.group_column, target.group_value, target.extra)
 
     try:
         target, captures = await db.execute_fn(lookup)
