@@ -45,9 +45,9 @@ def run_pipeline(config: Config, data_dir: Path, *, source: str | None = None,
     report(f"crawl {crawl_stats.source}: {crawl_stats.pages} pages, {crawl_stats.bytes} bytes, "
            f"{crawl_stats.errors} errors")
     stats.extract = run_extract(data_dir, config, workers=workers)
-    report(f"extract: {stats.extract}")
+    report("extract: " + stats.extract.summary())
     stats.dedupe = run_dedupe(data_dir, config)
-    report(f"dedupe: {stats.dedupe}")
+    report(stats.dedupe.summary())
     stats.seconds = time.monotonic() - t0
     return stats
 
@@ -84,8 +84,8 @@ def run_demo(config: Config, data_dir: Path, *, report: Report = print, articles
     finally:
         web.stop()
     stats.extract = run_extract(data_dir, config)
-    report(f"extract: {stats.extract}")
+    report("extract: " + stats.extract.summary())
     stats.dedupe = run_dedupe(data_dir, config)
-    report(f"dedupe: {stats.dedupe}")
+    report(stats.dedupe.summary())
     stats.seconds = time.monotonic() - t0
     return stats
