@@ -33,7 +33,8 @@ def _page(i: int, cdn: str) -> bytes:
             f'<img src="/static/logo.png" alt="logo">'
             f'<img src="/img/{i}-640.png" srcset="/img/{i}-320.png 320w, /img/{i}-640.png 640w">'
             f'<img src="{cdn}/cdn/pixel.png">'
-            f'<p>Story number {i}.</p><a href="/">home</a></body></html>').encode()
+            f'<p>Story number {i}.</p><a href="/">home</a> <a href="{cdn}/story/{i}">original</a>'
+            f'</body></html>').encode()
 
 
 class Site:
@@ -249,3 +250,23 @@ def test_cdn_host_needs_requisite_hosts_and_requisites_can_be_off(site: Site, tm
     _, hits = _crawl_counting(site, config, tmp_path / "b", "off")
     assert sum(1 for p in hits if p.startswith("/story/")) == PAGES
     assert not [p for p in hits if p.startswith(("/static/", "/img/", "/cdn/"))], hits
+
+
+def test_originals_one_hop_out_of_scope_get_their_requisites(site: Site, tmp_path: Path) -> None:
+    """``follow_original`` fetches each story's original on the other host (one hop, its links
+    not followed); its stylesheet chain and images on that host come too, once each."""
+    config = _config(tmp_path, site, "orig", "").sources["orig"]
+    import dataclasses
+
+    from archive.config import Config
+
+    base = _config(tmp_path, site, "orig", "")
+    cfg: Config = dataclasses.replace(base, sources={"orig": dataclasses.replace(config, follow_original=True, depth=2)})
+    crawl(cfg, tmp_path / "data", source="orig")
+    cdn = site.cdn
+    urls = [u for (u,) in _rows(tmp_path / "data", "SELECT url FROM captures WHERE url LIKE ?", cdn + "%")]
+    assert sum(1 for u in urls if "/story/" in u) == PAGES
+    for path in ("/static/site.css", "/static/base.css", "/static/font.woff2", "/static/logo.png"):
+        assert urls.count(cdn + path) == 1, path
+    assert sum(1 for u in urls if "/img/" in u) == 2 * PAGES
+    assert not [u for u in urls if u.rstrip("/") == cdn]  # the original's own page links: not followed

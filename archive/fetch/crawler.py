@@ -259,7 +259,7 @@ class Crawl:
                 expand = t.expand and in_scope(url, self.scope)
                 self._queue(Task(url=url, depth=t.depth, kind="redirect", via=t.url, expand=expand,
                                  chain=t.chain + (t.url,)))
-        if not t.expand and t.kind != "requisite":
+        if not t.expand and t.kind not in ("requisite", "original"):  # an original: its requisites
             return
         page_host = host_of(t.url)
         for url, kind in res.links:

@@ -311,7 +311,7 @@ class Engine:
                                                       f"more than {MAX_REDIRECTS} redirects"))
                 else:
                     res.redirect = target
-        elif (task.expand or (task.kind == "requisite" and o.requisites)) and (
+        elif (task.expand or (task.kind in ("requisite", "original") and o.requisites)) and (
                 200 <= ex.status < 300 or (ex.status == 304 and prev is not None)):
             if ex.status == 304:  # not modified: the links are those of the stored payload
                 stored = self._stored(prev) if prev is not None else None
