@@ -37,10 +37,14 @@ def run_pipeline(config: Config, data_dir: Path, *, source: str | None = None,
     from .dedupe import run_dedupe
     from .extract import run_extract
     from .fetch import crawl
+    from .render.capture import crawl_or_render
 
     t0 = time.monotonic()
     stats = PipelineStats()
-    crawl_stats = crawl(config, data_dir, source=source, seeds=seeds, options=options, progress=crawl_progress)
+    if source:  # a source with render = true goes through Chromium + warcprox
+        crawl_stats = crawl_or_render(config, data_dir, source, options=options, progress=crawl_progress)
+    else:
+        crawl_stats = crawl(config, data_dir, seeds=seeds, options=options, progress=crawl_progress)
     stats.crawls.append(crawl_stats)
     report(f"crawl {crawl_stats.source}: {crawl_stats.pages} pages, {crawl_stats.bytes} bytes, "
            f"{crawl_stats.errors} errors")
@@ -61,7 +65,8 @@ def run_demo(config: Config, data_dir: Path, *, report: Report = print, articles
     (the second time after the web changed: revisits for what did not), extract, dedupe."""
     from .dedupe import run_dedupe
     from .extract import run_extract
-    from .fetch import CrawlOptions, crawl
+    from .fetch import CrawlOptions
+    from .render.capture import crawl_or_render
     from .sampleweb import SampleWeb
 
     t0 = time.monotonic()
@@ -75,7 +80,7 @@ def run_demo(config: Config, data_dir: Path, *, report: Report = print, articles
             for name in DEMO_SOURCES:
                 if name not in config.sources:
                     continue
-                cs = crawl(config, data_dir, source=name, options=CrawlOptions())
+                cs = crawl_or_render(config, data_dir, name, options=CrawlOptions())
                 stats.crawls.append(cs)
                 report(f"crawl {round_} {name}: {cs.pages} pages, {cs.bytes} bytes, {cs.errors} errors")
             if round_ == 1:

@@ -44,11 +44,11 @@ def crawl_task(source: str, data_dir: str, config_path: str, warc_prefix: str) -
     server is down must not look like a quiet day.
     """
     from archive.errors import FetchError
-    from archive.fetch import crawl
+    from archive.render.capture import crawl_or_render
 
     logger = get_run_logger()
     config = load(config_path)
-    stats = crawl(config, Path(data_dir), source=source, warc_prefix=warc_prefix)
+    stats = crawl_or_render(config, Path(data_dir), source, warc_prefix=warc_prefix)
     summary = small(stats)
     logger.info("crawl %s: %s pages, %s bytes, %s errors (crawl %s, WARC prefix %s)", source,
                 stats.pages, stats.bytes, stats.errors, stats.id, warc_prefix)

@@ -82,5 +82,10 @@ def crawl(data_dir: Path, config_path: Path, source: str | None, seeds: tuple[st
         config = load_config(config_path)
     t0 = time.monotonic()
     with crawl_progress_bar() as progress:
-        stats = run_crawl(config, data_dir, source=source, seeds=seeds, options=options, progress=progress)
+        if source:  # a source with render = true goes through Chromium + warcprox
+            from ..render.capture import crawl_or_render
+
+            stats = crawl_or_render(config, data_dir, source, options=options, progress=progress)
+        else:
+            stats = run_crawl(config, data_dir, seeds=seeds, options=options, progress=progress)
     click.echo(summary_line(stats, time.monotonic() - t0))
