@@ -13,6 +13,7 @@ so a ratio is never bought with a smaller crawl. wget exits 8 when it met any 40
 Then peak RSS (crawl process plus its fetcher processes, summed, sampled from /proc) of
 ``archive crawl --max-pages N`` for N = 1 000 and 20 000 on a large sample web.
 Targets (issue 3): ≥ 1.0× wget at 0 ms, ≥ 10× at 100 ms, RSS < 300 MB and flat.
+Last, pages/s with page requisites on and off (``bench/requisites.py``; ``--no-requisites`` skips it).
 """
 from __future__ import annotations
 
@@ -177,6 +178,8 @@ def main() -> None:
     ap.add_argument("--no-rss", action="store_true")
     ap.add_argument("--also-single", action="store_true", help="also time archive crawl --fetchers 1")
     ap.add_argument("--archive-args", default="", help="extra arguments for archive crawl, e.g. '--fetchers 1'")
+    ap.add_argument("--no-requisites", action="store_true",
+                    help="skip pages/s with page requisites on and off (bench/requisites.py)")
     args = ap.parse_args()
     if not shutil.which("wget"):
         raise SystemExit("GNU wget is not installed")
@@ -186,6 +189,9 @@ def main() -> None:
                 args.also_single)
     if not args.no_rss and args.rss_pages:
         rss(max(args.rss_pages) // 2 + 100, args.rss_pages, extra)
+    if not args.no_requisites:
+        print("\n== page requisites on and off (bench/requisites.py --render 0) ==", flush=True)
+        subprocess.run([sys.executable, str(ROOT / "bench" / "requisites.py"), "--render", "0"], check=True)
 
 
 if __name__ == "__main__":
