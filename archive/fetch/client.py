@@ -6,7 +6,7 @@
 * redirects are never followed here: every hop is its own :class:`~archive.model.Exchange`;
 * httpx timeouts bound each network operation, and ``asyncio.timeout(deadline)`` bounds the
   whole exchange (a server trickling one byte a second would otherwise hold it for ever): a
-  deadline after the headers keeps what arrived with ``truncated="time"``;
+  deadline (or a read timeout) after the headers keeps what arrived with ``truncated="time"``;
 * :func:`retry_after` reads both forms of ``Retry-After`` (seconds and HTTP-date).
 """
 from __future__ import annotations
@@ -119,6 +119,8 @@ async def fetch_exchange(client: "httpx.AsyncClient", url: str, *, max_body: int
                             break
                         chunks.append(chunk)
                         size += len(chunk)
+                except httpx.TimeoutException:  # a read timeout mid-body: a time limit, not a hang-up
+                    truncated = "time"
                 except httpx.HTTPError:
                     truncated = "disconnect"
             finally:
@@ -183,6 +185,13 @@ def _keep_no_cookies(response: Any) -> None:
     archive should record), and parsing ``Set-Cookie`` through ``http.cookiejar`` cost ~5 %."""
 
 
+def _no_redirect_request(request: Any, response: Any) -> Any:
+    """Stands in for httpx's ``_build_redirect_request``: this client never follows redirects
+    (the crawler does, after validating ``Location`` itself), and httpx's own parsing of an
+    invalid ``Location`` raised before the response came back, losing the 3xx the server sent."""
+    return request
+
+
 def make_client(*, user_agent: str, timeout: float, concurrency: int, tls: bool = True) -> "httpx.AsyncClient":
     """An httpx client; ``tls=False`` for a client that only ever sees http:// URLs (it then
     skips loading the CA bundle, ~0.2 s at start-up: it never makes a TLS connection)."""
@@ -198,6 +207,7 @@ def make_client(*, user_agent: str, timeout: float, concurrency: int, tls: bool 
         trust_env=False,
     )
     client.cookies.extract_cookies = _keep_no_cookies  # type: ignore[method-assign]
+    client._build_redirect_request = _no_redirect_request  # type: ignore[method-assign]
     if not tls and os.environ.get("ARCHIVE_PLAIN_BACKEND", "1") != "0":
         from .netbackend import use_for_plain_http
 

@@ -263,6 +263,7 @@ class Engine:
             cond = Conditional(prev.etag, prev.last_modified)
         max_body = o.requisite_max_size if task.kind == "requisite" else o.max_body
         attempt = 0
+        refused_wait: float | None = None  # a Retry-After beyond max_retry_after
         while True:
             try:
                 async with self.politeness.slot(host):
@@ -285,6 +286,8 @@ class Engine:
                     log.info("%s: %d, waiting %.1f s (Retry-After) before retry %d", url, ex.status, wait, attempt)
                     self.politeness.hold(host, wait)
                     continue
+                if wait > o.max_retry_after:
+                    refused_wait = wait
             break
         cap = self.writer.write_exchange(ex, _previous_capture(prev))
         res.captures.append(cap)
@@ -293,10 +296,12 @@ class Engine:
         if ex.truncated:  # kept, marked WARC-Truncated; listed with the errors too
             kind = {"length": "too-large", "time": "deadline"}.get(ex.truncated, ex.truncated)
             res.failures.append(self._failure(url, kind, f"body truncated ({ex.truncated}) after {len(ex.body)} bytes"))
+        waited = (f"; Retry-After {ex.header('retry-after')!r} ({refused_wait:.0f} s) is beyond "
+                  f"max_retry_after {o.max_retry_after:g} s: not waited" if refused_wait is not None else "")
         if ex.status >= 500:
-            res.failures.append(self._failure(url, "http-5xx", f"status {ex.status} after {attempt} retries"))
+            res.failures.append(self._failure(url, "http-5xx", f"status {ex.status} after {attempt} retries{waited}"))
         elif ex.status == 429:
-            res.failures.append(self._failure(url, "http-429", f"still 429 after {attempt} retries"))
+            res.failures.append(self._failure(url, "http-429", f"still 429 after {attempt} retries{waited}"))
         loc = ex.header("location")
         if 300 <= ex.status < 400 and loc:
             try:

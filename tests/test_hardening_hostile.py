@@ -1,0 +1,437 @@
+"""Hardening: one crawl against a hostile server (tests/hostile_server.py) survives every case.
+
+One module-scoped crawl, run in a subprocess so its peak RSS can be read with getrusage, covers
+every case at once: the hostile host (127.0.0.1), three hosts with a huge / missing / failing
+robots.txt, and a well-behaved host on 127.0.0.2 that must not be slowed by the others. Each test
+then checks the recorded outcome of its case (a capture with its status, or a fetch_errors row
+naming the URL and the reason). The last test prints the summary: cases tried, survived, lost.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hostile_server import BOMB_MB, CASES, CHAIN_LENGTH, HUGE_HTML_BYTES, HostileServer, gzip_bomb
+from tools import tool
+
+pytestmark = pytest.mark.timeout(120)
+
+DEADLINE = 3.0
+TIMEOUT = 2.0  # per read: above the slowloris' 1 s between bytes, so only the deadline cuts it
+MAX_BODY = 12 * 1024 * 1024  # holds the 10 MB page whole; the 13 MB body and the endless stream are cut
+RSS_LIMIT_MB = 400  # the bomb alone would be 1024 MB if anything inflated it whole
+
+CRAWL_SCRIPT = r"""
+import json, resource, sys
+from pathlib import Path
+from archive.config import load_config
+from archive.fetch import CrawlOptions, crawl
+
+cfg = load_config(Path(sys.argv[1]))
+data = Path(sys.argv[2])
+stats = crawl(cfg, data, source="h", options=CrawlOptions(fetchers=1))
+after_crawl = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+# every later decode of the stored gzip bomb must stop at its size limit
+import sqlite3
+from warcio.archiveiterator import ArchiveIterator
+from archive.errors import ArchiveError
+from archive.fetch.discover import DecodeError, discover
+from archive.extract.decode import decompress
+from archive.index import open_db
+from archive.replay import open_replay
+
+url = sys.argv[3]
+conn = sqlite3.connect(data / "archive.db")
+wf, off = conn.execute("SELECT warc_file, warc_offset FROM captures WHERE url = ?", (url,)).fetchone()
+with (data / "warcs" / wf).open("rb") as fh:
+    fh.seek(off)
+    body = next(iter(ArchiveIterator(fh))).raw_stream.read()
+outcomes = {"stored": len(body)}
+try:
+    discover(body, url, "text/html", "gzip")
+    outcomes["discover"] = "decoded"
+except DecodeError as exc:
+    outcomes["discover"] = "refused: " + str(exc)
+try:
+    decompress(body, "gzip")
+    outcomes["extract"] = "decoded"
+except ArchiveError as exc:
+    outcomes["extract"] = "refused: " + str(exc)
+replayed = 0
+try:
+    for chunk in open_replay(open_db(data), data, url).decoded_payload():
+        replayed += len(chunk)
+    outcomes["replay"] = "decoded"
+except ArchiveError as exc:
+    outcomes["replay"] = "refused: " + str(exc)
+outcomes["replayed"] = replayed
+print(json.dumps({
+    "pages": stats.pages, "errors": stats.errors, "finished": stats.finished,
+    "rss_crawl_kb": after_crawl,
+    "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    "rss_children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    "bomb": outcomes,
+}))
+"""
+
+
+class Outcome:
+    """The crawl's result, its database rows and the servers' logs."""
+
+    def __init__(self, data: Path, report: dict[str, Any], hostile: HostileServer, normal: HostileServer,
+                 robots: dict[str, HostileServer]) -> None:
+        self.data = data
+        self.report = report
+        self.hostile = hostile
+        self.normal = normal
+        self.robots = robots
+        self.tried: set[str] = set()
+        self.survived: set[str] = set()
+
+    def rows(self, sql: str, *args: object) -> list[tuple]:
+        with sqlite3.connect(self.data / "archive.db") as conn:
+            return conn.execute(sql, args).fetchall()
+
+    def captures(self, url: str) -> list[tuple]:
+        return self.rows("SELECT status, truncated, content_length FROM captures WHERE url = ? ORDER BY timestamp", url)
+
+    def errors(self, url: str) -> list[str]:
+        return sorted(e for (e,) in self.rows("SELECT error FROM fetch_errors WHERE url = ?", url))
+
+    def u(self, path: str) -> str:
+        return self.hostile.url + path
+
+
+def _config(tmp: Path, hostile: HostileServer, normal: HostileServer, robots: dict[str, HostileServer]) -> Path:
+    starts = [hostile.url + "/", normal.url + "/"] + [s.url + "/" for s in robots.values()]
+    lines = ["[sources.h]", "start = [" + ", ".join(f'"{u}"' for u in starts) + "]",
+             "ssrf_guard = false", "requisites = false", "depth = 2", "per_host = 12", "concurrency = 48",
+             "delay = 0", "retries = 1", "max_retry_after = 30", f"timeout = {TIMEOUT}", f"deadline = {DEADLINE}",
+             f"max_body = {MAX_BODY}"]
+    path = tmp / "sources.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def outcome(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("hostile")
+    data = tmp / "data"
+    data.mkdir()
+    hostile = HostileServer("127.0.0.1", robots="missing").start()
+    normal = HostileServer("127.0.0.2", robots="ok", pages=30).start()
+    robots = {kind: HostileServer("127.0.0.1", robots=kind, pages=3).start() for kind in ("huge", "error")}
+    robots["missing"] = HostileServer("127.0.0.1", robots="missing", pages=3).start()
+    servers = [hostile, normal, *robots.values()]
+    try:
+        cfg = _config(tmp, hostile, normal, robots)
+        proc = subprocess.run([sys.executable, "-c", CRAWL_SCRIPT, str(cfg), str(data), hostile.url + "/bomb"],
+                              capture_output=True, text=True, timeout=100)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        report = json.loads(proc.stdout.strip().splitlines()[-1])
+        yield Outcome(data, report, hostile, normal, robots)
+    finally:
+        for s in servers:
+            s.stop()
+
+
+@pytest.fixture
+def case(outcome, request):
+    """Mark the test's case as tried (each test marks it survived as its last line)."""
+    name = request.node.name.removeprefix("test_")
+    outcome.tried.add(name)
+    return outcome
+
+
+def warc_header(out: Outcome, path: str, name: str) -> str | None:
+    """A WARC header of the path's response record."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    (wf, off), = out.rows("SELECT warc_file, warc_offset FROM captures WHERE url = ?", out.u(path))
+    with (out.data / "warcs" / wf).open("rb") as fh:
+        fh.seek(off)
+        return next(iter(ArchiveIterator(fh))).rec_headers.get_header(name)
+
+
+def survived(out: Outcome, name: str) -> None:
+    out.survived.add(name)
+
+
+# ---------------------------------------------------------------------------- the crawl itself
+
+def test_crawl_finished_with_bounded_memory(case):
+    r = case.report
+    assert r["finished"]
+    assert r["rss_children_kb"] == 0 or r["rss_children_kb"] < RSS_LIMIT_MB * 1024
+    assert r["rss_kb"] < RSS_LIMIT_MB * 1024, f"peak RSS {r['rss_kb'] / 1024:.0f} MB"
+    print(f"\npeak RSS: crawl {r['rss_crawl_kb'] / 1024:.0f} MB, after bomb decodes {r['rss_kb'] / 1024:.0f} MB")
+    survived(case, "crawl_finished_with_bounded_memory")
+
+
+def test_every_warc_passes_warcio_check(case):
+    warcs = sorted((case.data / "warcs").glob("*.warc.gz"))
+    assert warcs and not list((case.data / "warcs").glob("*.open"))
+    for w in warcs:
+        proc = subprocess.run([tool("warcio"), "check", str(w)], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    survived(case, "every_warc_passes_warcio_check")
+
+
+def test_every_linked_case_is_recorded(case):
+    """No case URL the crawl saw is missing from both captures and fetch_errors."""
+    missing = []
+    for path in list(CASES) + ["/chain/0"]:
+        url = case.u(path)
+        if not case.captures(url) and not case.errors(url):
+            missing.append(path)
+    assert missing == []
+    survived(case, "every_linked_case_is_recorded")
+
+
+# ---------------------------------------------------------------------------- 5xx and 429
+
+def test_5xx_storm_without_retry_after(case):
+    assert case.hostile.counts["/storm"] == 2  # one retry (retries = 1), then recorded
+    assert [c[0] for c in case.captures(case.u("/storm"))] == [503]
+    assert case.errors(case.u("/storm")) == ["http-5xx"]
+    survived(case, "5xx_storm_without_retry_after")
+
+
+def test_5xx_storm_with_retry_after(case):
+    t = [e[2] for e in case.hostile.events("/storm-retry-after", "request")]
+    assert len(t) == 2 and t[1] - t[0] >= 1.0
+    assert [c[0] for c in case.captures(case.u("/storm-retry-after"))] == [503]
+    assert case.errors(case.u("/storm-retry-after")) == ["http-5xx"]
+    survived(case, "5xx_storm_with_retry_after")
+
+
+def test_429_retry_after_seconds(case):
+    t = [e[2] for e in case.hostile.events("/429-seconds", "request")]
+    assert len(t) == 2 and t[1] - t[0] >= 1.0
+    assert [c[0] for c in case.captures(case.u("/429-seconds"))] == [200]
+    survived(case, "429_retry_after_seconds")
+
+
+def test_429_retry_after_http_date(case):
+    t = [e[2] for e in case.hostile.events("/429-date", "request")]
+    assert len(t) == 2 and t[1] - t[0] >= 1.0
+    assert [c[0] for c in case.captures(case.u("/429-date"))] == [200]
+    survived(case, "429_retry_after_http_date")
+
+
+def test_429_absurd_retry_after_is_an_error_not_a_sleep(case):
+    assert case.hostile.counts["/429-absurd"] == 1
+    assert [c[0] for c in case.captures(case.u("/429-absurd"))] == [429]
+    assert case.errors(case.u("/429-absurd")) == ["http-429"]
+    detail = case.rows("SELECT detail FROM fetch_errors WHERE url = ?", case.u("/429-absurd"))[0][0]
+    assert "'999999'" in detail and "max_retry_after 30" in detail
+    survived(case, "429_absurd_retry_after_is_an_error_not_a_sleep")
+
+
+# ---------------------------------------------------------------------------- broken connections
+
+def test_reset_mid_headers(case):
+    assert case.captures(case.u("/reset-headers")) == []
+    errs = case.errors(case.u("/reset-headers"))
+    assert len(errs) == 1 and errs[0] in ("protocol", "connect")
+    survived(case, "reset_mid_headers")
+
+
+def test_reset_mid_body_keeps_what_arrived(case):
+    caps = case.captures(case.u("/reset-body"))
+    assert len(caps) == 1 and caps[0][0] == 200 and caps[0][1] == "disconnect"
+    assert case.errors(case.u("/reset-body")) == ["disconnect"]
+    survived(case, "reset_mid_body_keeps_what_arrived")
+
+
+def test_server_that_never_answers_times_out(case):
+    assert case.captures(case.u("/silent")) == []
+    assert case.errors(case.u("/silent")) == ["timeout"]
+    assert case.hostile.counts["/silent"] == 2  # retried once (retries = 1)
+    survived(case, "server_that_never_answers_times_out")
+
+
+def test_slowloris_body_cut_at_the_deadline(case):
+    caps = case.captures(case.u("/slowloris"))
+    assert len(caps) == 1 and caps[0][0] == 200 and caps[0][1] == "time"
+    assert case.errors(case.u("/slowloris")) == ["deadline"]
+    (_, _, start), = case.hostile.events("/slowloris", "request")
+    (_, _, dropped), = case.hostile.events("/slowloris", "dropped")
+    assert DEADLINE - 0.5 <= dropped - start <= DEADLINE + 2.5  # cut by the deadline, not the 600 s trickle
+    assert warc_header(case, "/slowloris", "WARC-Truncated") == "time"
+    survived(case, "slowloris_body_cut_at_the_deadline")
+
+
+def test_body_stalled_after_headers_kept_as_truncated_in_time(case):
+    caps = case.captures(case.u("/stall-body"))
+    assert caps == [(200, "time", 1000)]  # a read timeout mid-body: what arrived is kept
+    assert case.errors(case.u("/stall-body")) == ["deadline"]
+    assert warc_header(case, "/stall-body", "WARC-Truncated") == "time"
+    survived(case, "body_stalled_after_headers_kept_as_truncated_in_time")
+
+
+def test_slowloris_headers_cut_at_the_deadline(case):
+    assert case.captures(case.u("/slow-headers")) == []
+    assert case.errors(case.u("/slow-headers")) == ["deadline"]
+    survived(case, "slowloris_headers_cut_at_the_deadline")
+
+
+def test_other_hosts_are_not_slowed(case):
+    served = [e[2] for e in case.normal.events(event="served")]
+    assert len(served) == 30
+    assert len(case.rows("SELECT 1 FROM captures WHERE url LIKE ? AND status = 200", case.normal.url + "/p/%")) == 30
+    (_, _, loris_start), = case.hostile.events("/slowloris", "request")
+    # the normal host finished its pages before the trickling exchange reached its deadline
+    assert max(served) < loris_start + DEADLINE
+    survived(case, "other_hosts_are_not_slowed")
+
+
+# ---------------------------------------------------------------------------- size
+
+def test_body_over_the_size_limit_kept_up_to_the_limit(case):
+    caps = case.captures(case.u("/too-big"))
+    assert len(caps) == 1 and caps[0][:2] == (200, "length")
+    assert case.errors(case.u("/too-big")) == ["too-large"]
+    assert caps[0][2] == MAX_BODY
+    assert warc_header(case, "/too-big", "WARC-Truncated") == "length"
+    survived(case, "body_over_the_size_limit_kept_up_to_the_limit")
+
+
+def test_endless_chunked_stream_cut_at_the_limit(case):
+    caps = case.captures(case.u("/endless"))
+    assert len(caps) == 1 and caps[0][:2] == (200, "length")
+    assert case.errors(case.u("/endless")) == ["too-large"]
+    assert case.hostile.events("/endless", "dropped")
+    survived(case, "endless_chunked_stream_cut_at_the_limit")
+
+
+def test_gzip_bomb_stored_as_received_and_every_decode_capped(case):
+    bomb = gzip_bomb()
+    caps = case.captures(case.u("/bomb"))
+    assert caps == [(200, None, caps[0][2])]
+    b = case.report["bomb"]
+    assert b["stored"] == len(bomb)  # as on the wire: about 1 MB, not 1 GB
+    assert b["discover"].startswith("refused")
+    assert b["extract"].startswith("refused")
+    assert b["replay"].startswith("refused") and b["replayed"] < BOMB_MB * 1024 * 1024
+    assert zlib.decompressobj(31).decompress(bomb, 100) == bytes(100)  # it is a real gzip stream
+    survived(case, "gzip_bomb_stored_as_received_and_every_decode_capped")
+
+
+def test_huge_html_discovered_to_its_end(case):
+    caps = case.captures(case.u("/huge"))
+    assert len(caps) == 1 and caps[0][:2] == (200, None) and caps[0][2] > HUGE_HTML_BYTES - 4096
+    assert [c[0] for c in case.captures(case.u("/huge-tail"))] == [200]
+    survived(case, "huge_html_discovered_to_its_end")
+
+
+def test_deeply_nested_html_discovered(case):
+    assert [c[0] for c in case.captures(case.u("/nested"))] == [200]
+    assert [c[0] for c in case.captures(case.u("/nested-tail"))] == [200]
+    survived(case, "deeply_nested_html_discovered")
+
+
+# ---------------------------------------------------------------------------- redirects
+
+def test_redirect_loop_recorded(case):
+    # /loop-a -> /loop-b -> /loop-a: both hops captured, the loop named on the hop that closes it
+    assert [c[0] for c in case.captures(case.u("/loop-a"))] == [302]
+    assert [c[0] for c in case.captures(case.u("/loop-b"))] == [301]
+    assert case.errors(case.u("/loop-a")) == []
+    assert case.errors(case.u("/loop-b")) == ["redirect-loop"]
+    assert case.hostile.counts["/loop-a"] == 1
+    survived(case, "redirect_loop_recorded")
+
+
+def test_long_redirect_chain_recorded(case):
+    errs = [e for (e,) in case.rows("SELECT error FROM fetch_errors WHERE url LIKE ?", case.u("/chain/%"))]
+    assert errs == ["too-many-redirects"]
+    hops = case.rows("SELECT count(*) FROM captures WHERE url LIKE ?", case.u("/chain/%"))[0][0]
+    assert hops < CHAIN_LENGTH
+    survived(case, "long_redirect_chain_recorded")
+
+
+def test_relative_location_followed(case):
+    assert [c[0] for c in case.captures(case.u("/relative-location"))] == [302]
+    assert [c[0] for c in case.captures(case.u("/rel-target"))] == [200]
+    survived(case, "relative_location_followed")
+
+
+def test_invalid_location_recorded(case):
+    assert [c[0] for c in case.captures(case.u("/invalid-location"))] == [302]
+    assert case.errors(case.u("/invalid-location")) == ["invalid-url"]
+    survived(case, "invalid_location_recorded")
+
+
+# ---------------------------------------------------------------------------- content
+
+@pytest.mark.parametrize("path", ["/no-charset", "/wrong-charset", "/bogus-charset", "/binary", "/dup-headers"])
+def test_odd_content_captured(case, path):
+    assert [c[0] for c in case.captures(case.u(path))] == [200]
+    assert case.errors(case.u(path)) == []
+    survived(case, f"odd_content_captured[{path}]")
+
+
+@pytest.mark.parametrize("path", ["/malformed-headers", "/conflicting-length"])
+def test_malformed_headers_recorded(case, path):
+    caps = case.captures(case.u(path))
+    errs = case.errors(case.u(path))
+    assert caps or errs
+    if not caps:
+        assert errs == ["protocol"]
+    survived(case, f"malformed_headers_recorded[{path}]")
+
+
+def test_odd_urls_captured(case):
+    for path in ["/odd/a%20b", "/odd/a%20b%20c", "/odd/%C3%BCn%C3%AF%20c%C3%B8d%C3%A9/p%C3%A4th",
+                 "/odd/" + "l" * 4000]:
+        assert [c[0] for c in case.captures(case.u(path))] == [200], path
+    # IDN hosts (out of scope, one hop as originals): recorded under their punycode form,
+    # both spellings of the host being the same URL host; no network here, so a lookup error
+    assert case.rows("SELECT count(*) FROM captures WHERE url LIKE '%bcher%'") == [(0,)]
+    idn = case.rows("SELECT url, error FROM fetch_errors WHERE url LIKE '%bcher%' ORDER BY url")
+    assert [u for u, _ in idn] == ["http://xn--bcher-kva.example/idn", "http://xn--bcher-kva.example/puny"]
+    assert {e for _, e in idn} <= {"dns", "connect", "timeout", "deadline"}
+    survived(case, "odd_urls_captured")
+
+
+# ---------------------------------------------------------------------------- robots.txt
+
+def test_robots_missing_allows_the_host(case):
+    srv = case.robots["missing"]
+    assert [c[0] for c in case.captures(srv.url + "/robots.txt")] == [404]
+    assert len(case.rows("SELECT 1 FROM captures WHERE url LIKE ?", srv.url + "/p/%")) == 3
+    survived(case, "robots_missing_allows_the_host")
+
+
+def test_robots_huge_read_up_to_its_limit(case):
+    srv = case.robots["huge"]
+    assert [c[0] for c in case.captures(srv.url + "/robots.txt")] == [200]
+    assert len(case.rows("SELECT 1 FROM captures WHERE url LIKE ?", srv.url + "/p/%")) == 3
+    survived(case, "robots_huge_read_up_to_its_limit")
+
+
+def test_robots_500_blocks_the_host_and_says_so(case):
+    srv = case.robots["error"]
+    assert [c[0] for c in case.captures(srv.url + "/robots.txt")] == [500]
+    assert case.captures(srv.url + "/") == []
+    assert case.errors(srv.url + "/") == ["robots"]
+    survived(case, "robots_500_blocks_the_host_and_says_so")
+
+
+def test_zz_summary(outcome, capsys):
+    """Runs last in the module (file order): prints the summary line past pytest's capture;
+    every case that was tried survived, nothing lost."""
+    lost = outcome.tried - outcome.survived
+    with capsys.disabled():
+        print(f"\nhardening summary: cases tried {len(outcome.tried)}, survived {len(outcome.survived)}, "
+              f"lost records {len(lost)}{': ' + ', '.join(sorted(lost)) if lost else ''}")
+    assert outcome.tried and not lost, sorted(lost)
