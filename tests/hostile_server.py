@@ -81,6 +81,7 @@ class HostileServer:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._bomb: bytes | None = None
+        self.readers: dict[Writer, asyncio.StreamReader] = {}  # for cases that wait for the client to leave
 
     # ---------------------------------------------------------------- lifecycle
     @property
@@ -132,6 +133,7 @@ class HostileServer:
 
     # ---------------------------------------------------------------- connections
     async def _serve(self, reader: asyncio.StreamReader, writer: Writer) -> None:
+        self.readers[writer] = reader
         try:
             while True:
                 try:
@@ -151,6 +153,7 @@ class HostileServer:
         except (ConnectionError, asyncio.CancelledError):
             return
         finally:
+            self.readers.pop(writer, None)
             if not writer.transport.is_closing():
                 writer.close()
 
@@ -247,8 +250,13 @@ async def _reset_body(s: HostileServer, w: Writer, path: str, n: int) -> bool:
 
 
 async def _silent(s: HostileServer, w: Writer, path: str, n: int) -> bool:
+    """Say nothing more; note when the client hangs up (EOF or reset on its side)."""
+    reader = s.readers[w]
     try:
-        await asyncio.sleep(3600)
+        while await reader.read(4096):
+            pass
+    except ConnectionError:
+        pass
     finally:
         s.note(path, "gone")
     return False
