@@ -66,12 +66,14 @@ def _reset(writer: Writer) -> None:
 
 class HostileServer:
     """One host (address + free port). ``robots``: ``missing`` (404), ``huge`` (2 MiB of rules,
-    the last one disallowing ``/never``), ``error`` (500) or ``ok`` (allow all)."""
+    the last one disallowing ``/never``), ``error`` (500), ``bomb`` (a gzip bomb) or ``ok``."""
 
-    def __init__(self, address: str = "127.0.0.1", *, robots: str = "missing", pages: int = 0) -> None:
+    def __init__(self, address: str = "127.0.0.1", *, robots: str = "missing", pages: int = 0,
+                 storm: int = 0) -> None:
         self.address = address
         self.robots = robots
         self.normal_pages = pages  # > 0: a plain well-behaved site of that many pages at /p/N
+        self.storm = storm  # > 0: a host whose every page /s/N answers 503 (odd N with Retry-After: 1)
         self.port = 0
         self.log: list[tuple[str, str, float]] = []
         self.counts: dict[str, int] = {}
@@ -168,6 +170,11 @@ class HostileServer:
         html = [("Content-Type", "text/html; charset=utf-8")]
         if path == "/robots.txt":
             return await self._robots(w)
+        if self.storm:
+            if path == "/":
+                return await self._send(w, 200, html, _html(*[f"/s/{i}" for i in range(self.storm)]))
+            odd = path.rsplit("/", 1)[-1].isdigit() and int(path.rsplit("/", 1)[-1]) % 2 == 1
+            return await self._send(w, 503, [("Retry-After", "1")] if odd else [], b"storm", "Service Unavailable")
         if self.normal_pages:
             if path == "/":
                 return await self._send(w, 200, html, _html(*[f"/p/{i}" for i in range(self.normal_pages)]))
@@ -191,6 +198,8 @@ class HostileServer:
             return await self._send(w, 404, txt, b"no robots here")
         if self.robots == "error":
             return await self._send(w, 500, txt, b"robots broke")
+        if self.robots == "bomb":  # 256 MiB of zeros, gzip-encoded: ~260 KB, under the robots size limit
+            return await self._send(w, 200, txt + [("Content-Encoding", "gzip")], gzip_bomb(256))
         if self.robots == "huge":
             rules = "User-agent: *\n" + "".join(f"Disallow: /nothing-{i}/\n" for i in range(100_000))
             return await self._send(w, 200, txt, (rules + "Disallow: /never\n").encode())

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.timeout(120)
 DEADLINE = 3.0
 TIMEOUT = 2.0  # per read: above the slowloris' 1 s between bytes, so only the deadline cuts it
 MAX_BODY = 12 * 1024 * 1024  # holds the 10 MB page whole; the 13 MB body and the endless stream are cut
+STORM_PAGES = 10
 RSS_LIMIT_MB = 400  # the bomb alone would be 1024 MB if anything inflated it whole
 
 CRAWL_SCRIPT = r"""
@@ -97,6 +98,7 @@ class Outcome:
         self.hostile = hostile
         self.normal = normal
         self.robots = robots
+        self.storm: HostileServer | None = None
         self.tried: set[str] = set()
         self.survived: set[str] = set()
 
@@ -114,8 +116,9 @@ class Outcome:
         return self.hostile.url + path
 
 
-def _config(tmp: Path, hostile: HostileServer, normal: HostileServer, robots: dict[str, HostileServer]) -> Path:
-    starts = [hostile.url + "/", normal.url + "/"] + [s.url + "/" for s in robots.values()]
+def _config(tmp: Path, hostile: HostileServer, normal: HostileServer, robots: dict[str, HostileServer],
+            storm: HostileServer) -> Path:
+    starts = [hostile.url + "/", normal.url + "/", storm.url + "/"] + [s.url + "/" for s in robots.values()]
     lines = ["[sources.h]", "start = [" + ", ".join(f'"{u}"' for u in starts) + "]",
              "ssrf_guard = false", "requisites = false", "depth = 2", "per_host = 12", "concurrency = 48",
              "delay = 0", "retries = 1", "max_retry_after = 30", f"timeout = {TIMEOUT}", f"deadline = {DEADLINE}",
@@ -132,16 +135,19 @@ def outcome(tmp_path_factory):
     data.mkdir()
     hostile = HostileServer("127.0.0.1", robots="missing").start()
     normal = HostileServer("127.0.0.2", robots="ok", pages=30).start()
-    robots = {kind: HostileServer("127.0.0.1", robots=kind, pages=3).start() for kind in ("huge", "error")}
-    robots["missing"] = HostileServer("127.0.0.1", robots="missing", pages=3).start()
-    servers = [hostile, normal, *robots.values()]
+    robots = {kind: HostileServer("127.0.0.1", robots=kind, pages=3).start()
+              for kind in ("huge", "error", "bomb", "missing")}
+    storm = HostileServer("127.0.0.1", storm=STORM_PAGES).start()
+    servers = [hostile, normal, storm, *robots.values()]
     try:
-        cfg = _config(tmp, hostile, normal, robots)
+        cfg = _config(tmp, hostile, normal, robots, storm)
         proc = subprocess.run([sys.executable, "-c", CRAWL_SCRIPT, str(cfg), str(data), hostile.url + "/bomb"],
                               capture_output=True, text=True, timeout=100)
         assert proc.returncode == 0, proc.stderr[-3000:]
         report = json.loads(proc.stdout.strip().splitlines()[-1])
-        yield Outcome(data, report, hostile, normal, robots)
+        out = Outcome(data, report, hostile, normal, robots)
+        out.storm = storm
+        yield out
     finally:
         for s in servers:
             s.stop()
@@ -230,6 +236,18 @@ def test_5xx_storm_with_retry_after(case):
     assert [c[0] for c in case.captures(case.u("/storm-retry-after"))] == [503]
     assert case.errors(case.u("/storm-retry-after")) == ["http-5xx"]
     survived(case, "5xx_storm_with_retry_after")
+
+
+def test_5xx_storm_whole_host(case):
+    """A host where every page answers 503: each page retried once, captured and listed."""
+    storm = case.storm
+    assert storm is not None
+    for i in range(STORM_PAGES):
+        url = f"{storm.url}/s/{i}"
+        assert [c[0] for c in case.captures(url)] == [503], url
+        assert case.errors(url) == ["http-5xx"], url
+        assert storm.counts[f"/s/{i}"] == 2, url
+    survived(case, "5xx_storm_whole_host")
 
 
 def test_429_retry_after_seconds(case):
@@ -438,9 +456,18 @@ def test_robots_missing_allows_the_host(case):
 
 def test_robots_huge_read_up_to_its_limit(case):
     srv = case.robots["huge"]
-    assert [c[0] for c in case.captures(srv.url + "/robots.txt")] == [200]
+    assert [c[:2] for c in case.captures(srv.url + "/robots.txt")] == [(200, "length")]  # kept up to 512 KiB
     assert len(case.rows("SELECT 1 FROM captures WHERE url LIKE ?", srv.url + "/p/%")) == 3
     survived(case, "robots_huge_read_up_to_its_limit")
+
+
+def test_robots_gzip_bomb_stored_as_received_and_not_inflated(case):
+    srv = case.robots["bomb"]
+    caps = case.captures(srv.url + "/robots.txt")
+    assert [c[:2] for c in caps] == [(200, None)] and caps[0][2] == len(gzip_bomb(256))
+    # refused when decoded beyond the robots size limit: treated as no rules, the host is crawled
+    assert len(case.rows("SELECT 1 FROM captures WHERE url LIKE ?", srv.url + "/p/%")) == 3
+    survived(case, "robots_gzip_bomb_stored_as_received_and_not_inflated")
 
 
 def test_robots_500_blocks_the_host_and_says_so(case):
