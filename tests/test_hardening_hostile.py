@@ -306,7 +306,7 @@ def test_slowloris_body_cut_at_the_deadline(case):
     assert case.errors(case.u("/slowloris")) == ["deadline"]
     (_, _, start), = case.hostile.events("/slowloris", "request")
     (_, _, dropped), = case.hostile.events("/slowloris", "dropped")
-    assert DEADLINE - 0.5 <= dropped - start <= DEADLINE + 2.5  # cut by the deadline, not the 600 s trickle
+    assert DEADLINE - 0.5 <= dropped - start <= DEADLINE + 5  # cut by the deadline, not the 600 s trickle
     assert warc_header(case, "/slowloris", "WARC-Truncated") == "time"
     survived(case, "slowloris_body_cut_at_the_deadline")
 
@@ -486,3 +486,37 @@ def test_zz_summary(outcome, capsys):
         print(f"\nhardening summary: cases tried {len(outcome.tried)}, survived {len(outcome.survived)}, "
               f"lost records {len(lost)}{': ' + ', '.join(sorted(lost)) if lost else ''}")
     assert outcome.tried and not lost, sorted(lost)
+
+
+# ---------------------------------------------------------------------------- the client fixes, one exchange each
+
+@pytest.fixture
+def lone_hostile():
+    srv = HostileServer("127.0.0.1").start()
+    yield srv
+    srv.stop()
+
+
+def _one_exchange(url: str, *, timeout: float = 1.0, deadline: float = 5.0) -> Any:
+    import asyncio
+
+    from archive.fetch.client import fetch_exchange, make_client
+
+    async def go() -> Any:
+        async with make_client(user_agent="t", timeout=timeout, concurrency=1, tls=False) as client:
+            return await fetch_exchange(client, url, max_body=1 << 20, deadline=deadline)
+
+    return asyncio.run(go())
+
+
+@pytest.mark.timeout(30)
+def test_invalid_location_keeps_the_redirect_response(lone_hostile):
+    """httpx parsed Location itself and raised before returning the 302: the response was lost."""
+    ex = _one_exchange(lone_hostile.url + "/invalid-location")
+    assert ex.status == 302 and ex.header("location") == "http://[::1:bad"
+
+
+@pytest.mark.timeout(30)
+def test_read_timeout_mid_body_is_truncated_in_time(lone_hostile):
+    ex = _one_exchange(lone_hostile.url + "/stall-body", timeout=0.5)
+    assert ex.status == 200 and ex.truncated == "time" and len(ex.body) == 1000
