@@ -145,12 +145,15 @@ def compare(latency: float, articles: int, depth: int, rounds: int, extra: list[
     norm = lambda u: u.rstrip("/")  # noqa: E731
     ws, as_ = {norm(u) for u in w_urls}, {norm(u) for u in a_urls}
     w_rate, a_rate = len(w_urls) / w_secs, len(a_urls) / a_secs
+    w_distinct = len(ws) / w_secs  # wget fetches some URLs twice: the site archived per second
     print(f"\nlatency {latency:g} ms, {articles} stories, depth {depth}, best of {rounds}:")
-    print(f"  wget     {len(w_urls):6d} pages in {w_secs:7.2f} s = {w_rate:8.1f} pages/s")
+    print(f"  wget     {len(w_urls):6d} pages in {w_secs:7.2f} s = {w_rate:8.1f} pages/s "
+          f"({len(ws)} distinct URLs: {w_distinct:.1f} URLs/s)")
     print(f"  archive  {len(a_urls):6d} pages in {a_secs:7.2f} s = {a_rate:8.1f} pages/s   (peak RSS {a_rss / 1e6:.0f} MB)")
     print(f"           {a_line}")
     print(f"  URL sets: {len(ws & as_)} common, {len(ws - as_)} only wget, {len(as_ - ws)} only archive")
-    print(f"  ratio archive/wget: {a_rate / w_rate:.2f}x")
+    print(f"  ratio archive/wget: {a_rate / w_rate:.2f}x (responses/s); "
+          f"{len(as_) / a_secs / w_distinct:.2f}x (distinct URLs/s)")
     return a_rate / w_rate
 
 
