@@ -172,10 +172,9 @@ def build_wacz(data_dir: Path, out: Path, captures: list[Capture], *, title: str
     """Write ``out``: a WACZ whose index lists exactly ``captures`` (those a file offset can
     reach), with the WARC files holding them stored byte for byte; returns the index lines."""
     import json
-    import zipfile
 
-    from .model import iso, utcnow
-    from .wacz import WACZ_VERSION, _cdxj_line, _is_gzip, _offset_ok, _resource, _zip_name
+    from .model import iso
+    from .wacz import _cdxj_line, _is_gzip, _offset_ok, _zip_name, write_wacz_zip
 
     warcs_dir = Path(data_dir) / "warcs"
     files = sorted({c.warc_file for c in captures})
@@ -193,45 +192,9 @@ def build_wacz(data_dir: Path, out: Path, captures: list[Capture], *, title: str
         pages.append({"id": page.id, "url": page.url, "ts": iso(_parse(page.timestamp)), "title": page.url})
     pages_bytes = ("\n".join(json.dumps(p, ensure_ascii=False) for p in pages) + "\n").encode()
     index_bytes = ("\n".join(lines) + "\n").encode() if lines else b""
-    now = utcnow()
-    stamp = now.timetuple()[:6]
-    tmp = out.with_name(out.name + ".part")
-    resources = []
-    try:
-        with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
-            for f in files:
-                path = warcs_dir / f
-                info = zipfile.ZipInfo(f"archive/{names[f]}", date_time=stamp)
-                info.compress_type = zipfile.ZIP_STORED
-                h = hashlib.sha256()
-                size = 0
-                with path.open("rb") as src, zf.open(info, "w", force_zip64=path.stat().st_size >= 2**31) as dst:
-                    for chunk in iter(lambda: src.read(1 << 20), b""):
-                        h.update(chunk)
-                        size += len(chunk)
-                        dst.write(chunk)
-                resources.append(_resource(f"archive/{names[f]}", h.hexdigest(), size))
-            for zpath, data in (("indexes/index.cdxj", index_bytes), ("pages/pages.jsonl", pages_bytes)):
-                info = zipfile.ZipInfo(zpath, date_time=stamp)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                zf.writestr(info, data)
-                resources.append(_resource(zpath, hashlib.sha256(data).hexdigest(), len(data)))
-            package = {"profile": "data-package", "wacz_version": WACZ_VERSION, "title": title,
-                       "created": now.replace(microsecond=0).isoformat() + "Z",
-                       "software": "syndication-archive snapshot", "resources": resources}
-            if page is not None:
-                package["mainPageURL"] = page.url
-                package["mainPageDate"] = pages[1]["ts"]
-            package_bytes = json.dumps(package, indent=2).encode()
-            zf.writestr(zipfile.ZipInfo("datapackage.json", date_time=stamp), package_bytes,
-                        compress_type=zipfile.ZIP_DEFLATED)
-            digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
-            zf.writestr(zipfile.ZipInfo("datapackage-digest.json", date_time=stamp),
-                        json.dumps(digest, indent=2).encode(), compress_type=zipfile.ZIP_DEFLATED)
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    main = (page.url, pages[1]["ts"]) if page is not None else None
+    write_wacz_zip(out, warcs_dir, names, index_bytes, pages_bytes, title=title,
+                   software="syndication-archive snapshot", main_page=main)
     return len(lines)
 
 

@@ -182,15 +182,28 @@ def export_wacz(data_dir: Path, out: Path | str, source: str | None = None, *,
     index_bytes = ("\n".join(lines) + "\n").encode() if lines else b""
 
     out.parent.mkdir(parents=True, exist_ok=True)
+    main = (pages[0]["url"], pages[0]["ts"]) if pages else None
+    write_wacz_zip(out, warcs_dir, {f: names[f] for f in sorted(files)}, index_bytes, pages_bytes,
+                   title=title or ("Syndication Archive" + (f": {source}" if source else "")),
+                   software="syndication-archive", main_page=main)
+    return result
+
+
+def write_wacz_zip(out: Path, warcs_dir: Path, names: dict[str, str], index_bytes: bytes,
+                   pages_bytes: bytes, *, title: str, software: str,
+                   main_page: tuple[str, str] | None = None) -> None:
+    """Write the WACZ zip ``out`` (via ``out.part``, renamed when complete): the WARC files
+    ``names`` (file in ``warcs_dir`` → name in the zip) stored byte for byte, the CDXJ index,
+    ``pages/pages.jsonl``, ``datapackage.json`` with sha256 hashes and its digest."""
     tmp = out.with_name(out.name + ".part")
     resources: list[dict[str, Any]] = []
     now = utcnow()
     stamp = now.timetuple()[:6]
     try:
         with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
-            for f in sorted(files):
+            for f, name in names.items():
                 path = warcs_dir / f
-                info = zipfile.ZipInfo(f"archive/{names[f]}", date_time=stamp)
+                info = zipfile.ZipInfo(f"archive/{name}", date_time=stamp)
                 info.compress_type = zipfile.ZIP_STORED
                 h = hashlib.sha256()
                 size = 0
@@ -199,7 +212,7 @@ def export_wacz(data_dir: Path, out: Path | str, source: str | None = None, *,
                         h.update(chunk)
                         size += len(chunk)
                         dst.write(chunk)
-                resources.append(_resource(f"archive/{names[f]}", h.hexdigest(), size))
+                resources.append(_resource(f"archive/{name}", h.hexdigest(), size))
             for zpath, data in (("indexes/index.cdxj", index_bytes), ("pages/pages.jsonl", pages_bytes)):
                 info = zipfile.ZipInfo(zpath, date_time=stamp)
                 info.compress_type = zipfile.ZIP_DEFLATED
@@ -208,14 +221,13 @@ def export_wacz(data_dir: Path, out: Path | str, source: str | None = None, *,
             package: dict[str, Any] = {
                 "profile": "data-package",
                 "wacz_version": WACZ_VERSION,
-                "title": title or ("Syndication Archive" + (f": {source}" if source else "")),
+                "title": title,
                 "created": now.replace(microsecond=0).isoformat() + "Z",
-                "software": "syndication-archive",
+                "software": software,
                 "resources": resources,
             }
-            if pages:
-                package["mainPageURL"] = pages[0]["url"]
-                package["mainPageDate"] = pages[0]["ts"]
+            if main_page is not None:
+                package["mainPageURL"], package["mainPageDate"] = main_page
             package_bytes = json.dumps(package, indent=2).encode()
             info = zipfile.ZipInfo("datapackage.json", date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -229,7 +241,6 @@ def export_wacz(data_dir: Path, out: Path | str, source: str | None = None, *,
     finally:
         if tmp.exists():
             tmp.unlink()
-    return result
 
 
 def _resource(path: str, sha256: str, size: int) -> dict[str, Any]:
