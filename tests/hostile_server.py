@@ -187,7 +187,7 @@ class HostileServer:
             if path.startswith("/chain/"):
                 i = int(path.rsplit("/", 1)[1] or 0)
                 return await self._send(w, 302, [("Location", f"/chain/{i + 1}")], b"")
-            if path.startswith("/odd/") or path in ("/huge-tail", "/nested-tail", "/rel-target"):
+            if path.startswith("/odd/") or path in ("/huge-tail", "/nested-tail", "/rel-target", "/soup-tail"):
                 return await self._send(w, 200, html, _html(extra=f"<p>ok {path}</p>"))
             return await self._send(w, 404, [("Content-Type", "text/plain")], b"not found")
         return await case(self, w, path, n)
@@ -386,6 +386,14 @@ async def _nested(s: HostileServer, w: Writer, path: str, n: int) -> bool:
     return await s._send(w, 200, [("Content-Type", "text/html; charset=utf-8")], body)
 
 
+async def _tag_soup(s: HostileServer, w: Writer, path: str, n: int) -> bool:
+    """Unclosed tags, comments and attribute names by the hundred thousand (regexes that rescan
+    to the end from every unclosed start go quadratic on this: hours of a blocked event loop)."""
+    body = (b'<html><body><a href="/soup-tail">tail</a>' + b"<a " * 100_000 + b"<!-- " * 100_000
+            + b"<img " + b"x" * 200_000 + b" y=" * 100_000)
+    return await s._send(w, 200, [("Content-Type", "text/html")], body)
+
+
 async def _dup_headers(s: HostileServer, w: Writer, path: str, n: int) -> bool:
     body = b"<html><body>dup</body></html>"
     w.write(_head(200, "OK", [("Content-Type", "text/html"), ("Content-Type", "text/plain"),
@@ -437,6 +445,7 @@ CASES: dict[str, Case] = {
     "/binary": _binary,
     "/huge": _huge,
     "/nested": _nested,
+    "/tag-soup": _tag_soup,
     "/dup-headers": _dup_headers,
     "/malformed-headers": _malformed_headers,
     "/conflicting-length": _conflicting_length,

@@ -381,6 +381,14 @@ def test_deeply_nested_html_discovered(case):
     survived(case, "deeply_nested_html_discovered")
 
 
+def test_tag_soup_discovered_without_stalling(case):
+    """Hundreds of thousands of unclosed tags and comments: discovery stays linear (it took hours
+    before, blocking the crawl's loop), and the one real link is followed."""
+    assert [c[0] for c in case.captures(case.u("/tag-soup"))] == [200]
+    assert [c[0] for c in case.captures(case.u("/soup-tail"))] == [200]
+    survived(case, "tag_soup_discovered_without_stalling")
+
+
 # ---------------------------------------------------------------------------- redirects
 
 def test_redirect_loop_recorded(case):
@@ -520,3 +528,17 @@ def test_invalid_location_keeps_the_redirect_response(lone_hostile):
 def test_read_timeout_mid_body_is_truncated_in_time(lone_hostile):
     ex = _one_exchange(lone_hostile.url + "/stall-body", timeout=0.5)
     assert ex.status == 200 and ex.truncated == "time" and len(ex.body) == 1000
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("soup", [b"<a " * 400_000, b"<!-- " * 400_000, b"<a " + b"x" * 400_000,
+                                  b"<a " + b"x" * 400_000 + b">", b"<a " * 400_000 + b">"])
+def test_discovery_is_linear_on_unclosed_markup(soup):
+    """Each of these took minutes to hours with the old regexes (quadratic rescans); the hang
+    guard is pytest-timeout, no timing is asserted. Links before and after the soup are found
+    unless the soup leaves a tag or comment open around them, as a browser would."""
+    from archive.fetch.discover import discover
+
+    body = b'<a href="/before">b</a>' + soup + b'<a href="/after">a</a>'
+    urls = [link.url for link in discover(body, "http://h.test/", "text/html", None)]
+    assert "http://h.test/before" in urls
