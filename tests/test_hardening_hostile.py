@@ -542,3 +542,24 @@ def test_discovery_is_linear_on_unclosed_markup(soup):
     body = b'<a href="/before">b</a>' + soup + b'<a href="/after">a</a>'
     urls = [link.url for link in discover(body, "http://h.test/", "text/html", None)]
     assert "http://h.test/before" in urls
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("soup", [b"<a " * 400_000, b'<a x="' * 400_000, b"<!-- " * 400_000,
+                                  b"<style>" + b"/* " * 400_000])
+def test_requisite_parsing_is_linear_on_unclosed_markup(soup):
+    """The snapshot's requisite parser (html.parser, CSS comments): minutes to hours before on
+    these; the hang guard is pytest-timeout, no timing is asserted."""
+    from archive.fetch.requisites import html_requisites
+
+    reqs = html_requisites(b'<img src="/i.png"><style>body{background:url(/b.png)}</style>' + soup, "http://h.test/")
+    assert {r.url for r in reqs} == {"http://h.test/i.png", "http://h.test/b.png"}
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("soup", [b"/* " * 400_000, b"@font-face {" * 200_000])
+def test_css_requisites_linear_on_unclosed_comments_and_blocks(soup):
+    from archive.fetch.requisites import css_requisites
+
+    reqs = css_requisites(b"@font-face { src: url(f.woff2) } body { background: url(b.png) }" + soup, "http://h.test/")
+    assert [(r.url, r.kind) for r in reqs] == [("http://h.test/f.woff2", "font"), ("http://h.test/b.png", "image")]

@@ -24,7 +24,29 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 STYLESHEET, IMAGE, FONT, SCRIPT, FRAME, MEDIA, OTHER = (
     "stylesheet", "image", "font", "script", "frame", "media", "other")
 
-_CSS_COMMENT = re.compile(rb"/\*.*?\*/", re.S)
+
+
+def _strip_css_comments(data: bytes) -> bytes:
+    """``/* … */`` removed in one linear pass; an unterminated ``/*`` ends the stylesheet (as in
+    CSS). The regex for a whole comment rescanned to the end from every unterminated ``/*``:
+    120 KB of them took 32 s."""
+    if b"/*" not in data:
+        return data
+    parts: list[bytes] = []
+    pos = 0
+    while True:
+        start = data.find(b"/*", pos)
+        if start < 0:
+            parts.append(data[pos:])
+            break
+        parts.append(data[pos:start])
+        end = data.find(b"*/", start + 2)
+        if end < 0:
+            break
+        pos = end + 2
+    return b"".join(parts)
+
+
 _CSS_IMPORT = re.compile(rb"""@import\s+(?:url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)|"([^"]*)"|'([^']*)')""", re.I)
 _CSS_URL = re.compile(rb"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s"']*))\s*\)""", re.I)
 _CSS_FONT_FACE = re.compile(rb"@font-face\s*\{[^}]*\}", re.I | re.S)
@@ -81,7 +103,8 @@ def parse_srcset(value: str) -> list[str]:
 
 def _font_urls(css: bytes) -> set[bytes]:
     found: set[bytes] = set()
-    for block in _CSS_FONT_FACE.findall(css):
+    end = css.rfind(b"}")  # no block closes beyond it: an unclosed "{" is never rescanned to the end
+    for block in _CSS_FONT_FACE.findall(css[: end + 1] if end >= 0 else b""):
         for m in _CSS_URL.finditer(block):
             found.add(next(g for g in m.groups() if g is not None))
     return found
@@ -91,7 +114,7 @@ def css_requisites(css: bytes | str, base: str) -> list[Requisite]:
     """``@import`` targets (kind stylesheet) and ``url()`` references (fonts inside
     ``@font-face``, else by extension; images otherwise) of a stylesheet."""
     data = css.encode("utf-8", "surrogateescape") if isinstance(css, str) else css
-    data = _CSS_COMMENT.sub(b"", data)
+    data = _strip_css_comments(data)
     out: list[Requisite] = []
     imported: set[bytes] = set()
     for m in _CSS_IMPORT.finditer(data):
@@ -200,6 +223,11 @@ def _unique(items: list[Requisite]) -> list[Requisite]:
 def html_requisites(html: bytes | str, base: str, *, encoding: str | None = None) -> list[Requisite]:
     """The requisites an HTML document names directly (not those of its stylesheets)."""
     text = html if isinstance(html, str) else html.decode(encoding or "utf-8", "replace")
+    end = text.rfind(">")
+    if "<" in text[end + 1:]:
+        # an unclosed tag after the last ">" names nothing, but html.parser rescanned such a
+        # tail from every "<" in it: 24 KB of "<a " took 7 s, a megabyte hours
+        text = text[: end + 1]
     c = _Collector(base)
     try:
         c.feed(text)
