@@ -563,3 +563,16 @@ def test_css_requisites_linear_on_unclosed_comments_and_blocks(soup):
 
     reqs = css_requisites(b"@font-face { src: url(f.woff2) } body { background: url(b.png) }" + soup, "http://h.test/")
     assert [(r.url, r.kind) for r in reqs] == [("http://h.test/f.woff2", "font"), ("http://h.test/b.png", "image")]
+
+
+@pytest.mark.timeout(30)
+def test_robots_wildcards_do_not_backtrack():
+    """``Disallow: /*a*a*…*b`` against a long path: the old regex form did not finish in a
+    minute (polynomial backtracking, for every URL of the host); answers as RFC 9309 says."""
+    from archive.fetch.robots import Robots
+
+    robots = Robots.parse("User-agent: *\nDisallow: /" + "*a" * 14 + "*b\nDisallow: /*.pdf$\n")
+    assert robots.allowed("http://h.test/" + "a" * 5000, "bot")
+    assert not robots.allowed("http://h.test/" + "a" * 5000 + "b", "bot")
+    assert not robots.allowed("http://h.test/x/y.pdf", "bot")
+    assert robots.allowed("http://h.test/x/y.pdf.html", "bot")  # $ anchors at the end
