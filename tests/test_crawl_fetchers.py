@@ -11,11 +11,18 @@ from archive.fetch import CrawlOptions, crawl
 from tools import ROOT, tool
 
 
-def test_two_fetchers_share_the_crawl(sample_web, data_dir):
+def test_two_fetchers_share_the_crawl(data_dir):
+    from archive.sampleweb import SampleWeb
+
     config = load_config(ROOT / "config" / "sources.toml")
-    seeds = [sample_web.aggregator_url + "/", sample_web.publisher_url + "/feed.xml"]
-    stats = crawl(config, data_dir, seeds=seeds, options=CrawlOptions(depth=4, per_host=8, delay=0, fetchers=2),
-                  warc_prefix="two")
+    # 200 ms a response keeps the crawl going for seconds, so the second fetcher process (which
+    # takes a moment to start on a loaded machine) always gets its share of the URLs
+    with SampleWeb(articles=40, seed=1, latency_ms=200) as sample_web:
+        seeds = [sample_web.aggregator_url + "/", sample_web.publisher_url + "/feed.xml"]
+        stats = crawl(config, data_dir, seeds=seeds,
+                      options=CrawlOptions(depth=4, per_host=4, delay=0, fetchers=2), warc_prefix="two")
+        truth = sample_web.truth()
+        log = list(sample_web.request_log)
     files = sorted((data_dir / "warcs").glob("*.warc.gz"))
     assert {f.name.split("-")[1] for f in files} == {"f0", "f1"} and all(f.name.startswith("two-") for f in files)
     for f in files:
@@ -26,9 +33,8 @@ def test_two_fetchers_share_the_crawl(sample_web, data_dir):
         (pages, finished), = conn.execute("SELECT pages, finished FROM crawls").fetchall()
     assert finished and pages == stats.pages == len(urls)
     assert len(urls) == len(set(urls))
-    assert {s.original_url for s in sample_web.truth()} <= set(urls)
-    requests = collections.Counter(r.path for r in sample_web.request_log
-                                   if r.path != "/robots.txt" and r.role == "publisher")
+    assert {s.original_url for s in truth} <= set(urls)
+    requests = collections.Counter(r.path for r in log if r.path != "/robots.txt" and r.role == "publisher")
     assert max(requests.values()) == 1
 
 
