@@ -39,6 +39,15 @@ def parse_iso(text: str) -> dt.datetime:
     return value
 
 
+def find_header(headers: list[tuple[str, str]], name: str) -> str | None:
+    """The first value of header ``name`` (case-insensitive) in raw header lines, or None."""
+    lname = name.lower()
+    for k, v in headers:
+        if k.lower() == lname:
+            return v
+    return None
+
+
 @dataclass
 class Exchange:
     """One HTTP exchange as it happened on the wire (one redirect hop is one exchange).
@@ -63,11 +72,7 @@ class Exchange:
     via: str | None = None  # the page this URL was discovered on
 
     def header(self, name: str) -> str | None:
-        lname = name.lower()
-        for k, v in self.response_headers:
-            if k.lower() == lname:
-                return v
-        return None
+        return find_header(self.response_headers, name)
 
 
 @dataclass

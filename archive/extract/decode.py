@@ -14,6 +14,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from ..errors import ExtractError
+from ..model import find_header as header
 
 MAX_DECODED = 20 * 1024 * 1024  # a page larger than this once decompressed is refused (gzip bombs)
 
@@ -29,14 +30,6 @@ class Decoded:
     text: str
     charset: str
     notes: list[str] = field(default_factory=list)
-
-
-def header(headers: list[tuple[str, str]], name: str) -> str | None:
-    lname = name.lower()
-    for k, v in headers:
-        if k.lower() == lname:
-            return v
-    return None
 
 
 def _inflate(data: bytes, wbits: int, limit: int) -> bytes:

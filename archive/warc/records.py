@@ -5,6 +5,8 @@ import base64
 import hashlib
 import re
 
+from ..model import find_header as header
+
 # Our metadata records carry a JSON body whose MARKER key names what they are.
 MARKER = "syndication-archive"
 FETCH_ERROR = "fetch-error"
@@ -89,14 +91,6 @@ def _decode_digest(enc: str, size: int) -> bytes | None:
             continue
         if len(raw) == size:
             return raw
-    return None
-
-
-def header(headers: list[tuple[str, str]], name: str) -> str | None:
-    lname = name.lower()
-    for k, v in headers:
-        if k.lower() == lname:
-            return v
     return None
 
 
