@@ -4,6 +4,8 @@ browse the articles table, search, follow a replay link; and an archived script 
 same page served without them (a control server of this test's own) runs it."""
 from __future__ import annotations
 
+import contextlib
+
 import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,15 +31,13 @@ def arc(tmp_path_factory: pytest.TempPathFactory) -> Archive:
 
 @pytest.fixture(scope="module")
 def served(arc: Archive) -> Iterator[Served]:
-    server = Served(arc.data_dir)
-    try:
+    with Served(arc.data_dir) as server:
         yield server
-    finally:
-        server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's headless Chromium driven by Playwright (it cannot download its own browsers here)."""
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "Debian chromium missing: run 'make browser'"
@@ -47,6 +47,12 @@ def browser() -> Iterator[Any]:
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as b:
+        yield b
 
 
 def _shots(tmp_path: Path) -> Path:

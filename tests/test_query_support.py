@@ -299,6 +299,12 @@ class Served:
                 raise RuntimeError("archive serve did not answer within 30 s")
             time.sleep(0.2)
 
+    def __enter__(self) -> "Served":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()

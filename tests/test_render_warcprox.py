@@ -23,7 +23,7 @@ from archive.errors import InputError
 from archive.render.capture import RenderResult, crawl_or_render, render_urls
 from archive.replay import to_timestamp14
 from archive.sampleweb import SampleWeb
-from test_browser_replay import ARGS, CHROMIUM
+from test_browser_replay import chromium
 from test_query_support import Served
 from test_snapshot_browser import SIMILARITY, VIEWPORT, _archived_frame, similarity
 from tools import ROOT, tool
@@ -50,14 +50,8 @@ class Rendered:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture(scope="module")
@@ -116,11 +110,8 @@ ssrf_guard = false
 
 @pytest.fixture(scope="module")
 def served(rendered: Rendered) -> Iterator[Served]:
-    server = Served(rendered.data)
-    try:
+    with Served(rendered.data) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_warcprox_warcs_pass_warcio_check_and_the_reader(rendered: Rendered) -> None:

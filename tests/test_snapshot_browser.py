@@ -22,7 +22,7 @@ from archive.fetch.requisites import requisites_of
 from archive.replay import to_timestamp14
 from archive.sampleweb import SampleWeb
 from archive.snapshot import replaywebpage_dir
-from test_browser_replay import ARGS, CHROMIUM
+from test_browser_replay import chromium
 from test_query_support import Served
 from tools import ROOT
 
@@ -56,16 +56,9 @@ def requisite_closure(urls: list[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Debian chromium missing: run 'make browser'"
     assert replaywebpage_dir() is not None, "ReplayWeb.page missing: run 'make replaywebpage'"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def _shoot(browser: Any, url: str) -> bytes:
@@ -135,11 +128,8 @@ requisites = false
 
 @pytest.fixture(scope="module")
 def served(crawled: Crawled) -> Iterator[Served]:
-    server = Served(crawled.data)
-    try:
+    with Served(crawled.data) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def similarity(a: bytes, b: bytes) -> float:

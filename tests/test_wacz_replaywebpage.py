@@ -19,7 +19,7 @@ from archive.sampleweb import SampleWeb
 from archive.snapshot import replaywebpage_dir, snapshot_page
 from archive.datasette_plugin.snapshot_view import _REPLAY_INDEX
 from archive.wacz import export_wacz
-from test_browser_replay import ARGS, CHROMIUM
+from test_browser_replay import chromium
 from tools import ROOT
 
 pytestmark = pytest.mark.browser
@@ -74,11 +74,8 @@ def _frame_text(page: Any, url: str, needle: str, timeout: float = 45.0) -> str:
 
 
 def test_exported_wacz_replays_in_replaywebpage(tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
     rwp = replaywebpage_dir()
     assert rwp is not None, "ReplayWeb.page missing: run 'make replaywebpage'"
-    assert Path(CHROMIUM).exists(), "Debian chromium missing: run 'make browser'"
     data = tmp_path / "data"
     config = load_config(ROOT / "config" / "sources.toml")
     with SampleWeb(articles=8, seed=5) as web:
@@ -101,29 +98,25 @@ def test_exported_wacz_replays_in_replaywebpage(tmp_path: Path) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-            try:
-                for url, needle in ((story.copy_url, story.copy_paragraphs[0][:60]),
-                                    (story.original_url, story.paragraphs[0][:60])):
-                    # the archive's own embedding page, pointed at the exported WACZ
-                    (site / "index.html").write_text(snapshot_page(
-                        url=url, ts14=time.strftime("%Y%m%d%H%M%S", time.gmtime()),
-                        wacz_href="archive.wacz", rwp_base="./", title="export-wacz check"))
-                    page = browser.new_page()
-                    logs: list[str] = []
-                    page.on("response", lambda r: logs.append(f"{r.status} {r.url}"))
+        with chromium() as browser:
+            for url, needle in ((story.copy_url, story.copy_paragraphs[0][:60]),
+                                (story.original_url, story.paragraphs[0][:60])):
+                # the archive's own embedding page, pointed at the exported WACZ
+                (site / "index.html").write_text(snapshot_page(
+                    url=url, ts14=time.strftime("%Y%m%d%H%M%S", time.gmtime()),
+                    wacz_href="archive.wacz", rwp_base="./", title="export-wacz check"))
+                page = browser.new_page()
+                logs: list[str] = []
+                page.on("response", lambda r: logs.append(f"{r.status} {r.url}"))
+                try:
+                    page.goto(base + "/index.html", wait_until="load", timeout=30_000)
                     try:
-                        page.goto(base + "/index.html", wait_until="load", timeout=30_000)
-                        try:
-                            text = _frame_text(page, url, needle)
-                        except AssertionError as err:
-                            raise AssertionError(f"{err}; responses: {logs[-30:]}") from None
-                        assert needle in text
-                    finally:
-                        page.close()
-            finally:
-                browser.close()
+                        text = _frame_text(page, url, needle)
+                    except AssertionError as err:
+                        raise AssertionError(f"{err}; responses: {logs[-30:]}") from None
+                    assert needle in text
+                finally:
+                    page.close()
     finally:
         server.shutdown()
         server.server_close()
