@@ -7,13 +7,13 @@ import json
 import sqlite3
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import pytest
 
 from archive.importer import import_warcs
 from tools import SHARED, tool
+from test_query_support import record_block
 
 INTEROP = SHARED / "interop" / "warcs"
 FILES = sorted(INTEROP.glob("*.warc*"))
@@ -35,17 +35,6 @@ def cdxj_oracle(path: Path) -> set[tuple[str, str, int, int]]:
         if fields["url"].startswith(("http://", "https://")):
             found.add((fields["url"], ts, int(fields["offset"]), int(fields["length"])))
     return found
-
-
-def record_block(path: Path, offset: int) -> bytes:
-    """The block of a per-record-gzip WARC record, decompressed by hand (an independent reader)."""
-    with path.open("rb") as fh:
-        fh.seek(offset)
-        data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(fh.read())
-    head, _, rest = data.partition(b"\r\n\r\n")
-    length = int([ln.split(b":", 1)[1] for ln in head.split(b"\r\n")
-                  if ln.lower().startswith(b"content-length:")][0])
-    return rest[:length]
 
 
 @pytest.fixture(scope="module")

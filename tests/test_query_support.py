@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -313,3 +314,15 @@ class Served:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def record_block(path: Path, offset: int) -> bytes:
+    """The block of a per-record-gzip WARC record (HTTP head + payload), read by hand: an
+    independent reader to check the archive's own against."""
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(fh.read())
+    head, _, rest = data.partition(b"\r\n\r\n")
+    length = int([ln.split(b":", 1)[1] for ln in head.split(b"\r\n")
+                  if ln.lower().startswith(b"content-length:")][0])
+    return rest[:length]

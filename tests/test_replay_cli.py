@@ -10,23 +10,12 @@ from typing import Iterator
 
 import pytest
 
-from test_query_support import ROOT, Archive, build_archive
+from test_query_support import ROOT, Archive, build_archive, record_block
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable, "-m", "archive.cli", *args], cwd=str(ROOT),
                           capture_output=True, timeout=300)
-
-
-def record_block(path: Path, offset: int) -> bytes:
-    """The block of a per-record-gzip WARC record (HTTP head + payload), read by hand."""
-    with path.open("rb") as fh:
-        fh.seek(offset)
-        data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(fh.read())
-    head, _, rest = data.partition(b"\r\n\r\n")
-    length = int([ln.split(b":", 1)[1] for ln in head.split(b"\r\n")
-                  if ln.lower().startswith(b"content-length:")][0])
-    return rest[:length]
 
 
 @pytest.fixture(scope="module")
