@@ -30,3 +30,11 @@ def sample_web():
         yield sw
     finally:
         sw.stop()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Print the hardening ledger (tests/hardening.py) when any hardening case ran."""
+    from hardening import LEDGER
+
+    if LEDGER.tried:
+        terminalreporter.write_line(LEDGER.line())
