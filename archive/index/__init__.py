@@ -3,14 +3,20 @@
 The WARCs are the truth; this database is an index of them plus the later stages' results.
 One writer at a time: WAL mode, a busy timeout, writes batched in transactions. Each table
 group has its own module with an ``ensure_schema(db)``; :func:`open_db` runs them all.
+
+A writer that finds the database locked by another process waits ``busy_timeout()`` seconds
+(``ARCHIVE_DB_TIMEOUT``, default 30) and then fails with :class:`IndexError_` naming the file
+(see :func:`describe_sqlite_error`; the CLI turns a stray ``sqlite3.OperationalError`` raised
+later by a stage into the same one-line message).
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import IndexError_
+from ..errors import IndexError_, InputError
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -18,14 +24,52 @@ if TYPE_CHECKING:
 DB_NAME = "archive.db"
 # Table groups, in dependency order; each module has ensure_schema(db).
 SCHEMA_MODULES = ("captures", "articles", "syndication")
+TIMEOUT_ENV = "ARCHIVE_DB_TIMEOUT"
+DEFAULT_TIMEOUT = 30.0
+# The database most recently opened in this process: named by error messages that only have
+# an sqlite3 exception in hand.
+last_opened: Path | None = None
 
 
 def db_path(data_dir: Path) -> Path:
     return Path(data_dir) / DB_NAME
 
 
-def connect(path: Path, *, readonly: bool = False, timeout: float = 30.0) -> sqlite3.Connection:
+def busy_timeout() -> float:
+    """Seconds a writer waits for a lock held by another process: ``$ARCHIVE_DB_TIMEOUT``
+    (a number >= 0) or 30."""
+    raw = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise InputError(f"{TIMEOUT_ENV}={raw!r}: must be a number of seconds >= 0")
+    return value
+
+
+def describe_sqlite_error(exc: BaseException, path: Path | str | None = None,
+                          timeout: float | None = None) -> str:
+    """One line for an sqlite3 error, naming the database file."""
+    where = str(path or last_opened or DB_NAME)
+    text = str(exc)
+    low = text.lower()
+    if "locked" in low or "busy" in low:
+        waited = f" (waited {timeout:g} s)" if timeout is not None else ""
+        return (f"{where}: the archive database is locked by another process{waited}; "
+                f"nothing was changed by this step, run it again when the lock is released")
+    if "full" in low:
+        return f"{where}: no space left to write the archive database ({text})"
+    return f"{where}: archive database error ({text})"
+
+
+def connect(path: Path, *, readonly: bool = False, timeout: float | None = None) -> sqlite3.Connection:
     """A connection in WAL mode with a busy timeout (readers never block the writer)."""
+    global last_opened
+    if timeout is None:
+        timeout = busy_timeout()
     try:
         if readonly:
             if not Path(path).exists():
@@ -40,8 +84,16 @@ def connect(path: Path, *, readonly: bool = False, timeout: float = 30.0) -> sql
         conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys=OFF")
     except sqlite3.DatabaseError as exc:
-        raise IndexError_(f"{path}: cannot open the archive database ({exc})") from None
+        raise IndexError_(describe_sqlite_error(exc, path, timeout)
+                          if _is_lock_or_full(exc) else
+                          f"{path}: cannot open the archive database ({exc})") from None
+    last_opened = Path(path)
     return conn
+
+
+def _is_lock_or_full(exc: BaseException) -> bool:
+    low = str(exc).lower()
+    return "locked" in low or "busy" in low or "full" in low
 
 
 def open_db(data_dir: Path, *, readonly: bool = False, ensure: bool = True) -> "sqlite_utils.Database":
@@ -51,11 +103,15 @@ def open_db(data_dir: Path, *, readonly: bool = False, ensure: bool = True) -> "
     import sqlite_utils
 
     path = db_path(data_dir)
-    db = sqlite_utils.Database(connect(path, readonly=readonly))
+    timeout = busy_timeout()
+    db = sqlite_utils.Database(connect(path, readonly=readonly, timeout=timeout))
     if ensure and not readonly:
         try:
             for name in SCHEMA_MODULES:
                 importlib.import_module(f"{__name__}.{name}").ensure_schema(db)
         except sqlite3.OperationalError as exc:
+            db.conn.close()
+            if _is_lock_or_full(exc):
+                raise IndexError_(describe_sqlite_error(exc, path, timeout)) from None
             raise IndexError_(f"{path}: cannot prepare the archive database ({exc})") from None
     return db
