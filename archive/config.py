@@ -66,6 +66,10 @@ class Settings:
     webhook_url: str | None = None
     known_aggregators: tuple[str, ...] = ()
     rules_file: str | None = "rules.toml"
+    # the shared WARC store (archive/warc/store.py): an fsspec URL such as "s3://bucket/warcs"
+    # (env ARCHIVE_WARC_STORE overrides it) and its storage options ("env:NAME" reads $NAME)
+    warc_store: str | None = None
+    warc_store_options: dict[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -201,7 +205,24 @@ def _parse_settings(table: Any, path: str) -> Settings:
         raise ConfigError("must be 0..9", path=path, section="settings", field="warc_gzip_level")
     if settings.webhook_url:
         _check_url(settings.webhook_url, path, "settings", "webhook_url")
+    _check_warc_store(settings, path)
     return settings
+
+
+def _check_warc_store(settings: Settings, path: str) -> None:
+    """``warc_store`` is ``PROTOCOL://…`` or an absolute path; its options a table
+    (whether the protocol is installed is checked when the store is opened)."""
+    url = settings.warc_store
+    if url is not None:
+        scheme, sep, rest = url.partition("://")
+        if not (sep and scheme and rest and scheme.replace("+", "").replace("-", "").isalnum()
+                or url.startswith("/")):
+            raise ConfigError(f"{url!r} is not an fsspec URL (e.g. 's3://bucket/warcs') or an absolute path",
+                              path=path, section="settings", field="warc_store")
+    opts = settings.warc_store_options
+    if not isinstance(opts, dict) or not all(isinstance(k, str) for k in opts):
+        raise ConfigError(f"must be a table of storage options, not {opts!r}", path=path, section="settings",
+                          field="warc_store_options")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
