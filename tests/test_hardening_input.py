@@ -196,3 +196,210 @@ def test_broken_config_in_real_processes(tmp_path: Path, capsys: pytest.CaptureF
         assert_one_line_error(proc.stderr)
         assert proc.stderr.strip() == expected.strip()
         hardening.survived(name)
+
+
+# ------------------------------------------------------------------------------ unreadable WARCs
+
+def write_warc(warcs: Path, prefix: str, n: int) -> list[Any]:
+    """A real WARC of ``n`` response records (the archive's own writer), as crawled pages."""
+    import datetime as dt
+
+    from archive.model import Exchange
+    from archive.warc.writer import WarcWriter
+
+    caps = []
+    with WarcWriter(warcs, prefix, source="s", crawl_id=f"crawl-{prefix}") as w:
+        for i in range(n):
+            body = (f"<html><title>{prefix} {i}</title><p>" + "word " * 200 + "</p></html>").encode()
+            ex = Exchange(url=f"http://127.0.0.1:1/{prefix}/{i}", method="GET",
+                          request_headers=[("Host", "127.0.0.1:1")], status=200, reason="OK",
+                          response_headers=[("Content-Type", "text/html"), ("Content-Length", str(len(body)))],
+                          body=body, started=dt.datetime(2025, 1, 1, 0, 0, i), http_version="HTTP/1.1",
+                          ip="127.0.0.1")
+            caps.append(w.write_exchange(ex))
+    return caps
+
+
+def corrupt_header(path: Path, cap: Any) -> None:
+    """Re-gzip one record in the middle of the file with a broken WARC version line."""
+    import gzip
+
+    data = path.read_bytes()
+    o, n = cap.warc_offset, cap.warc_length
+    record = gzip.decompress(data[o:o + n]).replace(b"WARC/1.1", b"WXRC/9.9", 1)
+    path.write_bytes(data[:o] + gzip.compress(record) + data[o + n:])
+
+
+def bad_warcs(where: Path) -> dict[str, Any]:
+    """Good and damaged WARC files in ``where``: name -> (path, captures, good captures)."""
+    where.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Any] = {}
+    good = write_warc(where, "good", 4)
+    out["good"] = (where / good[0].warc_file, good, good)
+    cut = write_warc(where, "cut", 4)  # a gzip member cut in the middle (third record)
+    p = where / cut[0].warc_file
+    p.write_bytes(p.read_bytes()[:cut[2].warc_offset + cut[2].warc_length // 2])
+    out["cut"] = (p, cut, cut[:2])
+    head = write_warc(where, "badhead", 4)  # a bad record header in the middle
+    p = where / head[0].warc_file
+    corrupt_header(p, head[2])
+    out["badhead"] = (p, head, head[:2])
+    (where / "garbage.warc.gz").write_bytes(bytes(range(256)) * 12)
+    out["garbage"] = (where / "garbage.warc.gz", [], [])
+    (where / "empty.warc.gz").write_bytes(b"")
+    out["empty"] = (where / "empty.warc.gz", [], [])
+    (where / "dir.warc.gz").mkdir()
+    out["dir"] = (where / "dir.warc.gz", [], [])
+    return out
+
+
+# Root reads any file whatever its mode: unreadable files are made so for a child process that
+# runs without CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH (setpriv drops them from its bounding set).
+NO_DAC = ["setpriv", "--inh-caps=-dac_override,-dac_read_search",
+          "--bounding-set=-dac_override,-dac_read_search"]
+
+
+def cli_no_dac(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    import shutil
+
+    assert shutil.which("setpriv"), "setpriv (util-linux) is needed to drop root's file-read override"
+    return subprocess.run([*NO_DAC, PY, "-m", "archive.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=str(ROOT))
+
+
+def captured_urls(data: Path) -> dict[str, str]:
+    import sqlite3
+
+    with sqlite3.connect(data / "archive.db") as conn:
+        return dict(conn.execute("SELECT id, url FROM captures").fetchall())
+
+
+def test_reindex_keeps_good_records_and_names_damaged_files(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    files = bad_warcs(data / "warcs")
+    for case in files:
+        hardening.tried(f"warc-reindex-{case}")
+    proc = cli("reindex", "--data", str(data))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    indexed = captured_urls(data)
+    for case, (path, caps, good) in files.items():
+        assert {c.id for c in good} <= set(indexed), case  # every record before a break is kept
+        assert not {c.id for c in caps[len(good):]} & set(indexed) or case == "good", case
+        if case in ("cut", "badhead", "garbage"):
+            line = [ln for ln in proc.stderr.splitlines() if path.name in ln]
+            assert line and re.search(r"at offset \d+", line[0]), (case, proc.stderr)
+        hardening.survived(f"warc-reindex-{case}")
+    assert proc.stderr.strip().splitlines()[-1].startswith("error: ")
+    # the damaged files are left as they were: nothing is deleted or rewritten
+    assert files["badhead"][0].stat().st_size > files["badhead"][1][3].warc_offset
+
+
+def test_reindex_of_an_unreadable_file_changes_nothing(tmp_path: Path) -> None:
+    hardening.tried("warc-reindex-unreadable")
+    data = tmp_path / "data"
+    write_warc(data / "warcs", "good", 3)
+    assert cli("reindex", "--data", str(data)).returncode == 0
+    before = captured_urls(data)
+    locked = write_warc(data / "warcs", "noperm", 2)
+    path = data / "warcs" / locked[0].warc_file
+    os.chmod(data, 0o777)
+    path.chmod(0)
+    proc = cli_no_dac("reindex", "--data", str(data))
+    path.chmod(0o644)
+    assert proc.returncode != 0
+    assert_one_line_error(proc.stderr, path.name, "Permission denied")
+    assert captured_urls(data) == before  # stopped before touching the index
+    assert cli("reindex", "--data", str(data)).returncode == 0  # readable again: all indexed
+    assert set(captured_urls(data)) == set(before) | {c.id for c in locked}
+    hardening.survived("warc-reindex-unreadable")
+
+
+def test_import_reports_each_bad_file_and_keeps_the_good_records(tmp_path: Path) -> None:
+    src = tmp_path / "incoming"
+    files = bad_warcs(src)
+    data = tmp_path / "data"
+    for case in files:
+        hardening.tried(f"warc-import-{case}")
+    # a directory given as a file: refused up front, naming it, nothing imported
+    proc = cli("import", "--no-process", "--data", str(data), *[str(p) for p, _, _ in files.values()])
+    assert proc.returncode != 0
+    assert_one_line_error(proc.stderr, "dir.warc.gz")
+    assert not (data / "warcs").exists() or not any((data / "warcs").iterdir())
+    hardening.survived("warc-import-dir")
+    # without it: good records of every file indexed, each damaged file named with its offset
+    given = [str(p) for case, (p, _, _) in files.items() if case != "dir"]
+    proc = cli("import", "--no-process", "--data", str(data), *given)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    indexed = captured_urls(data)
+    for case, (path, caps, good) in files.items():
+        if case == "dir":
+            continue
+        assert {c.url for c in good} <= set(indexed.values()), case
+        if case in ("cut", "badhead", "garbage"):
+            assert re.search(re.escape(path.name) + r" at offset \d+", proc.stderr), (case, proc.stderr)
+        hardening.survived(f"warc-import-{case}")
+    assert proc.stderr.strip().splitlines()[-1] == f"error: {files['garbage'][0]}: no WARC record found: not imported"
+    # an unreadable file: refused by name, before anything is copied
+    hardening.tried("warc-import-unreadable")
+    locked = write_warc(tmp_path / "locked", "noperm", 2)
+    lpath = tmp_path / "locked" / locked[0].warc_file
+    for d in (tmp_path, tmp_path / "locked", data, data / "warcs"):
+        d.chmod(0o777)
+    lpath.chmod(0)
+    before = captured_urls(data)
+    proc = cli_no_dac("import", "--no-process", "--data", str(data), str(lpath))
+    lpath.chmod(0o644)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr and lpath.name in proc.stderr
+    assert "not readable" in proc.stderr
+    assert captured_urls(data) == before
+    hardening.survived("warc-import-unreadable")
+
+
+def test_replay_of_a_record_in_a_damaged_file_names_file_and_offset(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    caps = write_warc(data / "warcs", "good", 4)
+    assert cli("reindex", "--data", str(data)).returncode == 0
+    path = data / "warcs" / caps[0].warc_file
+    original = path.read_bytes()
+    os.chmod(data, 0o777)
+    os.chmod(data / "warcs", 0o777)
+
+    def damage(case: str) -> None:
+        if path.is_dir():
+            path.rmdir()
+        if case == "garbage":  # the record's bytes overwritten
+            o = caps[2].warc_offset
+            path.write_bytes(original[:o] + bytes(range(256)) * 8 + original[o + 2048:])
+        elif case == "cut":
+            path.write_bytes(original[:caps[2].warc_offset + 20])
+        elif case == "badhead":
+            path.write_bytes(original)
+            corrupt_header(path, caps[2])
+        elif case == "empty":
+            path.write_bytes(b"")
+        elif case == "dir":
+            path.unlink()
+            path.mkdir()
+        elif case == "unreadable":
+            path.write_bytes(original)
+            path.chmod(0)
+
+    for case in ("garbage", "cut", "badhead", "empty", "dir", "unreadable"):
+        name = f"warc-replay-{case}"
+        hardening.tried(name)
+        damage(case)
+        run = cli_no_dac if case == "unreadable" else cli
+        proc = run("replay", "--data", str(data), caps[2].url)
+        assert proc.returncode == 1, (case, proc.stderr)
+        line = assert_one_line_error(proc.stderr, path.name)
+        if case in ("garbage", "badhead", "cut", "empty"):
+            assert f"offset {caps[2].warc_offset}" in line, (case, line)
+        assert proc.stdout == ""
+        if path.is_file():
+            path.chmod(0o644)
+        hardening.survived(name)
+    # the other records of the file replay again once it is whole
+    path.rmdir() if path.is_dir() else None
+    path.write_bytes(original)
+    proc = cli("replay", "--data", str(data), caps[1].url)
+    assert proc.returncode == 0 and "<title>good 1</title>" in proc.stdout
