@@ -13,7 +13,7 @@ from typing import Literal
 
 RecordType = Literal["response", "revisit"]
 CopyKind = Literal["full", "truncated", "excerpt"]
-PairMethod = Literal["attribution", "exact", "minhash"]
+PairMethod = Literal["attribution", "exact", "minhash", "spinner"]
 
 
 def utcnow() -> dt.datetime:

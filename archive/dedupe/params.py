@@ -38,13 +38,26 @@ class DedupeParams:
     full_coverage: float = 0.8     # share of the original in the copy: full at or above
     truncated_coverage: float = 0.35  # truncated at or above, excerpt below
     known_aggregators: tuple[str, ...] = ()
+    # reworded ("spinner") copies, see spin.py: keys (hashing) ...
+    spin_window: int = 3           # entities per skeleton window (0: spinner search off)
+    spin_keys: int = 8             # smallest window hashes kept per article
+    spin_opening: int = 2          # first windows kept per article (truncated copies)
+    # ... and verification
+    spin_min_shared_keys: int = 1  # a spinner candidate shares at least this many keys
+    spin_min_entities: int = 5     # entities matched in order, at least
+    spin_min_skeleton: float = 0.6  # consistent entity links / entities of the smaller text
+    spin_min_overlap: float = 0.7  # share of the smaller text's entities found in the larger
+    spin_min_span_ratio: float = 0.8  # shorter / longer matched span, in words
+    spin_min_sentences: float = 0.6  # mapped sentence ends that are sentence ends
+    spin_min_kept: float = 0.25    # mapped words found in place (a spinner keeps function words)
     # execution
     workers: int = 2               # processes for hashing and verification
     parallel_min: int = 20000      # fewer new articles than this: one process
     batch: int = 100000            # articles per committed round (bounds memory)
 
     HASH_FIELDS = ("shingle_size", "num_perm", "bands", "seed", "opening_words", "opening_perm",
-                   "opening_bands", "anchor_words", "max_anchors")
+                   "opening_bands", "anchor_words", "max_anchors", "spin_window", "spin_keys",
+                   "spin_opening")
 
     @property
     def rows(self) -> int:
@@ -98,6 +111,15 @@ def parse_params(raw: dict[str, Any] | None, path: str = "config", *,
                  "min_words", "min_shared", "parallel_min", "seed"):
         if getattr(p, name) < 0:
             raise _err(path, name, f"must be >= 0, not {getattr(p, name)!r}")
+    for name in ("spin_window", "spin_keys", "spin_opening", "spin_min_entities"):
+        if getattr(p, name) < 0:
+            raise _err(path, name, f"must be >= 0, not {getattr(p, name)!r}")
+    if p.spin_min_shared_keys < 1:
+        raise _err(path, "spin_min_shared_keys", f"must be >= 1, not {p.spin_min_shared_keys!r}")
+    for name in ("spin_min_skeleton", "spin_min_overlap", "spin_min_span_ratio", "spin_min_sentences",
+                 "spin_min_kept"):
+        if not 0.0 <= getattr(p, name) <= 1.0:
+            raise _err(path, name, f"must be in [0, 1], not {getattr(p, name)!r}")
     if p.num_perm % p.bands:
         raise _err(path, "bands", f"must divide num_perm ({p.num_perm}), not {p.bands}")
     if p.opening_words:

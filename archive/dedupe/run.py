@@ -288,6 +288,8 @@ def _round(conn: "sqlite3.Connection", path: Path, ids: list[int], p: DedupePara
     _note(progress, "verify", len(work), len(work))
 
     rows = _decide(conn, checks, metas, info, p, set(exact), set(attr), lsh)
+    from .spin import find_spinners  # reworded copies: their keys join this round's transaction
+    rows += find_spinners(conn, path, reps, metas, p, stats, rows, pool if parallel else None)
 
     # write everything of this round in one transaction
     with conn:

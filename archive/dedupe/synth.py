@@ -5,7 +5,8 @@ publishers write their own same-topic stories that reuse those names and quotes 
 Copies — on two aggregators or republished by another publisher — are full, truncated
 (a leading 45–70 %), excerpted (the lede, ≤ 25 %), optionally lightly edited (≈ 3 % of words
 swapped) and/or wrapped in boilerplate lines; a third carry no attribution at all. Spinner
-copies swap most ordinary words for synonyms but keep names, numbers and quotes. Some originals
+copies (full or truncated, some wrapped) swap most content words for synonyms (a few for a
+two-word phrase, a few dropped) but keep function words, names, numbers and quotes. Some originals
 get a later capture with an edited paragraph (a version). Everything is seeded: same seed, same
 corpus. Words are pseudo-words drawn from a Zipf law over a generated vocabulary.
 """
@@ -32,6 +33,8 @@ BOILER_TAIL = ["Follow {agg} for more {section} stories and updates every day",
                "Sponsored links below are chosen by our advertising partners",
                "Comments are closed for this story on {agg}",
                "Get the {agg} newsletter with the top {section} headlines each morning"]
+SPIN_KEEP_RANKS = 100   # the most frequent words play the function words: spinners keep them
+SPIN_RATE = 0.8         # share of the other words a spinner swaps
 SECTIONS = ["politics", "world", "business", "science", "sports", "health"]
 
 
@@ -75,6 +78,7 @@ class _Words:
         self.np = np.random.default_rng(seed)
         # a synonym for every word (spinners): a different word of similar rank
         self.synonym = {w: words[(i + 1 + rng.randrange(50)) % size] for i, w in enumerate(words)}
+        self.rank = {w: i for i, w in enumerate(words)}
 
     def draw(self, n: int) -> list[str]:
         idx = self.cum.searchsorted(self.np.random(n))
@@ -150,6 +154,34 @@ class Generator:
             out.append(" ".join(words))
         return out
 
+    def _spin(self, paras: list[str], topic: dict, r: random.Random) -> list[str]:
+        """An article spinner: most content words swapped for a synonym (a word of similar
+        rank), a few for a two-word phrase or dropped; the most frequent words (the function
+        words of this vocabulary), names, numbers and quote paragraphs kept."""
+        keep = set(" ".join(topic["names"]).split()) | set(topic["numbers"])
+        quotes = {q.capitalize() for q in topic["quotes"]}
+        syn, rank = self.words.synonym, self.words.rank
+        out = []
+        for p in paras:
+            if any(q in p for q in quotes):
+                out.append(p)
+                continue
+            new: list[str] = []
+            for w in p.split(" "):
+                bare = w.rstrip(".…")
+                core = bare.lower()
+                if (bare in keep or rank.get(core, 0) < SPIN_KEEP_RANKS or not bare.isalpha()
+                        or r.random() >= SPIN_RATE):
+                    new.append(w)
+                    continue
+                x = r.random()
+                if x < 0.04 and bare == core and w == bare:  # an adjective-like word dropped
+                    continue
+                s = syn[core] + (" " + syn[syn[core]] if x > 0.94 else "")  # a two-word phrase
+                new.append((s.capitalize() if bare[:1].isupper() else s) + w[len(bare):])
+            out.append(" ".join(new))
+        return out
+
     def _boiler(self, lines: list[str], agg: str, section: str, date: str) -> str:
         return self.rng.choice(lines).format(agg=agg, section=section, date=date)
 
@@ -167,24 +199,7 @@ class Generator:
             keep = max(25, int(total * r.uniform(0.12, 0.25)))
             paras = _cut(paras, keep)
         if spinner:
-            keep_words = set(" ".join(topic["names"]).split()) | set(topic["numbers"])
-            quotes = {q.capitalize() for q in topic["quotes"]}
-            new = []
-            for p in paras:
-                if any(q in p for q in quotes):
-                    new.append(p)
-                    continue
-                ws = p.split(" ")
-                for i, w in enumerate(ws):
-                    core = w.rstrip(".").lower()
-                    if w.rstrip(".") in keep_words or core not in self.words.synonym:
-                        continue
-                    if r.random() < 0.6:
-                        syn = self.words.synonym[core]
-                        syn = syn.capitalize() if w[:1].isupper() else syn
-                        ws[i] = syn + ("." if w.endswith(".") else "")
-                new.append(" ".join(ws))
-            paras = new
+            paras = self._spin(paras, topic, random.Random(f"spin:{orig.capture_id}:{self.serial}"))
         if edited:
             paras = self._edit(paras, 0.03)
         pub_when = _parse(orig.published)
@@ -297,8 +312,9 @@ def planted(n_originals: int = 850, seed: int = 7, *, copy_share: float = 0.6,
             c.articles.append(later)
             c.versions.append((orig.capture_id, later.capture_id))
     for orig, topic in r.sample(originals, min(spinners, len(originals))):
-        art, truth = g.copy(orig, topic, "full", on_aggregator=True, attributed=False, edited=False,
-                            wrapped=False, spinner=True)
+        art, truth = g.copy(orig, topic, r.choice(("full", "full", "full", "truncated")),
+                            on_aggregator=True, attributed=False, edited=False,
+                            wrapped=r.random() < 0.3, spinner=True)
         c.articles.append(art)
         c.pairs.append(truth)
     r.shuffle(c.articles)

@@ -1,0 +1,464 @@
+"""Reworded ("article spinner") copies: candidates from the entity skeleton, verified on several
+signals, paired with ``method = 'spinner'``.
+
+A spinner swaps ordinary words for synonyms, mostly one for one, and keeps names, numbers and
+quotes: word shingles break, but the *skeleton* stays — the ordered entities (capitalised words
+not at a sentence start, numbers, quoted spans) with the word gaps between them. Another
+outlet's own story on the same event uses the same names and quotes, in other places.
+
+* Keys: windows of ``spin_window`` consecutive entities with their gaps (binned by powers of
+  two, so a phrase swapped for a longer one rarely moves a bin) are hashed; each article keeps
+  its first ``spin_opening`` windows and the ``spin_keys`` smallest (a consistent sample), in
+  ``dedupe_spin_keys`` — persisted like the band keys, so a later run only adds new articles.
+* Verification (:func:`check_spin`): the two entity sequences are aligned; consecutive matched
+  entities anchor a word-position map from one text to the other. A pair is kept only when
+  enough entities match in order with consistent gaps (skeleton), the smaller text's entities
+  are found in the larger (overlap), the matched spans have similar lengths (span ratio), the
+  sentence ends fall at the mapped places (sentence profile) and the words a spinner leaves
+  alone — function words — sit at the mapped places (kept words). Same-topic stories pass the
+  overlap check and fail the others.
+* Pairs already found by the other methods in the round are not checked again; direction, lag
+  and diff follow the usual rules, and the kind comes from how much of the original the copy's
+  mapped word range covers.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+from .params import DedupeParams
+from .shingles import word_hash
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    import numpy as np
+
+    from .meta import Meta
+
+KEY_VERSION = "spin-skeleton-v1"
+TABLE = "dedupe_spin_keys"
+_PART = 10000  # articles per worker task
+_M64 = (1 << 64) - 1
+_QUOTE = re.compile("[\"“”]")
+_STRIP = "\"'“”‘’()[]{},;:.!?*_-–—"
+_ENDS = ".!?"
+_SALT = 0x5350494E ^ 3  # "SPIN"
+_CAND = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789$£€(")
+
+
+def _mix(x: int) -> int:
+    """splitmix64 finaliser on a Python int (same constants as shingles.mix)."""
+    x &= _M64
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & _M64
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & _M64
+    return x ^ (x >> 31)
+
+
+@dataclass
+class Skeleton:
+    """Entities of a text in order (label hash, first word, word after the last) and its size."""
+    labels: list[int]
+    starts: list[int]
+    ends: list[int]
+    n_words: int
+
+
+def _is_end(tok: str) -> bool:
+    t = tok.rstrip("\"'”’)]")
+    return bool(t) and t[-1] in _ENDS
+
+
+def skeleton(text: str) -> Skeleton:
+    """The entity skeleton of a text (words are whitespace tokens; a line starts a sentence)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    labels: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    pos = 0
+    for line in text.split("\n"):
+        parts = _QUOTE.split(line)
+        at_start = True
+        for k, part in enumerate(parts):
+            toks = part.split()
+            if not toks:
+                continue
+            if k % 2:  # inside quotes: one entity, named by its first words
+                key = " ".join(t.strip(_STRIP).lower() for t in toks[:6])
+                labels.append(word_hash("q:" + key))
+                starts.append(pos)
+                ends.append(pos + len(toks))
+            else:
+                run: list[str] = []
+                run_at = -1
+                for i in [i for i, t in enumerate(toks) if t[0] in _CAND or (not t.isascii() and t[0].isupper())]:
+                    tok = toks[i]
+                    core = tok.strip(_STRIP)
+                    if core.endswith(("'s", "’s")):
+                        core = core[:-2]
+                    if not core:
+                        continue
+                    first = (i == 0 and at_start) or (i > 0 and _is_end(toks[i - 1]))
+                    if core[0].isdigit() or tok[0] in "$£€":
+                        kind = "n"
+                    elif core[0].isupper() and not first and core != "I":
+                        kind = "c"
+                    else:
+                        continue
+                    if kind == "c" and run and run_at + len(run) == i and not _is_end(toks[i - 1]):
+                        run.append(core.lower())
+                        ends[-1] = pos + i + 1
+                        labels[-1] = word_hash("c:" + " ".join(run))
+                        continue
+                    labels.append(word_hash(f"{kind}:{core.lower()}"))
+                    starts.append(pos + i)
+                    ends.append(pos + i + 1)
+                    run, run_at = ([core.lower()], i) if kind == "c" else ([], -1)
+            at_start = _is_end(toks[-1])
+            pos += len(toks)
+    return Skeleton(labels, starts, ends, pos)
+
+
+def _bin(gap: int) -> int:
+    return min(max(gap, 0).bit_length(), 6)
+
+
+def spin_keys(sk: Skeleton, p: DedupeParams) -> list[int]:
+    """Candidate keys (signed 64-bit) of one skeleton: its opening windows and a bottom-k
+    sample of the others (the reference for :func:`keys_batch`, which computes the same)."""
+    w = p.spin_window
+    n = len(sk.labels)
+    if w < 1 or n < w:
+        return []
+    wins: list[int] = []
+    for i in range(n - w + 1):
+        h = _SALT
+        for j in range(i, i + w):
+            h = _mix(h ^ sk.labels[j])
+            if j + 1 < i + w:
+                h = _mix(h ^ _bin(sk.starts[j + 1] - sk.ends[j]))
+        wins.append(h)
+    chosen = set(wins[:p.spin_opening]) | set(sorted(set(wins))[:p.spin_keys])
+    return sorted(h - (1 << 64) if h >= 1 << 63 else h for h in chosen)
+
+
+def keys_batch(ids: Sequence[int], texts: Sequence[str], p: DedupeParams) -> tuple["np.ndarray", "np.ndarray"]:
+    """(keys, article ids) of a batch, one row per distinct (article, key), vectorised over the
+    batch's concatenated entity labels."""
+    import numpy as np
+
+    from .shingles import mix
+
+    w = p.spin_window
+    labels: list[int] = []
+    bins: list[int] = []
+    doc: list[int] = []
+    rank: list[int] = []
+    for d, text in enumerate(texts):
+        sk = skeleton(text)
+        n = len(sk.labels)
+        if w < 1 or n < w:
+            continue
+        labels.extend(sk.labels)
+        bins.extend([_bin(b - e) for b, e in zip(sk.starts[1:], sk.ends)] + [0])
+        doc.extend([d] * n)
+        rank.extend(range(n - w + 1))
+        rank.extend([-1] * (w - 1))  # no window starts this close to the end
+    empty = np.empty(0, dtype=np.int64)
+    if not labels:
+        return empty, empty.copy()
+    lab = np.array(labels, dtype=np.uint64)
+    gap = np.array(bins, dtype=np.uint64)
+    pos = np.array(rank, dtype=np.int64)
+    starts = np.flatnonzero(pos >= 0)
+    h = np.full(len(starts), _SALT, dtype=np.uint64)
+    for j in range(w):
+        h = mix(h ^ lab[starts + j])
+        if j + 1 < w:
+            h = mix(h ^ gap[starts + j])
+    dk = np.array(doc, dtype=np.int64)[starts]
+    order = np.lexsort((h, dk))
+    h, dk, first = h[order], dk[order], pos[starts][order]
+    group = np.flatnonzero(np.concatenate(([True], dk[1:] != dk[:-1])))
+    sizes = np.diff(np.concatenate((group, [len(dk)])))
+    distinct = np.concatenate(([True], (h[1:] != h[:-1]) | (dk[1:] != dk[:-1])))
+    run = np.cumsum(distinct) - 1          # index of each row's distinct (doc, hash)
+    nth = run - np.repeat(run[group], sizes)  # rank of that hash in its doc, ascending
+    in_opening = np.zeros(int(run[-1]) + 1, dtype=bool)
+    in_opening[run[first < p.spin_opening]] = True
+    take = distinct & ((nth < p.spin_keys) | in_opening[run])
+    id_arr = np.asarray(ids, dtype=np.int64)
+    return h[take].view(np.int64), id_arr[dk[take]]
+
+
+# ---------------------------------------------------------------- verification
+
+@dataclass
+class SpinCheck:
+    matched: int          # entities matched in order
+    skeleton: float       # consistent links / (entities of the smaller - 1)
+    overlap: float        # share of the smaller's distinct entities found in the larger
+    span_ratio: float     # shorter / longer matched span, in words
+    sentences: float      # share of the mapped sentence ends that are sentence ends
+    kept: float           # share of mapped words found at their place (±1)
+    cover_a: float        # share of a's words covered by b's mapped range
+    cover_b: float
+
+    def passes(self, p: DedupeParams) -> bool:
+        return (self.matched >= p.spin_min_entities and self.skeleton >= p.spin_min_skeleton
+                and self.overlap >= p.spin_min_overlap and self.span_ratio >= p.spin_min_span_ratio
+                and self.sentences >= p.spin_min_sentences and self.kept >= p.spin_min_kept)
+
+
+def _words(text: str) -> list[str]:
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return text.split()
+
+
+def _mapper(xs: list[int], ys: list[int]) -> Any:
+    """Position map from text a to text b, piecewise linear between anchor pairs (x, y)."""
+    import bisect
+
+    def f(x: float) -> float:
+        if len(xs) == 1:
+            return ys[0] + (x - xs[0])
+        k = bisect.bisect_right(xs, x) - 1
+        k = min(max(k, 0), len(xs) - 2)
+        x0, x1, y0, y1 = xs[k], xs[k + 1], ys[k], ys[k + 1]
+        if x < x0 or x > x1 or x1 == x0:  # outside the anchors: shift by the nearest one
+            return y0 + (x - x0) if x < x1 else y1 + (x - x1)
+        return y0 + (x - x0) * (y1 - y0) / (x1 - x0)
+    return f
+
+
+def check_spin(text_a: str, text_b: str, p: DedupeParams) -> SpinCheck | None:
+    """Signals of a reworded-copy pair (None: too few entities in common to say anything)."""
+    sa, sb = skeleton(text_a), skeleton(text_b)
+    na, nb = len(sa.labels), len(sb.labels)
+    if min(na, nb) < 2:
+        return None
+    sm = SequenceMatcher(None, sa.labels, sb.labels, autojunk=False)
+    pairs = [(blk.a + k, blk.b + k) for blk in sm.get_matching_blocks() for k in range(blk.size)]
+    if len(pairs) < 2:
+        return None
+    # keep the longest chain of gap-consistent links (a chance match breaks a chain)
+    chains: list[list[tuple[int, int]]] = [[pairs[0]]]
+    for (i1, j1), (i2, j2) in zip(pairs, pairs[1:]):
+        da, db = sa.starts[i2] - sa.starts[i1], sb.starts[j2] - sb.starts[j1]
+        if abs(da - db) <= max(2, 0.15 * max(da, db)):
+            chains[-1].append((i2, j2))
+        else:
+            chains.append([(i2, j2)])
+    links = sum(len(c) - 1 for c in chains)
+    best = max(chains, key=len)
+    if len(best) < 2:
+        return SpinCheck(len(pairs), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    set_a, set_b = set(sa.labels), set(sb.labels)
+    small, large = (set_a, set_b) if len(set_a) <= len(set_b) else (set_b, set_a)
+    overlap = len(small & large) / max(1, len(small))
+    xs = [sa.starts[i] for i, _ in best]
+    ys = [sb.starts[j] for _, j in best]
+    span_a, span_b = xs[-1] - xs[0], ys[-1] - ys[0]
+    span_ratio = min(span_a, span_b) / max(1, span_a, span_b)
+    wa, wb = _words(text_a), _words(text_b)
+    f = _mapper(xs, ys)
+    ends_b = {i for i, t in enumerate(wb) if _is_end(t)}
+    kb = [t.strip(_STRIP).lower() for t in wb]
+    in_entity = bytearray(len(wa) + 1)
+    for e0, e1 in zip(sa.starts, sa.ends):
+        in_entity[e0:e1] = b"\x01" * (e1 - e0)
+    ends_total = ends_hit = kept_total = kept_hit = 0
+    for i in range(xs[0], xs[-1] + 1):
+        y = int(round(f(i)))
+        tok = wa[i]
+        if _is_end(tok):
+            ends_total += 1
+            ends_hit += bool({y - 1, y, y + 1} & ends_b)
+        core = tok.strip(_STRIP).lower()
+        if core and not in_entity[i]:
+            kept_total += 1
+            kept_hit += any(0 <= y + d < len(kb) and kb[y + d] == core for d in (0, -1, 1))
+    lo_b, hi_b = f(0), f(len(wa))
+    cover_b = max(0.0, min(hi_b, len(wb)) - max(lo_b, 0.0)) / max(1, len(wb))
+    g = _mapper(ys, xs)
+    lo_a, hi_a = g(0), g(len(wb))
+    cover_a = max(0.0, min(hi_a, len(wa)) - max(lo_a, 0.0)) / max(1, len(wa))
+    return SpinCheck(matched=len(best), skeleton=links / max(1, min(na, nb) - 1), overlap=overlap,
+                     span_ratio=span_ratio, sentences=ends_hit / max(1, ends_total),
+                     kept=kept_hit / max(1, kept_total), cover_a=cover_a, cover_b=cover_b)
+
+
+# ---------------------------------------------------------------- persistence and candidates
+
+def ensure_table(conn: "sqlite3.Connection") -> None:
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (key INTEGER NOT NULL, article_id INTEGER NOT NULL, "
+                 "PRIMARY KEY (key, article_id)) WITHOUT ROWID")
+
+
+def _candidates(conn: "sqlite3.Connection", keys: "np.ndarray", ids: "np.ndarray",
+                p: DedupeParams) -> "np.ndarray":
+    """Encoded pairs sharing spin keys, within the round and with the stored keys; a key whose
+    bucket (stored and new members together) is over ``max_bucket`` is skipped."""
+    import numpy as np
+
+    from .candidates import encode, group_pairs
+
+    new_keys, new_counts = np.unique(keys, return_counts=True)
+    if not len(new_keys):
+        return np.empty(0, dtype=np.int64)
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS spin_new (key INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM spin_new")
+    conn.executemany("INSERT INTO spin_new VALUES (?)", ((k,) for k in new_keys.tolist()))
+    stored = np.array(conn.execute(
+        f"SELECT s.key, COUNT(*) FROM {TABLE} s WHERE s.key IN (SELECT key FROM spin_new) "
+        "GROUP BY s.key").fetchall() or np.empty((0, 2)), dtype=np.int64).reshape(-1, 2)
+    total = new_counts.copy()
+    at = np.searchsorted(new_keys, stored[:, 0])
+    total[at] += stored[:, 1]
+    ok = total <= p.max_bucket
+    keep = np.isin(keys, new_keys[ok])
+    within, _ = group_pairs(keys[keep], ids[keep], p.max_bucket, p.spin_min_shared_keys)
+    small = stored[:, 0][ok[at]] if len(stored) else stored[:, 0]
+    conn.execute("DELETE FROM spin_new")
+    if not len(small):
+        return within
+    conn.executemany("INSERT INTO spin_new VALUES (?)", ((k,) for k in small.tolist()))
+    old = conn.execute(f"SELECT key, article_id FROM {TABLE} WHERE key IN (SELECT key FROM spin_new)").fetchall()
+    conn.execute("DELETE FROM spin_new")
+    arr = np.array(old, dtype=np.int64).reshape(-1, 2)
+    order = np.argsort(keys, kind="stable")
+    k_sorted, i_sorted = keys[order], ids[order]
+    lo = np.searchsorted(k_sorted, arr[:, 0], side="left")
+    hi = np.searchsorted(k_sorted, arr[:, 0], side="right")
+    reps = hi - lo
+    new_ids = i_sorted[np.repeat(lo, reps) + (np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps))]
+    old_ids = np.repeat(arr[:, 1], reps)
+    differ = new_ids != old_ids
+    codes, counts = np.unique(encode(new_ids[differ], old_ids[differ]), return_counts=True)
+    return np.union1d(within, codes[counts >= p.spin_min_shared_keys])
+
+
+def find_spinners(conn: "sqlite3.Connection", path: Path, reps: Sequence[int], metas: dict[int, "Meta"],
+                  p: DedupeParams, stats: Any, found: Sequence[dict[str, Any]],
+                  pool: Any = None) -> list[dict[str, Any]]:
+    """One dedupe round's spinner pairs among its representatives ``reps``, as syndication
+    rows. ``found``: the rows the other methods made this round (those pairs are not checked
+    again); ``pool``: the round's process pool when it runs in parallel (keys are computed in
+    it), else None. The round's spin keys are written on ``conn`` without a commit: they commit
+    with the round's own transaction."""
+    import numpy as np
+
+    from .candidates import decode, encode
+    from .sketch import read_texts
+
+    if not p.spin_window:
+        return []
+    ensure_table(conn)
+    (started,) = conn.execute("SELECT EXISTS (SELECT 1 FROM dedupe_state)").fetchone()
+    if not started:  # a fresh or rebuilt state: keys of an earlier build must not linger
+        conn.execute(f"DELETE FROM {TABLE}")
+    reps = list(reps)
+    if pool is not None and len(reps) >= 2 * _PART:
+        parts = pool.map(keys_from_db, [(path, reps[s:s + _PART], p) for s in range(0, len(reps), _PART)])
+        keys = np.concatenate([k for k, _ in parts])
+        ids = np.concatenate([i for _, i in parts])
+    else:
+        keys, ids = keys_from_db(path, reps, p)
+    codes = _candidates(conn, keys, ids, p)
+    order = np.argsort(keys, kind="stable")
+    conn.executemany(f"INSERT OR IGNORE INTO {TABLE} (key, article_id) VALUES (?, ?)",
+                     zip(keys[order].tolist(), ids[order].tolist()))
+    del order
+    if len(codes):
+        seen = encode(np.array([r["copy_article_id"] for r in found], dtype=np.int64),
+                      np.array([r["original_article_id"] for r in found], dtype=np.int64))
+        codes = codes[~np.isin(codes, seen)]
+    _bump(stats, "candidates", len(codes))
+    if not len(codes):
+        return []
+    lo, hi = decode(codes)
+    work = list(zip(lo.tolist(), hi.tolist()))
+    texts = read_texts(path, sorted({i for pair in work for i in pair}))
+    checks: list[tuple[int, int, SpinCheck]] = []
+    for a, b in work:
+        c = check_spin(texts.get(a, ""), texts.get(b, ""), p)
+        if c is not None and c.passes(p):
+            checks.append((a, b, c))
+    _bump(stats, "verified", len(checks))
+    _bump(stats, "rejected", len(work) - len(checks))
+    return _rows(conn, checks, metas, texts, p)
+
+
+def keys_from_db(db_path: Path, ids: Sequence[int], p: DedupeParams) -> tuple["np.ndarray", "np.ndarray"]:
+    """Worker-process entry point of :func:`keys_batch` (reads the texts itself)."""
+    from .sketch import read_texts
+
+    texts = read_texts(db_path, ids)
+    return keys_batch(list(ids), [texts.get(int(i), "") for i in ids], p)
+
+
+def _bump(stats: Any, name: str, n: int) -> None:
+    """Add to a DedupeStats counter (candidates also count under the 'spinner' source)."""
+    if isinstance(getattr(stats, name, None), int):
+        setattr(stats, name, getattr(stats, name) + n)
+    by = getattr(stats, "candidates_by_source", None)
+    if name == "candidates" and isinstance(by, dict):
+        by["spinner"] = by.get("spinner", 0) + n
+
+
+def _rows(conn: "sqlite3.Connection", checks: list[tuple[int, int, SpinCheck]], metas: dict[int, "Meta"],
+          texts: dict[int, str], p: DedupeParams) -> list[dict[str, Any]]:
+    import numpy as np
+
+    from ..model import iso, utcnow
+    from .diff import paragraph_diff
+    from .direction import choose
+    from .lag import lag
+    from .meta import load_meta
+    from .normalize import tokens
+    from .shingles import shingles
+    from .verify import kind_of
+
+    if not checks:
+        return []
+    allm = dict(metas)
+    allm.update(load_meta(conn, sorted({i for a, b, _ in checks for i in (a, b)} - set(metas))))
+    urls = sorted({allm[i].url for a, b, _ in checks for i in (a, b)})
+    first: dict[str, str] = {}
+    for s in range(0, len(urls), 900):
+        chunk = urls[s:s + 900]
+        first.update(conn.execute(f"SELECT url, MIN(captured) FROM articles WHERE url IN "
+                                  f"({','.join('?' * len(chunk))}) GROUP BY url", chunk).fetchall())
+    now = iso(utcnow())
+    rows = []
+    for a, b, c in checks:
+        A, B = allm[a], allm[b]
+        for m in (A, B):
+            m.first_captured = first.get(m.url) or m.captured
+        d = choose(A, B, c.cover_a, c.cover_b, p.known_aggregators)
+        copy, orig = d.copy, d.original
+        n_orig = len(_words(texts[orig.id]))
+        covered = (c.cover_b if orig.id == b else c.cover_a) * n_orig
+        sh_a = shingles(tokens(texts[a]), p.shingle_size)
+        sh_b = shingles(tokens(texts[b]), p.shingle_size)
+        shared = int(np.intersect1d(sh_a, sh_b, assume_unique=True).size)
+        lag_s, res = lag(copy, orig)
+        method = "attribution" if copy.original_key and copy.original_key == orig.key else "spinner"
+        rows.append(dict(copy_article_id=copy.id, original_article_id=orig.id, copy_url=copy.url,
+                         original_url=orig.url, method=method,
+                         similarity=round(shared / max(1, len(sh_a) + len(sh_b) - shared), 4),
+                         containment=round(shared / max(1, min(len(sh_a), len(sh_b))), 4),
+                         kind=kind_of(int(round(covered)), n_orig, p), lag_seconds=lag_s,
+                         lag_resolution=res, direction=d.how, confidence=d.confidence,
+                         diff=paragraph_diff(texts[orig.id], texts[copy.id]),
+                         coverage=round(covered / max(1, n_orig), 4), shared_shingles=shared,
+                         found="spinner", created=now))
+    return rows
