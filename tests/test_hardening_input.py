@@ -403,3 +403,195 @@ def test_replay_of_a_record_in_a_damaged_file_names_file_and_offset(tmp_path: Pa
     path.write_bytes(original)
     proc = cli("replay", "--data", str(data), caps[1].url)
     assert proc.returncode == 0 and "<title>good 1</title>" in proc.stdout
+
+
+# ------------------------------------------------------------------------------ a crawled archive
+
+@pytest.fixture(scope="module")
+def web() -> Any:
+    """A small sample web (12 stories) on 127.0.0.1 / 127.0.0.2 for this module."""
+    from archive.sampleweb import SampleWeb
+
+    sw = SampleWeb(articles=12, seed=1)
+    sw.start()
+    try:
+        yield sw
+    finally:
+        sw.stop()
+
+
+def crawl_args(web: Any, data: Path, *extra: str) -> list[str]:
+    return ["crawl", "--data", str(data), "--seed", web.aggregator_url + "/", "--depth", "2",
+            "--delay", "0", "--per-host", "4", *extra]
+
+
+@pytest.fixture(scope="module")
+def crawled(web: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding one finished crawl of the sample web (not extracted yet)."""
+    data = tmp_path_factory.mktemp("crawled") / "data"
+    proc = cli(*crawl_args(web, data))
+    assert proc.returncode == 0, proc.stderr
+    return data
+
+
+def copy_data(src: Path, dst: Path) -> Path:
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+def archive_state(data: Path) -> tuple[set[str], int]:
+    """(capture ids, complete records in the WARCs); asserts that every indexed capture points
+    at a complete record and that every WARC (finished or .open) reads cleanly to its end."""
+    import sqlite3
+
+    from archive.warc.reader import iter_records, read_record
+
+    with sqlite3.connect(data / "archive.db") as conn:
+        rows = conn.execute("SELECT id, warc_file, warc_offset FROM captures").fetchall()
+    for cid, name, offset in rows:
+        with read_record(data / "warcs" / name, offset) as view:
+            assert view.record_id.strip("<>").endswith(cid) or cid in view.record_id
+            for _ in view.iter_payload():  # the reader raises if the record is cut
+                pass
+    records = 0
+    for path in sorted((data / "warcs").iterdir()):
+        if path.name.endswith((".warc.gz", ".warc.gz.open")):
+            records += sum(1 for _ in iter_records(path))  # raises at a break
+    return {r[0] for r in rows}, records
+
+
+def test_locked_database_waits_then_fails_naming_it_and_loses_nothing(
+        web: Any, crawled: Path, tmp_path: Path) -> None:
+    data = copy_data(crawled, tmp_path / "data")
+    incoming = tmp_path / "incoming"
+    extra = write_warc(incoming, "extra", 2)
+    before_ids, before_records = archive_state(data)
+    holder = subprocess.Popen(
+        [PY, "-c", "import sqlite3, sys\n"
+                   "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                   "c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); sys.stdin.read()",
+         str(data / "archive.db")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    writers = {
+        "crawl": crawl_args(web, data, "--depth", "1"),
+        "extract": ["extract", "--data", str(data), "--workers", "1"],
+        "dedupe": ["dedupe", "--data", str(data)],
+        "reindex": ["reindex", "--data", str(data)],
+        "import": ["import", "--no-process", "--data", str(data), str(incoming / extra[0].warc_file)],
+        "run": ["run", "--data", str(data), "--seed", web.aggregator_url + "/", "--depth", "1",
+                "--delay", "0", "--workers", "1"],
+    }
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with ThreadPoolExecutor(3) as pool:
+            results = dict(zip(writers, pool.map(
+                lambda a: cli(*a, env={"ARCHIVE_DB_TIMEOUT": "1"}), writers.values())))
+        for name, proc in results.items():
+            hardening.tried(f"locked-db-{name}")
+            assert proc.returncode == 1, (name, proc.stderr)
+            lines = [ln for ln in proc.stderr.splitlines() if ln.startswith(("error", "Traceback"))]
+            assert lines == [lines[-1]] and "Traceback" not in proc.stderr, (name, proc.stderr)
+            assert str(data / "archive.db") in lines[0] and "locked by another process" in lines[0]
+            assert "waited 1 s" in lines[0]
+        # readers are not blocked by a writer's lock (WAL), nor is recover with nothing to do
+        proc = cli("export-wacz", "--data", str(data), str(tmp_path / "x.wacz"))
+        assert proc.returncode == 0, proc.stderr
+        proc = cli("recover", "--data", str(data), env={"ARCHIVE_DB_TIMEOUT": "1"})
+        assert proc.returncode == 0 and "recovered 0 open files" in proc.stdout, proc.stderr
+    finally:
+        if holder.stdin:
+            holder.stdin.close()
+        holder.wait(10)
+    ids, records = archive_state(data)
+    assert ids == before_ids and records >= before_records  # nothing lost, nothing half-indexed
+    # released: the same commands complete
+    for name in ("reindex", "import", "extract", "dedupe", "crawl"):
+        proc = cli(*writers[name])
+        assert proc.returncode == 0, (name, proc.stderr)
+    ids, _ = archive_state(data)
+    assert before_ids <= ids and {c.id for c in extra} <= ids
+    for name in writers:
+        hardening.survived(f"locked-db-{name}")
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Any:
+    """A data directory on a tmpfs of a chosen size (we run as root; unmounted afterwards).
+    Yields a function size -> mounted directory; ``remount(size)`` grows it."""
+    mounted: list[Path] = []
+
+    def make(size: str) -> Path:
+        d = tmp_path / f"disk{len(mounted)}"
+        d.mkdir()
+        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(d)],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, f"cannot mount a tmpfs (root needed): {proc.stderr}"
+        mounted.append(d)
+        return d
+
+    try:
+        yield make
+    finally:
+        for d in mounted:
+            subprocess.run(["umount", "-l", str(d)], capture_output=True)
+
+
+def remount(d: Path, size: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,size={size}", str(d)], check=True, capture_output=True)
+
+
+def test_full_disk_stops_the_crawl_cleanly_with_nothing_half_indexed(web: Any, small_disk: Any) -> None:
+    """The data directory fills up while the crawl writes WARC records and index rows: the
+    run ends with one clear error line and exit 1; every indexed capture points at a complete
+    record and every WARC reads cleanly; with space again, ``archive recover`` and a new crawl
+    complete and keep everything."""
+    name = "disk-full-crawl"
+    hardening.tried(name)
+    data = small_disk("900k")
+    proc = cli(*crawl_args(web, data))
+    assert proc.returncode == 1, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and ("no space left" in last), proc.stderr
+    remount(data, "64m")
+    ids, records = archive_state(data)
+    assert records > 0
+    # The fetcher logs a traceback for each URL whose record could not be written and keeps
+    # going until the index write fails (archive/fetch: to be stopped at the first failure).
+    # Counted in the ledger, not hidden: this case only survives once that is fixed.
+    hardening.tried("disk-full-crawl-no-traceback")
+    if "Traceback" not in proc.stderr:
+        hardening.survived("disk-full-crawl-no-traceback")
+    rec = cli("recover", "--data", str(data))
+    assert rec.returncode == 0, rec.stderr
+    again = cli(*crawl_args(web, data))
+    assert again.returncode == 0, again.stderr
+    after, _ = archive_state(data)
+    assert ids <= after
+    hardening.lost(name, len(ids - after))
+    hardening.survived(name)
+
+
+def test_full_disk_while_writing_the_index(small_disk: Any, tmp_path: Path) -> None:
+    """WARCs fit, the index does not: ``archive reindex`` fails with one line naming the
+    database, the WARCs are untouched, and with space again the reindex completes."""
+    name = "disk-full-index"
+    hardening.tried(name)
+    data = small_disk("420k")
+    caps = write_warc(data / "warcs", "big", 40)
+    sizes = {p.name: p.stat().st_size for p in (data / "warcs").iterdir()}
+    filler = data / "filler"
+    free = os.statvfs(data).f_bavail * os.statvfs(data).f_frsize
+    filler.write_bytes(b"\0" * max(0, free - 60 * 1024))  # leave ~60 KB: the schema fits, rows do not
+    proc = cli("reindex", "--data", str(data))
+    assert proc.returncode == 1, proc.stderr
+    assert_one_line_error(proc.stderr, str(data / "archive.db"))
+    assert "no space left" in proc.stderr or "disk is full" in proc.stderr
+    assert {p.name: p.stat().st_size for p in (data / "warcs").iterdir()} == sizes
+    filler.unlink()
+    remount(data, "16m")
+    proc = cli("reindex", "--data", str(data))
+    assert proc.returncode == 0, proc.stderr
+    ids, _ = archive_state(data)
+    assert {c.id for c in caps} == ids
+    hardening.survived(name)
