@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sample-web": ("sampleweb:sample_web", "Serve the deterministic two-host sample web on loopback."),
     "reindex": ("warc:reindex", "Rebuild the capture index from the WARC files alone."),
     "recover": ("warc:recover", "Recover .open WARC files left by a killed crawl."),
+    "warc-publish": ("warc:warc_publish", "Publish closed WARC files to the shared WARC store."),
     "extract": ("extract:extract", "Extract article text and metadata from new captures."),
     "dedupe": ("dedupe:dedupe", "Find syndicated copies and their originals among articles."),
     "serve": ("query:serve", "Serve the archive in Datasette (read-only) with replay."),
