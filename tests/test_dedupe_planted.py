@@ -87,7 +87,8 @@ def test_planted_pairs(planted_run):
     for g, oks in sorted(groups.items()):
         print(f"recall {g:16s} {sum(oks) / len(oks):.4f} ({sum(oks)}/{len(oks)})")
     spin = [hit(k) is not None for k, t in truth.items() if t.spinner]
-    print(f"recall spinner copies  {sum(spin) / len(spin):.4f} ({sum(spin)}/{len(spin)}) — reported, no floor")
+    spin_recall = sum(spin) / len(spin)
+    print(f"recall spinner copies  {spin_recall:.4f} ({sum(spin)}/{len(spin)}) — floor 0.9")
 
     truth_unordered = {frozenset(k) for k in truth}
     good = [k for k in found if frozenset(k) in truth_unordered]
@@ -115,6 +116,8 @@ def test_planted_pairs(planted_run):
     print("stats", stats.summary(), "candidates", stats.candidates_by_source,
           "oversized buckets", stats.oversized_buckets, "copy-of-copy dropped", stats.copy_of_copy_removed)
     assert recall >= 0.98
+    assert spin_recall >= 0.9  # measured 1.0 (60/60): reworded copies found by the entity skeleton
+    assert Counter(found[k]["method"] for k in found if k in truth and truth[k].spinner) == {"spinner": sum(spin)}
     assert precision >= 0.99
     assert sum(right) / len(right) >= 0.99
     assert all(lag_ok)

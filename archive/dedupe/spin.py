@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 KEY_VERSION = "spin-skeleton-v1"
 TABLE = "dedupe_spin_keys"
-_PART = 10000  # articles per worker task
+_PART = 10000  # articles per worker task, at most
 _M64 = (1 << 64) - 1
 _QUOTE = re.compile("[\"“”]")
 _STRIP = "\"'“”‘’()[]{},;:.!?*_-–—"
@@ -359,15 +359,16 @@ def find_spinners(conn: "sqlite3.Connection", path: Path, reps: Sequence[int], m
     from .candidates import decode, encode
     from .sketch import read_texts
 
-    if not p.spin_window:
-        return []
     ensure_table(conn)
     (started,) = conn.execute("SELECT EXISTS (SELECT 1 FROM dedupe_state)").fetchone()
     if not started:  # a fresh or rebuilt state: keys of an earlier build must not linger
         conn.execute(f"DELETE FROM {TABLE}")
+    if not p.spin_window:
+        return []
     reps = list(reps)
-    if pool is not None and len(reps) >= 2 * _PART:
-        parts = pool.map(keys_from_db, [(path, reps[s:s + _PART], p) for s in range(0, len(reps), _PART)])
+    part = max(500, min(_PART, len(reps) // (2 * getattr(pool, "workers", 2)) + 1))
+    if pool is not None and len(reps) >= 2 * part:
+        parts = pool.map(keys_from_db, [(path, reps[s:s + part], p) for s in range(0, len(reps), part)])
         keys = np.concatenate([k for k, _ in parts])
         ids = np.concatenate([i for _, i in parts])
     else:

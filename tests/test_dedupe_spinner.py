@@ -1,0 +1,182 @@
+"""Reworded ("spinner") copies: the entity skeleton, the verification signals on real English
+(a spun copy passes; another outlet's story with the same names, numbers and quote does not),
+and the dedupe runs: method 'spinner', keys persisted, incremental, rerun adds nothing,
+rebuild, worker processes, config checks."""
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+
+import pytest
+
+from archive.dedupe.normalize import tokens
+from archive.dedupe.params import parse_params
+from archive.dedupe.run import dedupe_with
+from archive.dedupe.shingles import shingles, word_hash
+from archive.dedupe.spin import TABLE, check_spin, keys_batch, skeleton, spin_keys
+from archive.dedupe.synth import AGGREGATORS, insert_articles, planted
+from archive.errors import ConfigError
+from archive.index import db_path, open_db
+
+PARAMS = parse_params({"known_aggregators": [h for h, _ in AGGREGATORS]})
+
+ORIGINAL = """City officials in Portland approved a $45 million plan on Tuesday to rebuild the Morrison Bridge after inspectors found deep cracks in two of its steel supports.
+The vote came after a long hearing in which Mayor Karen Ellis urged the council to act before the winter storms arrive. The bridge carries about 50,000 vehicles every day and links the east side of the city with the downtown business district.
+"We cannot wait for a disaster to tell us what the engineers have already told us," Ellis said during the meeting.
+Engineers from the Oregon Department of Transportation said the cracks were first spotted in March during a routine inspection. The state agency will share the cost with the city and expects the work to take about 18 months.
+Commissioner David Ortiz voted against the plan, arguing that the city should first seek money from the federal government. He said the council had rushed the decision without enough public input.
+Construction is scheduled to begin in June, and the bridge will remain open to traffic with one lane closed in each direction."""
+
+# the same story through a spinner: real synonyms, a few phrases of another length
+SPUN = """Municipal leaders in Portland endorsed a $45 million proposal on Tuesday to reconstruct the Morrison Bridge after examiners discovered serious fractures in two of its metal supports.
+The ballot came after a lengthy session in which Mayor Karen Ellis pressed the board to move before the winter tempests arrive. The span conveys roughly 50,000 cars each day and connects the eastern part of the town with the central commercial district.
+"We cannot wait for a disaster to tell us what the engineers have already told us," Ellis stated during the gathering.
+Specialists from the Oregon Department of Transportation stated the fractures were initially noticed in March during a regular examination. The state bureau will split the expense with the town and anticipates the job to require around 18 months.
+Commissioner David Ortiz voted against the proposal, contending that the town ought to first look for funds from the national government. He stated the board had hurried the choice without sufficient public feedback.
+Building is planned to start in June, and the span will stay open to vehicles with one lane shut in each direction."""
+
+# another outlet's own story on the same event: same names, numbers and quote, other places
+SAME_STORY = """Portland will spend $45 million to rebuild the Morrison Bridge, the city council decided Tuesday, weeks after cracks turned up in the aging span.
+"We cannot wait for a disaster to tell us what the engineers have already told us," Mayor Karen Ellis told council members before the vote.
+Not everyone agreed. Commissioner David Ortiz, the lone vote against, said the city should have pressed Washington for federal money first, and that the public had too little say.
+The Oregon Department of Transportation, which found the damage in March during an inspection, will pay part of the bill. Repairs are expected to last 18 months, starting in June.
+About 50,000 vehicles cross the bridge each day. One lane in each direction will close during construction, officials said."""
+
+
+def _labels(*names: str) -> list[int]:
+    return [word_hash(n) for n in names]
+
+
+def test_skeleton_keeps_names_numbers_and_quotes_in_order():
+    sk = skeleton('Police said Tuesday that 14 people were hurt. Officers closed Main Street.\n'
+                  'Chief Ana Ruiz said: "We are still counting the cars." The Red Cross helped.')
+    assert sk.labels == _labels("c:tuesday", "n:14", "c:main street", "c:ana ruiz",
+                                "q:we are still counting the cars", "c:red cross")
+    # sentence starts (Police, Officers, Chief, The) are not names; positions are word indexes
+    assert sk.starts[:2] == [2, 4] and sk.ends[2] - sk.starts[2] == 2
+    assert sk.starts == [2, 4, 10, 13, 16, 23] and sk.n_words == 26
+
+
+def test_batch_keys_equal_the_reference_per_article():
+    c = planted(n_originals=60, seed=9, spinners=5)
+    texts = [a.text for a in c.articles]
+    ids = list(range(1, len(texts) + 1))
+    keys, kid = keys_batch(ids, texts, PARAMS)
+    ref = sorted((k, i) for i, t in zip(ids, texts) for k in spin_keys(skeleton(t), PARAMS))
+    assert sorted(zip(keys.tolist(), kid.tolist())) == ref
+    assert 0 < len(ref) <= len(texts) * (PARAMS.spin_keys + PARAMS.spin_opening)
+
+
+def test_spun_copy_passes_and_same_story_fails_on_real_english():
+    # word shingles cannot see the spun copy: far below the containment check
+    sa, sb = shingles(tokens(ORIGINAL), 5), shingles(tokens(SPUN), 5)
+    shared = len(set(sa.tolist()) & set(sb.tolist()))
+    assert shared / min(len(sa), len(sb)) < PARAMS.min_containment / 2
+    # the spinner keys find it: they share their opening windows at least
+    assert set(spin_keys(skeleton(ORIGINAL), PARAMS)) & set(spin_keys(skeleton(SPUN), PARAMS))
+    spun = check_spin(ORIGINAL, SPUN, PARAMS)
+    assert spun is not None and spun.passes(PARAMS)
+    assert spun.skeleton >= 0.9 and spun.sentences >= 0.9 and spun.kept >= 0.3
+    assert spun.cover_a > 0.95 and spun.cover_b > 0.95
+    same = check_spin(ORIGINAL, SAME_STORY, PARAMS)
+    assert same is None or not same.passes(PARAMS)
+    # the trap: the names, numbers and quote are shared, but not their places
+    assert same is not None and same.overlap >= 0.7 and same.skeleton < PARAMS.spin_min_skeleton
+    # a truncated spun copy (its first three paragraphs) covers about half of the original
+    half = check_spin(ORIGINAL, "\n".join(SPUN.split("\n")[:3]), PARAMS)
+    assert half is not None and half.passes(PARAMS) and 0.35 < half.cover_a < 0.8
+
+
+def _db(path):
+    open_db(path).conn.close()
+    return sqlite3.connect(db_path(path))
+
+
+def _spin_pairs(conn):
+    return {(c, o, k) for c, o, k in conn.execute(
+        "SELECT a.capture_id, b.capture_id, s.kind FROM syndication s "
+        "JOIN articles a ON a.id = s.copy_article_id JOIN articles b ON b.id = s.original_article_id "
+        "WHERE s.method = 'spinner'")}
+
+
+def _count(conn, table):
+    return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return planted(n_originals=150, seed=11, spinners=16)
+
+
+def test_spinner_pairs_incremental_rerun_and_rebuild(tmp_path, corpus):
+    spun = {t.copy for t in corpus.pairs if t.spinner}
+    truth = {(t.copy, t.original, t.kind) for t in corpus.pairs if t.spinner}
+    conn = _db(tmp_path)
+    # run 1 without the spun copies, run 2 adds them: found against the stored spin keys
+    insert_articles(conn, [a for a in corpus.articles if a.capture_id not in spun])
+    s1 = dedupe_with(tmp_path, PARAMS)
+    assert s1.pairs_by_method.get("spinner", 0) == 0 and not _spin_pairs(conn)
+    keys1 = _count(conn, TABLE)
+    assert keys1 > 0
+    insert_articles(conn, [a for a in corpus.articles if a.capture_id in spun])
+    s2 = dedupe_with(tmp_path, PARAMS)
+    assert s2.new_articles == len(spun)
+    found = _spin_pairs(conn)
+    # no false pair, no wrong kind or direction; one truncated and wrapped copy keeps only four
+    # of the original's entities, too few to say anything (spin_min_entities = 5): missed
+    assert found <= truth and len(found) >= len(truth) - 1
+    assert s2.pairs_by_method == {"spinner": len(found)}
+    keys2 = _count(conn, TABLE)
+    assert keys1 < keys2 <= keys1 + len(spun) * (PARAMS.spin_keys + PARAMS.spin_opening)
+    # a rerun adds nothing
+    again = dedupe_with(tmp_path, PARAMS)
+    assert (again.new_articles, again.candidates, again.pairs) == (0, 0, 0)
+    assert _count(conn, TABLE) == keys2 and _spin_pairs(conn) == found
+    # a rebuild recomputes the same state, with no stale keys left behind
+    conn.execute(f"INSERT INTO {TABLE} (key, article_id) VALUES (1, 999999)")
+    conn.commit()
+    dedupe_with(tmp_path, PARAMS, rebuild=True)
+    assert _count(conn, TABLE) == keys2 and _spin_pairs(conn) == found
+    # the same as one run over everything, and spinner rows carry their own signals
+    one = tmp_path / "one"
+    one.mkdir()
+    c2 = _db(one)
+    insert_articles(c2, corpus.articles)
+    dedupe_with(one, PARAMS)
+    assert _spin_pairs(c2) == found and _count(c2, TABLE) == keys2
+    for cont, found_by, diff in c2.execute("SELECT containment, found, diff FROM syndication "
+                                           "WHERE method = 'spinner'"):
+        assert cont < PARAMS.min_containment and found_by == "spinner" and diff.startswith("- ")
+
+
+def test_worker_processes_give_the_same_spin_keys_and_pairs(tmp_path):
+    c = planted(n_originals=430, seed=13, spinners=12)
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    ca, cb = _db(a), _db(b)
+    insert_articles(ca, c.articles)
+    insert_articles(cb, c.articles)
+    dedupe_with(a, PARAMS)
+    sb = dedupe_with(b, dataclasses.replace(PARAMS, workers=2, parallel_min=0))
+    assert sb.representatives >= 1000  # enough for the keys to be computed in the workers
+    assert _spin_pairs(ca) == _spin_pairs(cb) and len(_spin_pairs(ca)) >= 11
+    assert sorted(ca.execute(f"SELECT * FROM {TABLE}")) == sorted(cb.execute(f"SELECT * FROM {TABLE}"))
+
+
+def test_spinner_config(tmp_path, corpus):
+    with pytest.raises(ConfigError, match="spin_min_kept"):
+        parse_params({"spin_min_kept": 1.5})
+    with pytest.raises(ConfigError, match="spin_window"):
+        parse_params({"spin_window": -1})
+    with pytest.raises(ConfigError, match="spin_min_shared_keys"):
+        parse_params({"spin_min_shared_keys": 0})
+    # spin_window is a hashing field: stored with the LSH state, a change needs --rebuild
+    conn = _db(tmp_path)
+    insert_articles(conn, corpus.articles)
+    dedupe_with(tmp_path, PARAMS)
+    assert dict(conn.execute("SELECT name, value FROM dedupe_params"))["spin_window"] == "3"
+    off = dataclasses.replace(PARAMS, spin_window=0)
+    with pytest.raises(ConfigError, match="spin_window.*--rebuild"):
+        dedupe_with(tmp_path, off)
+    dedupe_with(tmp_path, off, rebuild=True)
+    assert not _spin_pairs(conn) and _count(conn, TABLE) == 0
