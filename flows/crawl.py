@@ -60,12 +60,58 @@ def crawl_task(source: str, data_dir: str, config_path: str, warc_prefix: str) -
     return summary
 
 
+@task(name="publish-warcs", retries=2, retry_delay_seconds=10, persist_result=False, cache_policy=NO_CACHE)
+def publish_task(data_dir: str, config_path: str) -> dict[str, Any]:
+    """Publish every closed local WARC the shared store lacks (this run's and any an earlier
+    failed upload left); a failure keeps the local files and fails the task (retried)."""
+    from archive.errors import WarcError
+    from archive.warc.store import open_store, publish_pending
+
+    logger = get_run_logger()
+    store = open_store(load(config_path).settings)
+    if store is None:
+        return {}
+    result = publish_pending(Path(data_dir), store)
+    logger.info("WARC store %s: %s published (%s bytes), %s already there, %s failed", store.url,
+                len(result.published), result.bytes, len(result.already), len(result.failed))
+    if result.failed:
+        first_name, first_error = result.failed[0]
+        raise WarcError(store.url, None, f"{len(result.failed)} WARC file(s) not published, kept in "
+                        f"{Path(data_dir) / 'warcs'} for the next run or 'archive warc-publish' "
+                        f"(first: {first_name}: {first_error})")
+    return {"store": store.url, "published": len(result.published), "already": len(result.already),
+            "published_bytes": result.bytes}
+
+
+def publish_step(data_dir: str, config_path: str) -> tuple[dict[str, Any], Exception | None]:
+    """Run :func:`publish_task` when a WARC store is configured; (summary, error or None). The
+    caller finishes its other work and raises the error last, so the run fails and alerts."""
+    from archive.errors import ArchiveError
+    from archive.warc.store import open_store
+
+    try:
+        store = open_store(load(config_path).settings)
+    except ArchiveError as exc:
+        return {"store_error": str(exc)}, exc
+    if store is None:
+        return {}, None
+    try:
+        return publish_task(data_dir, config_path), None
+    except ArchiveError as exc:
+        return {"store": store.url, "store_error": str(exc)}, exc
+
+
 @flow(name="crawl", persist_result=False, log_prints=True)
 def crawl_source(source: str, data_dir: str, config_path: str = "config/sources.toml") -> dict[str, Any]:
-    """Crawl one source (as ``archive crawl --source``), WARCs prefixed by worker and run id."""
+    """Crawl one source (as ``archive crawl --source``), WARCs prefixed by worker and run id,
+    then publish them to the shared WARC store when one is configured."""
     data_dir = str(Path(data_dir).resolve())
     config_path = str(Path(config_path).resolve())
-    return crawl_task(source, data_dir, config_path, run_warc_prefix(flow_run.id))
+    summary = crawl_task(source, data_dir, config_path, run_warc_prefix(flow_run.id))
+    published, error = publish_step(data_dir, config_path)
+    if error is not None:
+        raise error
+    return {**summary, **published}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,7 +29,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.common import load, run_warc_prefix, small
-from flows.crawl import crawl_task, run_cli, top_errors
+from flows.crawl import crawl_task, publish_step, run_cli, top_errors
 
 
 # ------------------------------------------------------------------------------ alerts
@@ -120,6 +120,14 @@ def report_markdown(summary: dict[str, Any], warc_prefix: str) -> str:
         "",
         f"Crawl `{summary['crawl_id']}`, WARC files `{warc_prefix}-*`.",
         "",
+    ]
+    if summary.get("store_error"):
+        lines.append(f"**Publishing to the WARC store failed** (the local files are kept): {summary['store_error']}")
+    elif summary.get("store"):
+        lines.append(f"WARC store `{summary['store']}`: {summary.get('published', 0)} files published "
+                     f"({summary.get('published_bytes', 0)} bytes), {summary.get('already', 0)} already there.")
+    lines += [
+        "",
         "## Top errors",
         "",
     ]
@@ -148,6 +156,7 @@ def pipeline(source: str, data_dir: str, config_path: str = "config/sources.toml
     warc_prefix = run_warc_prefix(flow_run.id)
 
     crawl = crawl_task(source, data_dir, config_path, warc_prefix)
+    published, publish_error = publish_step(data_dir, config_path)  # before the local stages
     ids = pending_capture_ids(data_dir, source, str(crawl["id"]))
     extract: dict[str, int] = {}
     for start in range(0, len(ids), max(1, extract_batch)):
@@ -158,11 +167,14 @@ def pipeline(source: str, data_dir: str, config_path: str = "config/sources.toml
     dedupe = dedupe_task(data_dir, config_path)
 
     summary = summarize(source, flow_run.name, crawl, extract, dedupe, top_errors(data_dir, str(crawl["id"])))
+    summary.update(published)
     create_markdown_artifact(markdown=report_markdown(summary, warc_prefix), key=artifact_key(source),
                              description=f"pipeline run of source {source}")
     logger.info("source %s: %s pages, %s bytes, %s errors, %s new articles, %s new copies", source,
                 summary["pages"], summary["bytes"], summary["errors"], summary["new_articles"],
                 summary["new_copies"])
+    if publish_error is not None:  # the local WARCs stay; the next run or 'archive warc-publish' retries
+        raise publish_error
     return summary
 
 
