@@ -306,17 +306,31 @@ def warc_capture_ids(warcs: Path) -> list[str]:
 
 def test_two_workers_four_sources_share_the_archive(prefect_api: str, client: Any, data_dir: Path,
                                                     tmp_path: Path, sample_web: Any, workers: list[Any]) -> None:
+    from test_warc_store import S3
+
+    s3 = S3()  # each run also publishes its closed WARCs to one bucket (S3 API on loopback)
+    try:
+        two_workers_share_the_archive(prefect_api, client, data_dir, tmp_path, sample_web, workers, s3)
+    finally:
+        s3.server.stop()
+
+
+def two_workers_share_the_archive(prefect_api: str, client: Any, data_dir: Path, tmp_path: Path,
+                                  sample_web: Any, workers: list[Any], s3: Any) -> None:
     from archive.config import load_config
     from archive.schedule.apply import apply
     from archive.schedule.processes import start_worker
+    from archive.warc.store import WarcStore, index_from_store
     from prefect.client.schemas.objects import StateType
 
     pool = "t-scale"
     names = ["sw-topic", "sw-feed", "sw-digest", "sw-sitemap"]
     cfg = write_config(tmp_path / "sources.toml", sample_sources(sample_web, names, every=10))
     apply(load_config(cfg), data_dir, prefect_api, pool=pool)
+    store_env = {"ARCHIVE_WARC_STORE": s3.url("scale"), "ARCHIVE_WARC_STORE_OPTIONS": json.dumps(s3.options)}
     for name in ("w1", "w2"):  # two runs at a time each: four due runs need both
-        workers.append(start_worker(data_dir, prefect_api, pool=pool, name=name, limit=2, query_seconds=2))
+        workers.append(start_worker(data_dir, prefect_api, pool=pool, name=name, limit=2, query_seconds=2,
+                                    extra_env=store_env))
 
     wait_for("captures of all four sources",
              lambda: len(sql(data_dir, "SELECT DISTINCT source FROM captures")) == 4 and
@@ -349,6 +363,12 @@ def test_two_workers_four_sources_share_the_archive(prefect_api: str, client: An
     assert {r[1] for r in rows} <= set(files)
     assert sql(data_dir, "SELECT count(*) FROM (SELECT warc_file, warc_offset FROM captures "
                          "GROUP BY 1, 2 HAVING count(*) > 1)")[0][0] == 0
+    # the runs published every closed file to the store; an indexer elsewhere merges them all once
+    store = WarcStore(s3.url("scale"), s3.options)
+    assert sorted(w.name for w in store.list()) == files
+    pulled, stats = index_from_store(tmp_path / "indexer", store)
+    assert sorted(pulled.fetched) == files and stats.captures == len(in_warcs)
+    assert sorted(r[0] for r in sql(tmp_path / "indexer", "SELECT id FROM captures")) == sorted(in_warcs)
 
 
 class ServeProcess:
