@@ -11,9 +11,10 @@ without one Prefect starts a temporary server for the run (10–20 s more).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -36,6 +37,24 @@ def top_errors(data_dir: str, crawl_id: str, limit: int = 5) -> list[tuple[str, 
     return [(str(r[0]), int(r[1]), str(r[2])) for r in rows]
 
 
+@contextlib.contextmanager
+def rotated_files_published(data_dir: Path, config: Any, warc_prefix: str) -> Iterator[None]:
+    """With a WARC store configured, publish the files a crawl's writers rotate out while it runs
+    (``BackgroundPublisher``); the run's final publish step covers the rest and reports failures."""
+    from archive.errors import ArchiveError
+    from archive.warc.store import BackgroundPublisher, open_store
+
+    try:
+        store = open_store(config.settings)
+    except ArchiveError:  # reported by the publish step after the crawl
+        store = None
+    if store is None:
+        yield
+        return
+    with BackgroundPublisher(data_dir, store, warc_prefix):
+        yield
+
+
 @task(name="crawl", retries=1, retry_delay_seconds=5, persist_result=False, cache_policy=NO_CACHE)
 def crawl_task(source: str, data_dir: str, config_path: str, warc_prefix: str) -> dict[str, Any]:
     """Crawl ``source`` into DATA/warcs (files named ``warc_prefix-…``) and the index.
@@ -48,7 +67,8 @@ def crawl_task(source: str, data_dir: str, config_path: str, warc_prefix: str) -
 
     logger = get_run_logger()
     config = load(config_path)
-    stats = crawl_or_render(config, Path(data_dir), source, warc_prefix=warc_prefix)
+    with rotated_files_published(Path(data_dir), config, warc_prefix):
+        stats = crawl_or_render(config, Path(data_dir), source, warc_prefix=warc_prefix)
     summary = small(stats)
     logger.info("crawl %s: %s pages, %s bytes, %s errors (crawl %s, WARC prefix %s)", source,
                 stats.pages, stats.bytes, stats.errors, stats.id, warc_prefix)

@@ -5,6 +5,7 @@ prefixes and publish into one bucket; a third, fresh data directory indexes the 
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -13,10 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any, Iterator
 
+import httpx
 import pytest
 
-from test_prefect_schedule import ROOT, sample_sources, write_config
-from test_query_support import free_port, record_block
+from test_prefect_schedule import ROOT, sample_sources, wait_for, write_config
+from test_query_support import Served, free_port, record_block
 
 BUCKET = "archive-warcs"
 
@@ -166,9 +168,9 @@ def test_two_machines_publish_and_a_fresh_indexer_merges_them_once(s3: S3, machi
     assert rows(fresh, "SELECT count(*) FROM captures")[0][0] == len(in_store)
 
     # replay on the indexer gives the exact recorded bytes; so does a range read of the stored object
-    url, name, offset = rows(fresh, "SELECT url, warc_file, warc_offset FROM captures WHERE "
-                                    "record_type = 'response' AND status = 200 AND source = 'sw-feed' "
-                                    "ORDER BY warc_offset DESC LIMIT 1")[0]
+    url, name, offset, stamp = rows(fresh, "SELECT url, warc_file, warc_offset, timestamp FROM captures WHERE "
+                                           "record_type = 'response' AND status = 200 AND source = 'sw-feed' "
+                                           "ORDER BY warc_offset DESC LIMIT 1")[0]
     src = next(p for p in local["w2"] if p.name == name)
     recorded = record_block(src, offset)
     out = tmp_path / "replayed"
@@ -176,6 +178,12 @@ def test_two_machines_publish_and_a_fresh_indexer_merges_them_once(s3: S3, machi
                       "--config", str(machines["config"]))
     assert rep.returncode == 0, rep.stderr
     assert out.read_bytes() == recorded
+    head, _, body = recorded.partition(b"\r\n\r\n")
+    if b"\ncontent-encoding: gzip" in head.lower():
+        body = gzip.decompress(body)
+    with Served(fresh) as served:  # the Datasette replay route of the indexer
+        r = httpx.get(f"{served.base}/-/replay/{''.join(c for c in stamp if c.isdigit())[:14]}/{url}", timeout=30)
+    assert r.status_code == 200 and r.content == body and len(body) > 0
     with store.open(name) as fh:
         fh.seek(offset)
         member = fh.read(src.stat().st_size - offset)
@@ -218,6 +226,29 @@ def test_an_open_file_is_never_published(s3: S3, tmp_path: Path) -> None:
     writer.close()
     assert publish_pending(data, store).published == [writer.files[0]]
     assert [w.name for w in store.list()] == [writer.files[0]]
+
+
+def test_files_rotated_out_during_a_crawl_are_published_before_it_ends(s3: S3, tmp_path: Path) -> None:
+    from archive.model import CrawlStats, iso, utcnow
+    from archive.warc.store import BackgroundPublisher, WarcStore
+    from archive.warc.writer import WarcWriter
+
+    data = tmp_path / "data"
+    store = WarcStore(s3.url("rotate"), s3.options)
+    with WarcWriter(data / "warcs", "other", source="s", crawl_id="c0") as other:  # another run's file
+        other.write_crawl_end(CrawlStats(id="c0", source="s", started=iso(utcnow())))
+    writer = WarcWriter(data / "warcs", "run1", source="s", crawl_id="c1", max_size=1024)
+    with BackgroundPublisher(data, store, "run1", interval=0.2) as bg:
+        while len(writer.files) < 3:  # rotates every ~1 KB
+            writer.write_crawl_end(CrawlStats(id="c1", source="s", started=iso(utcnow())))
+        closed = writer.files[:-1]
+        wait_for("the rotated-out files in the store", lambda: sorted(bg.published) == closed, timeout=60,
+                 every=0.2)
+        assert (data / "warcs" / (writer.files[-1] + ".open")).is_file()  # still being written
+        assert [w.name for w in store.list()] == closed
+    writer.close()
+    assert bg.errors == []
+    assert [w.name for w in store.list()] == closed  # the last file waits for the run's final pass
 
 
 def test_upload_to_a_store_that_is_down_keeps_the_files_and_says_so(machines: dict[str, Path],

@@ -14,7 +14,8 @@ SHA-256.
 - ``open(name)``: a seekable binary file over the object (range reads on S3);
   ``fetch(name, dest_dir)``: a verified local copy.
 - :func:`publish_pending` publishes every closed local WARC the store lacks (a failed upload is
-  reported, the local file stays, the next call retries); :func:`pull_new` copies into
+  reported, the local file stays, the next call retries); :class:`BackgroundPublisher` does it
+  every minute while a crawl runs (files its writers rotated out); :func:`pull_new` copies into
   ``DATA/warcs`` each stored WARC that the local index has not read (by name and size; the copy is
   checked against the publisher's digest), so ``archive reindex --from URL`` indexes every capture
   once and ``archive replay`` reads them like local files.
@@ -413,6 +414,44 @@ def publish_pending(data_dir: Path, store: WarcStore, *, prefix: str | None = No
         result.published.append(path.name)
         result.bytes += size
     return result
+
+
+class BackgroundPublisher:
+    """While a crawl runs, publish its closed WARCs (``PREFIX-…`` files a writer rotated out at
+    ``warc_max_size``) every ``interval`` seconds, so they reach the store before the crawl ends.
+
+    A context manager around the crawl; it never raises: failed attempts are kept in ``errors``
+    and the files stay local for the final :func:`publish_pending` after the crawl."""
+
+    def __init__(self, data_dir: Path, store: WarcStore, prefix: str, interval: float = 60.0) -> None:
+        import threading
+
+        self.data_dir = Path(data_dir)
+        self.store = store
+        self.prefix = prefix
+        self.interval = interval
+        self.published: list[str] = []
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"publish-{prefix}", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                result = publish_pending(self.data_dir, self.store, prefix=self.prefix)
+            except Exception as exc:  # noqa: BLE001 - a background helper: the final pass reports
+                self.errors.append(f"{type(exc).__name__}: {exc}")
+                continue
+            self.published += result.published
+            self.errors += [f"{name}: {error}" for name, error in result.failed]
+
+    def __enter__(self) -> "BackgroundPublisher":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def ensure_schema(db: "sqlite_utils.Database") -> None:
