@@ -185,19 +185,40 @@ class CrawlLock:
 
 def recover_and_index(data_dir: Path) -> list[Path]:
     """Recover ``.open`` WARC files of killed crawls (cut back to their last complete record,
-    renamed; files a live writer holds are left alone) and index what they hold."""
+    renamed; files a live writer holds are left alone), then index every WARC file the index has
+    not registered as read (``warc_files``): the recovered ones, and closed files whose captures a
+    killed crawl never indexed (rotated before the kill, closed by a fetcher process that outlived
+    its crawl, renamed by a recovery that was itself killed). A crawl registers the files it
+    closed once their captures are indexed, so after a clean run this reads nothing. Returns the
+    recovered files."""
     warcs = Path(data_dir) / "warcs"
-    if not any(warcs.glob("*.open")):
+    if not warcs.is_dir():
         return []
     from ..warc.recovery import recover_open_files
-    from ..warc.reindex import reindex
+    from ..warc.reindex import index_new_files
 
     recovered = [r.path for r in recover_open_files(warcs) if r.path is not None]
-    if recovered:
-        stats = reindex(data_dir, files=recovered)
-        log.warning("recovered %d .open WARC file(s) of a killed crawl: %d captures, %d failures indexed",
-                    len(recovered), stats.captures, stats.failures)
+    stats = index_new_files(data_dir, recover=False)
+    if recovered or stats.files:
+        log.warning("recovered %d .open WARC file(s) of a killed crawl; indexed %d unregistered file(s): "
+                    "%d captures, %d failures", len(recovered), stats.files, stats.captures, stats.failures)
     return recovered
+
+
+def register_files(db: Any, closed: Sequence[Any]) -> None:
+    """Record WARC files a crawl closed, all of whose captures are indexed, in ``warc_files``
+    (so the next start does not read them again). ``closed``: ``writer.ClosedFile`` items."""
+    if not closed:
+        return
+    from ..warc.reindex import ensure_schema
+
+    ensure_schema(db)
+    now = iso(utcnow())
+    with db.conn:
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO warc_files (name, size, records, captures, failures, problem, indexed) "
+            "VALUES (?, ?, ?, ?, ?, NULL, ?)",
+            [(c.name, c.size, c.records, c.captures, c.failures, now) for c in closed])
 
 
 # ---------------------------------------------------------------------------- the crawl
@@ -447,7 +468,8 @@ class Crawl:
                         from urllib.parse import urljoin
 
                         res.redirect = canonicalize(urljoin(task.url, loc))
-                    elif 200 <= status < 300 and task.expand:
+                    elif 200 <= status < 300 and (task.expand or (
+                            task.kind in ("requisite", "original") and self.src.requisites)):
                         links = discover(body, task.url, rec.http_headers.get_header("Content-Type"), None,
                                          requisites=self.src.requisites)
                         res.links = []
@@ -498,7 +520,8 @@ class Crawl:
                                     seeds=[u for u, _ in self.seeds])
             self.frontier = Frontier(self.db, self.src.name, crawl_id)
             if resumed:
-                seen, todo, captured = self.frontier.load()
+                state = self.frontier.load(expand=lambda u: in_scope(u, self.scope))
+                seen, todo, captured = state.seen, state.todo, state.captured
                 self.seen = set(seen)
                 c = self.db.conn.execute(
                     "SELECT count(*), coalesce(sum(content_length), 0) FROM captures WHERE crawl_id = ? "
@@ -511,14 +534,16 @@ class Crawl:
                     self._queue(t, record=False)
                 self._rediscover(captured)
                 self.dispatched = self.stats.pages
-                log.warning("resuming crawl %s: %d URLs known, %d to fetch", crawl_id, len(seen), len(todo))
+                log.warning("resuming crawl %s: %d URLs known, %d to fetch, %d captured and %d failed before "
+                            "the last batch was indexed", crawl_id, len(seen), len(todo), len(captured),
+                            len(state.failed))
             for url, kind in self.seeds:
                 if url not in self.seen:
                     self._queue(Task(url=url, depth=0, kind=kind, expand=True))
             from ..index.captures import upsert_crawl
 
+            upsert_crawl(self.db, self.stats)  # first: a frontier never exists without its crawl row
             write_batch(self.db, self.frontier, [], [])
-            upsert_crawl(self.db, self.stats)
             await self._fetch_all()
         finally:
             for f in self.fetchers:  # no-op for fetchers that finished; ends those never started
@@ -576,6 +601,8 @@ class Crawl:
             await asyncio.gather(*(f.finish(self.stats if i == 0 else None) for i, f in enumerate(self.fetchers)))
             finished = True
             self._flush(force=True)
+            # every result is indexed: the files the fetchers closed need not be read again
+            register_files(self.db, [c for f in self.fetchers for c in f.closed_files])
         finally:
             if not finished:
                 for f in self.fetchers:

@@ -114,6 +114,7 @@ class Engine:
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self.clients: dict[str, ClientPool] = {}  # per host: no cross-host connection churn
         self.writer: Any = None
+        self.closed_files: list[Any] = []  # the writer's ClosedFile list, once closed
         self.db: sqlite3.Connection | None = None
         self.extra: list[Capture] = []  # robots captures, handed to the next result
         self._canon: dict[str, str | None] = {}  # absolute link -> canonical form (bounded)
@@ -136,6 +137,7 @@ class Engine:
         self.clients = {}
         if self.writer is not None:
             self.writer.close()
+            self.closed_files = list(self.writer.closed)
             self.writer = None
         if self.db is not None:
             self.db.close()

@@ -4,11 +4,15 @@ Every URL a crawl admits is a row ``(source, crawl_id, url, depth, state, via, k
 goes ``queued`` → ``done`` | ``failed``. Changes are buffered and written with the captures of
 the same batch in one transaction, so a killed crawl resumes from its last batch: URLs still
 ``queued`` are fetched, ``done`` ones never again, and URLs whose capture reached the WARC (and
-was recovered from it) but whose state did not are taken as done.
+was recovered from it) but whose state did not are taken as done — also when the URL itself
+never reached the frontier table (admitted and fetched within the batch a kill cut short). A URL
+whose fetch-error record reached the WARC but whose state did not is taken as failed.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterable
+from urllib.parse import urlsplit
 
 from ..model import Capture, FetchFailure
 from .engine import Task
@@ -28,6 +32,16 @@ def decode_kind(kind: str | None) -> tuple[str, bool]:
     return (k[:-1], False) if k.endswith("*") else (k, True)
 
 
+@dataclass
+class Resume:
+    """What a resumed crawl starts from (see :meth:`Frontier.load`)."""
+
+    seen: set[str]  # every URL the crawl knows (frontier rows and URLs it captured or failed)
+    todo: list[Task]  # still to fetch
+    captured: list[Task]  # captured (the WARC says so) but not marked done: links to rediscover
+    failed: list[str]  # a fetch error recorded, no capture, not marked failed (marked now)
+
+
 class Frontier:
     def __init__(self, db: "sqlite_utils.Database", source: str, crawl_id: str) -> None:
         self.db = db
@@ -36,8 +50,11 @@ class Frontier:
         self._new: list[tuple[str, str, str, int, str, str | None, str]] = []
         self._state: list[tuple[str, str, str]] = []
 
-    def load(self) -> tuple[set[str], list[Task], list[Task]]:
-        """(every URL of the crawl, tasks still to fetch, tasks captured but not marked done)."""
+    def load(self, expand: Callable[[str], bool] | None = None) -> Resume:
+        """The crawl's state from the frontier rows, corrected by what the index holds (after
+        recovery indexed the WARCs of a killed run). ``expand(url)`` tells whether a captured URL
+        missing from the frontier is in scope (its links followed); default: yes. Rows for such
+        URLs and the state changes are buffered here (written with the next batch)."""
         conn = self.db.conn
         seen: set[str] = set()
         queued: list[Task] = []
@@ -46,13 +63,32 @@ class Frontier:
                 (self.crawl_id,)):
             seen.add(url)
             if state in ("queued", "fetching"):
-                k, expand = decode_kind(kind)
-                queued.append(Task(url=url, depth=depth, kind=k, via=via, expand=expand))
-        captured = {u for (u,) in conn.execute(
-            "SELECT DISTINCT url FROM captures WHERE crawl_id = ?", (self.crawl_id,))}
-        todo = [t for t in queued if t.url not in captured]
-        done_not_marked = [t for t in queued if t.url in captured]
-        return seen, todo, done_not_marked
+                k, expand_it = decode_kind(kind)
+                queued.append(Task(url=url, depth=depth, kind=k, via=via, expand=expand_it))
+        captured_rows: dict[str, tuple[int | None, str | None]] = {}
+        for url, depth, via in conn.execute(
+                "SELECT url, depth, via FROM captures WHERE crawl_id = ? ORDER BY timestamp", (self.crawl_id,)):
+            captured_rows.setdefault(url, (depth, via))
+        failed_urls = {u for (u,) in conn.execute(
+            "SELECT DISTINCT url FROM fetch_errors WHERE crawl_id = ?", (self.crawl_id,))} - set(captured_rows)
+        todo = [t for t in queued if t.url not in captured_rows and t.url not in failed_urls]
+        done_not_marked = [t for t in queued if t.url in captured_rows]
+        failed = [t.url for t in queued if t.url in failed_urls]
+        for url, (depth, via) in captured_rows.items():
+            if url in seen or urlsplit(url).path == "/robots.txt":  # robots.txt is read by the engine
+                continue
+            in_scope = expand(url) if expand is not None else True
+            task = Task(url=url, depth=depth or 0, kind="page" if in_scope else "original", via=via,
+                        expand=in_scope)
+            self.add(task)
+            seen.add(url)
+            done_not_marked.append(task)
+        for url in sorted(failed_urls - seen):
+            self._new.append((self.source, self.crawl_id, url, 0, "failed", None, "page"))
+            seen.add(url)
+        for url in failed:
+            self.mark(url, "failed")
+        return Resume(seen, todo, done_not_marked, failed)
 
     def add(self, task: Task) -> None:
         self._new.append((self.source, self.crawl_id, task.url, task.depth, "queued", task.via, encode_kind(task)))

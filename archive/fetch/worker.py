@@ -5,7 +5,10 @@ Each fetcher writes its own WARC files (its own prefix); the crawl process alone
 database. Frames on the pipes are ``4-byte big-endian length + pickle``:
 
     crawl → fetcher   ("opts", EngineOptions) ("tasks", [Task, …]) … ("end", CrawlStats | None)
-    fetcher → crawl   ("ready", None) ("results", [Result, …]) … ("closed", None)
+    fetcher → crawl   ("ready", None) ("results", [Result, …]) … ("closed", [ClosedFile, …])
+
+After ``finish`` each fetcher's ``closed_files`` lists the WARC files its writer closed; the crawl
+registers them as indexed (``warc_files``) once their captures are in the index.
 
 ``LocalFetcher`` runs the same engine inside the crawl's own event loop: it is always fetcher 0,
 so a crawl starts fetching at once, and process fetchers join as soon as they report ready.
@@ -48,6 +51,7 @@ class LocalFetcher:
         self.deliver = deliver
         self.tasks: set[asyncio.Task[None]] = set()
         self.ready = False
+        self.closed_files: list[Any] = []
 
     async def spawn(self) -> None:
         pass
@@ -78,6 +82,7 @@ class LocalFetcher:
         if stats is not None and self.engine.writer is not None and hasattr(self.engine.writer, "write_crawl_end"):
             self.engine.writer.write_crawl_end(stats)
         await self.engine.close()
+        self.closed_files = list(self.engine.closed_files)
 
     async def abort(self) -> None:
         for t in list(self.tasks):
@@ -109,6 +114,7 @@ class ProcessFetcher:
         self.outstanding: dict[str, Task] = {}
         self.batch: list[Task] = []
         self.dead = False
+        self.closed_files: list[Any] = []
 
     async def spawn(self) -> None:
         """Start the process early: it imports its modules while the crawl opens the index."""
@@ -137,6 +143,7 @@ class ProcessFetcher:
                     self.ready = True
                     self.deliver(None)  # wakes the crawl: this fetcher takes tasks now
                 elif kind == "closed":
+                    self.closed_files = list(payload or [])
                     break
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -253,7 +260,7 @@ async def _serve(out_fd: int) -> None:
         await fetcher.finish(stats)
         flush()
         try:
-            writer.write(_frame(("closed", None)))
+            writer.write(_frame(("closed", fetcher.closed_files)))
             await writer.drain()
         except (ConnectionError, BrokenPipeError):
             pass

@@ -11,7 +11,9 @@ Interface (the fetch stage and the query stage code against exactly this):
   status) and its ``request`` (``WARC-Concurrent-To``), flushes, and returns the index row.
   ``write_failure(f: FetchFailure) -> FetchFailure`` writes a ``metadata`` record for a URL that
   gave no capture and returns the row to index; ``write_crawl_end(stats: CrawlStats)`` records
-  the ``crawls`` row; ``close()``.
+  the ``crawls`` row; ``close()``. ``closed`` lists ``writer.ClosedFile(name, size, records,
+  captures, failures)`` for every file it closed (the ``warc_files`` row a crawl registers once
+  the file's captures are indexed; files never registered are read at the next crawl's start).
   ``writer.PreviousCapture(payload_digest, url, timestamp, record_id=None)``, or
   ``PreviousCapture.from_capture(capture)`` from the URL's last ``captures`` row.
 - ``Capture.id`` is the UUID of the response/revisit ``WARC-Record-ID`` (``<urn:uuid:UUID>``);

@@ -45,6 +45,18 @@ _EMPTY_DIGEST = sha1_digest(b"")
 
 
 @dataclass
+class ClosedFile:
+    """A file this writer closed (renamed from ``.open``), with what it holds: the
+    ``warc_files`` row a crawl registers once every capture of the file is indexed."""
+
+    name: str
+    size: int
+    records: int
+    captures: int
+    failures: int
+
+
+@dataclass
 class PreviousCapture:
     """The last capture of a URL, for revisit detection (from the ``captures`` table)."""
 
@@ -160,6 +172,8 @@ class WarcWriter:
         self.hostname = socket.gethostname().split(".")[0] or "localhost"
         self.serial = 0
         self.files: list[str] = []  # final names of every file this writer started
+        self.closed: list[ClosedFile] = []  # files closed cleanly (rotated or at close())
+        self._counts = [0, 0, 0]  # records, captures, failures in the open file
         self._fh: io.FileIO | None = None  # unbuffered: each append is written at once
         self._name: str | None = None
         self._size = 0
@@ -196,6 +210,7 @@ class WarcWriter:
         self._fh = io.FileIO(fd, "wb", closefd=True)
         self._name = name
         self._size = 0
+        self._counts = [0, 0, 0]
         self.serial += 1
         self.files.append(name)
         fields = {
@@ -226,6 +241,7 @@ class WarcWriter:
             fh.close()  # after the rename: the lock keeps recovery away until then
         except OSError as exc:
             raise WarcError(str(self.warcs_dir / name), None, f"cannot close WARC file ({exc.strerror})") from None
+        self.closed.append(ClosedFile(name, self._size, *self._counts))
 
     def close(self) -> None:
         with self._lock:
@@ -271,6 +287,7 @@ class WarcWriter:
                             f"cannot write WARC record ({exc.strerror or exc}); the file was cut back "
                             "to its last complete record") from None
         self._size = pos
+        self._counts[0] += len(members)
         return spans
 
     def _abandon(self) -> None:
@@ -368,6 +385,7 @@ class WarcWriter:
             members = [self._serialise(resp), self._serialise(req)]
             name = self._name
             (r_off, r_len), (q_off, q_len) = self._append(members)
+            self._counts[1] += 1
         assert name is not None
         return Capture(
             id=capture_id(resp_id),
@@ -407,7 +425,7 @@ class WarcWriter:
         row = FetchFailure(crawl_id=crawl_id, url=f.url, timestamp=f.timestamp, error=f.error, detail=f.detail)
         body = {MARKER: FETCH_ERROR, "crawl_id": crawl_id, "url": f.url, "timestamp": f.timestamp,
                 "error": f.error, "detail": f.detail}
-        self._write_metadata(f.url, date, body)
+        self._write_metadata(f.url, date, body, failure=True)
         return row
 
     def write_crawl_end(self, stats: CrawlStats) -> None:
@@ -417,12 +435,13 @@ class WarcWriter:
                 "errors": stats.errors, "rules": stats.rules, "seeds": list(stats.seeds)}
         self._write_metadata(f"urn:syndication-archive:crawl:{stats.id}", _warc_date(utcnow()), body)
 
-    def _write_metadata(self, uri: str, date: str, body: dict[str, Any]) -> None:
+    def _write_metadata(self, uri: str, date: str, body: dict[str, Any], *, failure: bool = False) -> None:
         data = json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
         with self._lock:
             self._ready()
             rec = self._record(uri, "metadata", date=date, payload=data, content_type="application/json")
             self._append([self._serialise(rec)])
+            self._counts[2] += failure
 
 
 def _revisit_length(headers: list[tuple[str, str]]) -> int | None:
