@@ -1,0 +1,409 @@
+"""Crash safety: one crawl of the sample web, SIGKILLed at 20 seeded points and resumed each time.
+
+Each round starts ``archive crawl`` (a real process, resuming the same crawl in the same data
+directory) and kills it with SIGKILL once the WARC files grew by a seeded number of bytes (so kills
+land while records are written) or, on some rounds, a seeded time after start (so kills also land
+in start-up recovery and indexing). Half the rounds kill the crawl process alone (its fetcher
+process then sees end of input, finishes its exchanges and closes its file with no crawl left to
+index them); the other half kill the whole process group. After every kill, on a copy of the data
+directory:
+
+(a) the start-up step of the next run (``recover_and_index``) cuts every ``.open`` file back to
+    its last complete record; every WARC then reads with no break (our reader), and the files
+    recovered in the round pass ``warcio check``;
+(b) every capture complete in a WARC before a kill is still there after recovery (the set of
+    ``(record id, URL, payload digest, file, offset)`` only grows), and no index row written
+    before the kill points at anything but a complete record;
+(c) after that start-up step the index equals ``reindex`` into a fresh database (every capture
+    column, every fetch error).
+
+A last, un-killed run finishes the crawl. Then: the crawl ends, no frontier URL is left queued,
+the URLs captured equal those of a clean crawl of the same site, and there are no duplicates:
+each URL has exactly one capture (response or revisit record) in the crawl's WARCs, except
+``robots.txt``, which every fetcher reads again at the start of every run (at most one per host
+per fetcher per run); and no URL was requested again after its capture was complete in a WARC
+or its outcome (done / failed) was committed to the frontier. Fetch errors repeat only for a URL
+whose earlier error was not yet committed when the process died (at most one per run).
+"""
+from __future__ import annotations
+
+import collections
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+import hardening
+from archive.fetch.crawler import recover_and_index
+from archive.index.captures import CAPTURE_COLUMNS
+from archive.model import Capture
+from archive.sampleweb import SampleWeb
+from archive.urls import canonicalize
+from archive.warc.reader import WarcReader
+from archive.warc.reindex import reindex
+from test_fetch_politeness import TinyServer, html
+from tools import tool
+
+ARCHIVE = str(Path(sys.executable).parent / "archive")
+SEED = 20261127
+ROUNDS = 20
+CASE = "crash: SIGKILL x20 over one resumed crawl"
+ROBOTS = "/robots.txt"
+BLOBS = 8  # incompressible bodies of BLOB_BYTES on a third host: records long enough to be cut mid-write
+BLOB_BYTES = 1_500_000
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+def _rows(db: Path, sql: str, *args: object) -> list[tuple]:
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def _warc_bytes(warcs: Path) -> int:
+    """Bytes in WARC files (open or closed; not the .cut files recovery sets aside)."""
+    total = 0
+    try:
+        with os.scandir(warcs) as it:
+            for e in it:
+                if ".cut" not in e.name and ".warc" in e.name:
+                    try:
+                        total += e.stat().st_size
+                    except FileNotFoundError:  # renamed under us
+                        continue
+    except FileNotFoundError:
+        return 0
+    return total
+
+
+def _group_alive(pgid: int) -> bool:
+    """Any live (non-zombie) process in the process group ``pgid``."""
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{d}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            return True
+    return False
+
+
+def _wait_group(pgid: int, timeout: float = 60.0) -> None:
+    """Wait until every process of the group ended (an orphaned fetcher closes its file first)."""
+    end = time.monotonic() + timeout
+    while _group_alive(pgid):
+        if time.monotonic() > end:
+            os.killpg(pgid, signal.SIGKILL)
+            raise AssertionError(f"processes of the crawl (group {pgid}) still running after {timeout} s")
+        time.sleep(0.02)
+
+
+@dataclass
+class Complete:
+    """What the WARCs hold after recovery: complete captures and fetch-error records."""
+
+    captures: dict[str, tuple[str, str | None, str, int]] = field(default_factory=dict)  # id -> (url, digest, file, off)
+    records: list[Capture] = field(default_factory=list)
+    failures: list[tuple] = field(default_factory=list)
+
+
+def _read_warcs(warcs: Path) -> Complete:
+    out = Complete()
+    for f in sorted(warcs.glob("*.warc.gz")):
+        reader = WarcReader(f)
+        for row in reader.captures():
+            if isinstance(row, Capture):
+                out.captures[row.id] = (row.url, row.payload_digest, row.warc_file, row.warc_offset)
+                out.records.append(row)
+            else:
+                out.failures.append((row.crawl_id, row.url, row.timestamp, row.error, row.detail))
+        assert reader.problems == [], f"{f.name}: {[str(p) for p in reader.problems]}"
+    return out
+
+
+def _index(db: Path) -> tuple[set[tuple], set[tuple]]:
+    caps = set(_rows(db, f"SELECT {', '.join(CAPTURE_COLUMNS)} FROM captures"))
+    fails = set(_rows(db, "SELECT crawl_id, url, timestamp, error, detail FROM fetch_errors"))
+    return caps, fails
+
+
+def _fresh_reindex(warcs: Path, where: Path) -> tuple[set[tuple], set[tuple]]:
+    """``reindex`` of ``warcs`` into a database that did not exist before."""
+    if where.exists():
+        shutil.rmtree(where)
+    where.mkdir()
+    (where / "warcs").symlink_to(warcs.resolve(), target_is_directory=True)
+    stats = reindex(where)
+    assert stats.breaks == [], stats.breaks
+    return _index(where / "archive.db")
+
+
+def _warcio_check(files: list[Path]) -> None:
+    if files:
+        out = subprocess.run([tool("warcio"), "check", *map(str, files)], capture_output=True, text=True,
+                             timeout=120)
+        assert out.returncode == 0, out.stdout + out.stderr
+
+
+class _QuietServer(TinyServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client SIGKILLed mid-response: expected here, not worth a traceback
+
+
+@pytest.fixture
+def blob_srv():
+    """A third host: a page linking BLOBS incompressible bodies (each written as one long record)."""
+    rnd = random.Random(SEED + 1)
+    blobs = [rnd.randbytes(BLOB_BYTES) for _ in range(BLOBS)]
+    routes = {"/": html(*(f"/blob/{k}" for k in range(BLOBS)))}
+    for k, body in enumerate(blobs):
+        routes[f"/blob/{k}"] = (lambda b: lambda h, n: (200, [("Content-Type", "application/octet-stream")], b))(body)
+    srv = _QuietServer(routes)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def _config(path: Path, sw: SampleWeb, blob_url: str) -> Path:
+    agg, pub, blob = (u.split("://", 1)[1] for u in (sw.aggregator_url, sw.publisher_url, blob_url))
+    path.write_text(f"""
+[settings]
+warc_max_size = 40000   # rotate often: kills land in closed and in open files
+warc_prefix = "crash"
+
+[sources.crashweb]
+start = ["{sw.aggregator_url}/", "{blob_url}/"]
+feeds = ["{sw.publisher_url}/feed.xml"]
+scope = ["{agg}", "{pub}", "{blob}"]
+depth = 4
+follow_original = true
+per_host = 2
+delay = 0
+ssrf_guard = false
+""")
+    return path
+
+
+def _cmd(data: Path, config: Path, fetchers: int) -> list[str]:
+    return [ARCHIVE, "crawl", "--data", str(data), "--config", str(config), "--source", "crashweb",
+            "--per-host", "2", "--delay", "0", "--fetchers", str(fetchers)]
+
+
+@dataclass
+class Plan:
+    group: bool  # kill the whole process group (else the crawl process alone)
+    fetchers: int
+    trigger: str  # "bytes" or "time"
+    amount: float
+
+
+def _plans(rnd: random.Random) -> list[Plan]:
+    plans = []
+    for _ in range(ROUNDS):
+        group = rnd.random() < 0.5
+        fetchers = rnd.choice([1, 2])
+        if rnd.random() < 0.25:
+            plans.append(Plan(group, fetchers, "time", round(rnd.uniform(0.3, 1.6), 3)))
+        else:
+            plans.append(Plan(group, fetchers, "bytes", rnd.randint(3_000, 30_000)))
+    return plans
+
+
+def _log_marks(sw: SampleWeb, blob: TinyServer) -> tuple[int, int]:
+    return len(sw.request_log), len(blob.log)
+
+
+def _requested(sw: SampleWeb, blob: TinyServer, marks: tuple[int, int]) -> set[str]:
+    """URLs the servers were asked for since ``marks`` (robots.txt aside)."""
+    urls = {canonicalize((sw.aggregator_url if r.role == "aggregator" else sw.publisher_url) + r.path)
+            for r in sw.request_log[marks[0]:]}
+    urls |= {canonicalize(blob.url + path) for path, _, _ in blob.log[marks[1]:]}
+    return {u for u in urls if not u.endswith(ROBOTS)}
+
+
+# ------------------------------------------------------------------------------------ the test
+
+def test_sigkill_twenty_times_over_one_resumed_crawl(tmp_path, blob_srv):
+    hardening.tried(CASE)
+    rnd = random.Random(SEED)
+    plans = _plans(rnd)
+    data = tmp_path / "data"
+    warcs = data / "warcs"
+    check = tmp_path / "check"
+    with SampleWeb(articles=40, seed=3, latency_ms=20) as sw:
+        config = _config(tmp_path / "sources.toml", sw, blob_srv.url)
+
+        # the reference: the same crawl, never killed, in its own data directory
+        ref = subprocess.run(_cmd(tmp_path / "ref", config, 1), capture_output=True, text=True, timeout=300)
+        assert ref.returncode == 0, ref.stderr
+        ref_urls = {u for (u,) in _rows(tmp_path / "ref" / "archive.db", "SELECT url FROM captures")}
+        ref_pages = {u for u in ref_urls if not u.endswith(ROBOTS)}
+
+        known: dict[str, tuple] = {}  # every complete capture seen so far: id -> (url, digest, file, offset)
+        settled: set[str] = set()  # URLs that must never be requested again
+        runs_fetchers: list[int] = []
+        totals = collections.Counter()
+        lost = 0
+        recovered_names: set[str] = set()  # files recovery cut back in some round (warcio check at the end)
+        for i, plan in enumerate(plans):
+            marks = _log_marks(sw, blob_srv)
+            base = _warc_bytes(warcs)
+            t0 = time.monotonic()
+            proc = subprocess.Popen(_cmd(data, config, plan.fetchers), stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, start_new_session=True)
+            runs_fetchers.append(plan.fetchers)
+            grown = 0
+            while proc.poll() is None:
+                grown = _warc_bytes(warcs) - base
+                if plan.trigger == "bytes" and grown >= plan.amount:
+                    break
+                if plan.trigger == "time" and time.monotonic() - t0 >= plan.amount:
+                    break
+                if time.monotonic() - t0 > 60:
+                    break
+                time.sleep(0.002)
+            assert proc.poll() is None, (f"round {i}: the crawl ended before its kill point "
+                                         f"({proc.returncode}): {proc.stderr.read().decode()[-2000:]}")
+            if plan.group:
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            proc.stderr.close()
+            _wait_group(proc.pid)
+            totals["kills"] += 1
+            case = f"crash: SIGKILL round {i:02d} ({'group' if plan.group else 'crawl process'}, {plan.trigger})"
+            hardening.tried(case)
+            # no settled URL was requested again in this round
+            again = _requested(sw, blob_srv, marks) & settled
+            assert not again, f"round {i}: requested again after being settled: {sorted(again)[:5]}"
+
+            t_check = time.monotonic()
+            # what the kill left, on a copy (the real directory is left for the next run's start-up)
+            if check.exists():
+                shutil.rmtree(check)
+            shutil.copytree(data, check)
+            opened = sorted(p.name for p in (check / "warcs").glob("*.open"))
+            cuts_before = set((check / "warcs").glob("*.cut*"))
+            indexed_at_kill = _rows(check / "archive.db",
+                                    "SELECT id, warc_file, warc_offset FROM captures") if (check / "archive.db").exists() else []
+            recovered = recover_and_index(check)  # what the next run does first
+            assert not list((check / "warcs").glob("*.open"))
+            new_cuts = sorted(set((check / "warcs").glob("*.cut*")) - cuts_before)
+            cut_bytes = sum(p.stat().st_size for p in new_cuts)
+            complete = _read_warcs(check / "warcs")
+
+            recovered_names.update(p.name for p in recovered)
+            # (b) nothing complete lost; no index row points at a cut or missing record
+            missing = [k for k, v in known.items() if complete.captures.get(k) != v]
+            lost += len(missing)
+            hardening.lost(case, len(missing))
+            assert not missing, f"round {i}: complete captures lost: {missing[:5]}"
+            dangling = [r for r in indexed_at_kill if complete.captures.get(r[0], (None,) * 4)[2:] != (r[1], r[2])]
+            assert not dangling, f"round {i}: index rows pointing at no complete record: {dangling[:5]}"
+            # (c) after start-up recovery, the index is what a fresh reindex gives
+            caps, fails = _index(check / "archive.db")
+            fresh_caps, fresh_fails = _fresh_reindex(check / "warcs", tmp_path / "fresh")
+            assert caps == fresh_caps, (f"round {i}: index != reindex: only in index {sorted(caps - fresh_caps)[:3]}, "
+                                        f"only in reindex {sorted(fresh_caps - caps)[:3]}")
+            assert fails == fresh_fails, f"round {i}: fetch errors differ: {fails ^ fresh_fails}"
+
+            assert _rows(check / "archive.db", "SELECT count(*) FROM crawls WHERE finished IS NOT NULL") == [(0,)], \
+                f"round {i}: the crawl ended before the last kill: the sample web is too small for the plan"
+            grew = len(complete.captures) - len(known)
+            known = dict(complete.captures)
+            settled |= {url for url, *_ in known.values() if not url.endswith(ROBOTS)}
+            settled |= {u for (u,) in _rows(check / "archive.db",
+                                            "SELECT url FROM frontier WHERE state IN ('done', 'failed')")}
+            totals["opened"] += len(opened)
+            totals["records cut"] += len(new_cuts)
+            totals["bytes cut"] += cut_bytes
+            totals["files recovered"] += len(recovered)
+            print(f"round {i:2d}: kill {'group' if plan.group else 'crawl'} fetchers={plan.fetchers} "
+                  f"{plan.trigger}={plan.amount} at +{grown} B / {time.monotonic() - t0:.2f} s: "
+                  f".open {len(opened)}, recovered {len(recovered)}, cut {len(new_cuts)} records "
+                  f"({cut_bytes} B), captures {len(known)} (+{grew}), indexed at kill {len(indexed_at_kill)}; "
+                  f"checked in {time.monotonic() - t_check:.2f} s")
+
+            hardening.survived(case)
+            if i % 5 == 4:  # the command a user runs after a crash, on the real directory
+                out = subprocess.run([ARCHIVE, "recover", "--data", str(data)], capture_output=True, text=True,
+                                     timeout=120)
+                assert out.returncode == 0, out.stderr
+                assert not list(warcs.glob("*.open"))
+
+        # the last run, not killed, finishes the crawl
+        marks = _log_marks(sw, blob_srv)
+        fin = subprocess.run(_cmd(data, config, 2), capture_output=True, text=True, timeout=300)
+        runs_fetchers.append(2)
+        assert fin.returncode == 0, fin.stderr
+        again = _requested(sw, blob_srv, marks) & settled
+        assert not again, f"last run: requested again after being settled: {sorted(again)[:5]}"
+
+    db = data / "archive.db"
+    assert not list(warcs.glob("*.open"))
+    files = sorted(warcs.glob("*.warc.gz"))
+    assert recovered_names <= {f.name for f in files}
+    _warcio_check(files)  # every file, the recovered ones among them
+    complete = _read_warcs(warcs)
+    missing = [k for k, v in known.items() if complete.captures.get(k) != v]
+    lost += len(missing)
+    hardening.lost(CASE, len(missing))
+    assert not missing
+    (crawl_id, finished), = _rows(db, "SELECT id, finished FROM crawls")
+    assert finished, "the crawl did not end"
+    assert _rows(db, "SELECT count(*) FROM frontier WHERE state NOT IN ('done', 'failed')") == [(0,)]
+
+    # no duplicates: one capture per URL, robots.txt once per host per fetcher per run
+    per_url = collections.Counter(c.url for c in complete.records)
+    dup = {u: n for u, n in per_url.items() if n > 1 and not u.endswith(ROBOTS)}
+    assert not dup, f"URLs captured more than once: {dup}"
+    robots_cap = sum(runs_fetchers)
+    over = {u: n for u, n in per_url.items() if u.endswith(ROBOTS) and n > robots_cap}
+    assert not over, f"robots.txt read more often than once per fetcher per run ({robots_cap}): {over}"
+    fail_per_url = collections.Counter(f[1] for f in complete.failures)
+    assert all(n <= len(runs_fetchers) for n in fail_per_url.values()), fail_per_url
+    # the same pages as the clean crawl
+    pages = {u for u in per_url if not u.endswith(ROBOTS)}
+    assert pages == ref_pages, (f"only in the killed crawl: {sorted(pages - ref_pages)[:5]}; "
+                                f"only in the clean one: {sorted(ref_pages - pages)[:5]}")
+    assert {s.original_url for s in sw.truth()} <= pages
+
+    # the index equals `archive reindex` into a fresh database
+    caps, fails = _index(db)
+    fresh = tmp_path / "fresh-cli"
+    fresh.mkdir()
+    shutil.copytree(warcs, fresh / "warcs")
+    rx = subprocess.run([ARCHIVE, "reindex", "--data", str(fresh)], capture_output=True, text=True, timeout=300)
+    assert rx.returncode == 0, rx.stderr
+    fresh_caps, fresh_fails = _index(fresh / "archive.db")
+    # files the crawl registered as read (warc_files) hold what reindex finds in them
+    cols = "name, size, records, captures, failures"
+    registered = set(_rows(db, f"SELECT {cols} FROM warc_files"))
+    assert registered and registered <= set(_rows(fresh / "archive.db", f"SELECT {cols} FROM warc_files"))
+    assert caps == fresh_caps, (f"index != archive reindex: only in index {sorted(caps - fresh_caps)[:3]}, "
+                                f"only in reindex {sorted(fresh_caps - caps)[:3]}")
+    assert fails == fresh_fails
+
+    print(f"crash summary: {totals['kills']} kills, {totals['opened']} .open files left, "
+          f"{totals['files recovered']} recovered, {totals['records cut']} partial records cut "
+          f"({totals['bytes cut']} B), {len(complete.records)} captures kept, {lost} lost, "
+          f"{len(pages)} pages (clean crawl {len(ref_pages)}), {len(files)} WARC files")
+    assert lost == 0
+    hardening.survived(CASE)
