@@ -104,6 +104,10 @@ def _say(text: str, *, red: bool = False) -> None:
 
 
 def _interrupted() -> None:
+    import warnings
+
+    # a coroutine created just before the interrupt is never awaited: not worth a warning
+    warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
     _say("interrupted")
     sys.exit(130)
 
@@ -157,19 +161,24 @@ def _quiet_stdout() -> None:
 
 def _sigint_in_main_process_only() -> None:
     """Ctrl-C reaches the whole process group: the command's own process raises
-    KeyboardInterrupt (and stops its workers); forked worker processes, which inherit this
-    handler, ignore it instead of each printing a traceback."""
+    KeyboardInterrupt as usual (Python's default handler, which ``asyncio.run`` relies on to
+    cancel its main task cleanly) and stops its workers; processes it forks (extraction
+    workers) ignore SIGINT instead of each printing a traceback. The no-op handler is a Python
+    one, so a program exec'd from a fork starts with SIGINT at its default again."""
     import os
     import signal
-    import threading
 
-    if threading.current_thread() is not threading.main_thread():
-        return
     if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         return  # ignored (background job) or handled by an embedding program: leave it
-    pid = os.getpid()
 
-    def handler(signum: int, frame: Any) -> None:
-        if os.getpid() == pid:
-            raise KeyboardInterrupt
-    signal.signal(signal.SIGINT, handler)
+    def quiet_child() -> None:
+        try:
+            signal.signal(signal.SIGINT, _ignore)
+        except (ValueError, OSError):
+            pass
+
+    os.register_at_fork(after_in_child=quiet_child)
+
+
+def _ignore(signum: int, frame: Any) -> None:
+    """SIGINT in a forked worker: the parent decides (it stops the pool)."""
