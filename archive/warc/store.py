@@ -303,6 +303,7 @@ class WarcStore:
         size = local_path.stat().st_size
         digest = _digest_file(local_path)
         final = self._path(name)
+        self.fs.invalidate_cache(self.root)  # look at the store itself, not an older listing
         there = self._info(name)
         if there is not None:
             return self._check_same(name, final, int(there.get("size") or 0), size, digest)
