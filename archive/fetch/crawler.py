@@ -87,14 +87,27 @@ def in_scope(url: str, entries: Sequence[str]) -> bool:
 
 
 def _private_host(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
+    """The SSRF guard's test: True for localhost names and for any address that is not
+    globally routable (private, loopback, link-local, shared 100.64/10, reserved, multicast,
+    unspecified), however it is spelled: IPv4 in the short, integer, octal or hex forms that
+    resolvers accept (``127.1``, ``2130706433``, ``0x7f000001``) and IPv4-mapped IPv6."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
-        ip = ipaddress.ip_address(host)
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(host)
     except ValueError:
-        return False
-    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
+        if not host or not all(c in "0123456789abcdefx." for c in host):
+            return False
+        import socket
+
+        try:  # the legacy forms getaddrinfo resolves without DNS
+            ip = ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
 
 
 # ---------------------------------------------------------------------------- sources

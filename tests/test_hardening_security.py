@@ -1,0 +1,194 @@
+"""Hardening, security (issue 7, item 4): the SSRF guard's decision over every address form
+and in a real crawl, URLs and index rows that try to reach files outside the data directory,
+and a Datasette that stays read-only. (The CSP sandbox in Chromium: tests/test_browser_replay.py.)
+Every case is counted in the hardening ledger (tests/hardening.py)."""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import hardening
+from archive.fetch import crawler
+from test_query_support import ROOT, Archive, build_archive
+
+PRIVATE = [
+    "http://127.0.0.1/", "http://127.0.0.2:8080/x", "http://localhost/", "http://LOCALHOST./",
+    "http://a.localhost/", "http://10.1.2.3/", "http://172.16.0.1/", "http://192.168.1.1/",
+    "http://169.254.169.254/latest/meta-data/", "http://100.64.0.1/", "http://0.0.0.0/",
+    "http://[::1]/", "http://[::]/", "http://[fe80::1]/", "http://[fc00::1]/",
+    "http://[::ffff:127.0.0.1]/", "http://[::ffff:7f00:1]/", "http://[::ffff:10.0.0.1]/",
+    "http://2130706433/", "http://0x7f000001/", "http://127.1/", "http://017700000001/",
+    "http://0x7f.0.0.1/", "http://224.0.0.1/",
+]
+PUBLIC = ["http://8.8.8.8/", "http://93.184.216.34/", "http://example.com/", "http://am1.news/x",
+          "http://[2001:4860:4860::8888]/", "http://cafe/", "http://1e100.net/"]
+
+
+@pytest.mark.parametrize("url", PRIVATE)
+def test_guard_refuses_private_and_loopback_however_spelled(url: str) -> None:
+    hardening.tried(f"ssrf-decision-{url}")
+    assert crawler._private_host(url) is True
+    hardening.survived(f"ssrf-decision-{url}")
+
+
+@pytest.mark.parametrize("url", PUBLIC)
+def test_guard_lets_public_addresses_and_names_through(url: str) -> None:
+    assert crawler._private_host(url) is False
+
+
+def _crawl_aggregator(web: Any, data: Path, guard: bool) -> set[str]:
+    from archive.config import Config, Settings, Source
+    from archive.fetch import CrawlOptions, crawl
+
+    src = Source(name="agg", start=(web.aggregator_url + "/",), depth=1, delay=0.0, per_host=4,
+                 follow_original=True, ssrf_guard=guard, requisites=False, max_pages=40)
+    config = Config(path=data / "none.toml", settings=Settings(), sources={"agg": src}, rules={})
+    crawl(config, data, source="agg", options=CrawlOptions())
+    with sqlite3.connect(data / "archive.db") as conn:
+        return {r[0] for r in conn.execute("SELECT url FROM captures")}
+
+
+def test_crawl_refuses_private_links_found_on_a_public_page(sample_web: Any, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offline every server is on loopback: the guard's own predicate is made to see the
+    aggregator (127.0.0.1) as public and everything else through the real test, so the
+    publisher's pages (127.0.0.2) linked from it are private addresses on a public page."""
+    hardening.tried("ssrf-crawl")
+    real = crawler._private_host
+    public_host = sample_web.aggregator_url.split("//")[1]
+    monkeypatch.setattr(crawler, "_private_host",
+                        lambda url: False if url.split("//")[1].startswith(public_host) else real(url))
+    guarded = _crawl_aggregator(sample_web, tmp_path / "guarded", True)
+    pub = sample_web.publisher_url
+    assert any(u.startswith(sample_web.aggregator_url) for u in guarded)
+    assert not [u for u in guarded if u.startswith(pub)], "a private address was fetched"
+    # control: the same crawl without the guard follows the links to the publisher
+    open_crawl = _crawl_aggregator(sample_web, tmp_path / "open", False)
+    assert [u for u in open_crawl if u.startswith(pub)]
+    hardening.survived("ssrf-crawl")
+
+
+# ------------------------------------------------------------------------------ files outside
+
+@pytest.fixture(scope="module")
+def arc(tmp_path_factory: pytest.TempPathFactory) -> Archive:
+    return build_archive(tmp_path_factory.mktemp("security") / "data")
+
+
+def _tamper(arc: Archive, row_id: str, url: str, warc_file: str) -> None:
+    from archive.index.captures import CAPTURE_COLUMNS
+    from archive.urls import surt
+
+    evil = dataclasses.replace(arc.captures["story"], id=row_id, url=url, urlkey=surt(url),
+                               warc_file=warc_file, warc_offset=0)
+    row = dataclasses.asdict(evil)
+    with sqlite3.connect(arc.data_dir / "archive.db") as conn:
+        conn.execute(f"INSERT OR REPLACE INTO captures ({', '.join(CAPTURE_COLUMNS)}) VALUES "
+                     f"({', '.join('?' * len(CAPTURE_COLUMNS))})", [row[c] for c in CAPTURE_COLUMNS])
+
+
+OUTSIDE = {
+    "dotdot": "../../../../../../etc/passwd",
+    "absolute": "/etc/passwd",
+    "db": "../archive.db",
+    "encoded": "..%2f..%2f..%2fetc%2fpasswd",
+    "symlink": "link-out.warc.gz",
+}
+
+
+@pytest.mark.parametrize("case", sorted(OUTSIDE))
+def test_index_rows_and_symlinks_cannot_reach_files_outside_warcs(arc: Archive, case: str) -> None:
+    """``archive replay`` and the replay route with a tampered row (relative, absolute,
+    percent-encoded path) or a symlink in DATA/warcs pointing outside: refused, naming why."""
+    from archive.cli.query import load_metadata, make_datasette
+
+    name = f"outside-{case}"
+    hardening.tried(name)
+    if case == "symlink":
+        link = arc.data_dir / "warcs" / OUTSIDE[case]
+        if not link.is_symlink():
+            link.symlink_to("/etc/passwd")
+    url = f"http://evil-{case}.example/"
+    _tamper(arc, f"evil-{case}", url, OUTSIDE[case])
+    proc = subprocess.run([sys.executable, "-m", "archive.cli", "replay", "--data", str(arc.data_dir), url],
+                          capture_output=True, cwd=str(ROOT))
+    err = proc.stderr.decode()
+    assert proc.returncode != 0 and b"root:" not in proc.stdout, err
+    assert "Traceback" not in err
+    if case != "encoded":  # an encoded name is just a file name that does not exist in warcs/
+        assert "outside DATA/warcs" in err, err
+    ds = make_datasette(arc.data_dir, load_metadata(ROOT / "config" / "datasette.yml", arc.data_dir))
+    r = asyncio.run(ds.client.get(f"/-/replay/20250101000000/{url}"))
+    assert r.status_code in (404, 500) and b"root:" not in r.content and b"SQLite format" not in r.content
+    hardening.survived(name)
+
+
+def test_import_never_writes_outside_warcs(tmp_path: Path) -> None:
+    """A WARC whose file name carries traversal lands inside DATA/warcs under a safe name."""
+    from test_hardening_input import write_warc
+
+    hardening.tried("outside-import-name")
+    src = tmp_path / "in"
+    caps = write_warc(src, "x", 1)
+    crafted = src / "..%2f..%2fescape.warc.gz"
+    (src / caps[0].warc_file).rename(crafted)
+    data = tmp_path / "data"
+    proc = subprocess.run([sys.executable, "-m", "archive.cli", "import", "--no-process", "--data", str(data),
+                           str(crafted)], capture_output=True, text=True, cwd=str(ROOT))
+    assert proc.returncode == 0, proc.stderr
+    with sqlite3.connect(data / "archive.db") as conn:
+        files = [r[0] for r in conn.execute("SELECT DISTINCT warc_file FROM captures")]
+    warcs = (data / "warcs").resolve()
+    assert files and all((warcs / f).resolve().parent == warcs and (warcs / f).is_file() for f in files)
+    assert not (tmp_path / "escape.warc.gz").exists() and not (data / "escape.warc.gz").exists()
+    hardening.survived("outside-import-name")
+
+
+# ------------------------------------------------------------------------------ read-only Datasette
+
+def test_datasette_refuses_every_kind_of_write(arc: Archive) -> None:
+    from archive.cli.query import load_metadata, make_datasette
+
+    ds = make_datasette(arc.data_dir, load_metadata(ROOT / "config" / "datasette.yml", arc.data_dir))
+    db = arc.data_dir / "archive.db"
+    with sqlite3.connect(db) as conn:
+        before = conn.execute("SELECT count(*) FROM captures").fetchone()[0]
+
+    def get(path: str, **params: str) -> Any:
+        return asyncio.run(ds.client.get(path, params=params))
+
+    cases = {
+        "sql-delete": "DELETE FROM captures",
+        "sql-pragma-query-only": "PRAGMA query_only = 0",
+        "sql-attach": f"ATTACH DATABASE '{arc.data_dir / 'evil.db'}' AS evil",
+        "sql-create": "CREATE TABLE evil (x)",
+    }
+    for name, sql in cases.items():
+        hardening.tried(f"datasette-{name}")
+        r = get("/archive.json", sql=sql)
+        assert r.status_code in (400, 403), (name, r.status_code, r.text[:300])
+        hardening.survived(f"datasette-{name}")
+    assert not (arc.data_dir / "evil.db").exists()
+    # the JSON write API of later Datasette versions does not exist here (0.65 answers a POST to
+    # a table with an error; the row counts below show nothing was written)
+    for path in ("/archive/captures/-/insert", "/archive/captures/-/upsert", "/archive/-/create",
+                 "/archive/captures/-/drop"):
+        hardening.tried(f"datasette-post-{path}")
+        try:
+            status = asyncio.run(ds.client.post(path, json={"row": {"id": "x"}})).status_code
+        except Exception:  # noqa: BLE001 - Datasette 0.65 errors out on a POST to a table: no write
+            status = 500
+        assert status in (400, 403, 404, 405, 500), (path, status)
+        hardening.survived(f"datasette-post-{path}")
+    # and the archive connection itself is query_only: a write through Datasette's own API fails
+    with pytest.raises(sqlite3.OperationalError):
+        asyncio.run(ds.get_database("archive").execute_write("INSERT INTO crawls (id) VALUES ('x')"))
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM captures").fetchone()[0] == before
