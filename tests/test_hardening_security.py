@@ -75,6 +75,44 @@ def test_crawl_refuses_private_links_found_on_a_public_page(sample_web: Any, tmp
     hardening.survived("ssrf-crawl")
 
 
+def test_crawl_refuses_a_redirect_from_a_public_page_to_a_private_address(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A public page (127.0.0.1, seen as public as above) whose link redirects to a private
+    address (127.0.0.2): the 302 is archived, its target is never fetched; and a direct link
+    to the private address is refused too."""
+    from archive.config import Config, Settings, Source
+    from archive.fetch import CrawlOptions, crawl
+    from test_query_support import HTML, Site, page
+
+    hardening.tried("ssrf-redirect")
+    public, private = Site("127.0.0.1"), Site("127.0.0.2")
+    with public, private:
+        secret = private.url("/secret")
+        private.pages["/secret"] = (200, [("Content-Type", HTML)], page("internal only"))
+        public.pages["/"] = (200, [("Content-Type", HTML)],
+                             page("Front", f'<a href="/go">go</a> <a href="{secret}?direct=1">direct</a>'))
+        public.pages["/go"] = (302, [("Location", secret), ("Content-Type", "text/plain")], b"moved")
+        real = crawler._private_host
+        host = public.url("/").split("//")[1].rstrip("/")
+        monkeypatch.setattr(crawler, "_private_host",
+                            lambda url: False if url.split("//")[1].startswith(host) else real(url))
+
+        def run(guard: bool, data: Path) -> dict[str, int]:
+            src = Source(name="pub", start=(public.url("/"),), scope=(host,), depth=2, delay=0.0,
+                         follow_original=True, ssrf_guard=guard, requisites=False, respect_robots=False)
+            config = Config(path=data / "none.toml", settings=Settings(), sources={"pub": src}, rules={})
+            crawl(config, data, source="pub", options=CrawlOptions())
+            with sqlite3.connect(data / "archive.db") as conn:
+                return {r[0]: r[1] for r in conn.execute("SELECT url, status FROM captures")}
+
+        guarded = run(True, tmp_path / "guarded")
+        assert guarded.get(public.url("/go")) == 302
+        assert not [u for u in guarded if u.startswith("http://127.0.0.2")], guarded
+        control = run(False, tmp_path / "open")
+        assert control.get(secret) == 200  # without the guard the redirect is followed
+    hardening.survived("ssrf-redirect")
+
+
 # ------------------------------------------------------------------------------ files outside
 
 @pytest.fixture(scope="module")

@@ -289,7 +289,8 @@ class Crawl:
         page_private = _private_host(t.url)
         if res.redirect:
             url = res.redirect
-            if url not in self.seen:
+            # the SSRF guard also holds for a public page redirecting to a private address
+            if url not in self.seen and not (src.ssrf_guard and not page_private and _private_host(url)):
                 expand = t.expand and in_scope(url, self.scope)
                 self._queue(Task(url=url, depth=t.depth, kind="redirect", via=t.url, expand=expand,
                                  chain=t.chain + (t.url,)))
