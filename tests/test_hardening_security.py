@@ -230,3 +230,116 @@ def test_datasette_refuses_every_kind_of_write(arc: Archive) -> None:
         asyncio.run(ds.get_database("archive").execute_write("INSERT INTO crawls (id) VALUES ('x')"))
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM captures").fetchone()[0] == before
+
+
+# ------------------------------------------------------------------------------ CSP sandbox, Chromium
+
+ESCAPE_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>escape</title></head><body>
+<p id="result">script did not run</p>
+<script>
+  var a = (location.search.match(/a=(\\w+)/) || [])[1];
+  var O = location.origin;
+  document.getElementById("result").textContent = "ran:" + a;
+  if (a === "top") { top.location = O + "/-/versions.json?escaped=top"; }
+  if (a === "open") { window.open(O + "/-/versions.json?escaped=open"); }
+  if (a === "form") {
+    var f = document.createElement("form"); f.method = "POST"; f.action = O + "/-/escape-form";
+    document.body.appendChild(f); f.submit();
+  }
+  if (a === "parent") { parent.document.body.setAttribute("data-touched", "yes"); }
+</script></body></html>"""
+ACTIONS = ("top", "open", "form", "parent")
+
+
+@pytest.fixture(scope="module")
+def escape_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """One archived page, captured under four URLs (``?a=top|open|form|parent``), whose script
+    tries to leave its sandbox in that way."""
+    import datetime as dt
+
+    from archive.index import open_db
+    from archive.index.captures import insert_captures
+    from archive.warc.writer import WarcWriter
+    from test_query_support import HTML, Site, fetch
+
+    data = tmp_path_factory.mktemp("escape") / "data"
+    urls: dict[str, str] = {}
+    caps = []
+    with Site("127.0.0.1") as site, WarcWriter(data / "warcs", "esc", source="s", crawl_id="c") as w:
+        for action in ACTIONS:
+            path = f"/escape?a={action}"
+            site.pages[path] = (200, [("Content-Type", HTML)], ESCAPE_PAGE.encode())
+            caps.append(w.write_exchange(fetch(site.url(path), dt.datetime(2025, 1, 1))))
+            urls[action] = site.url(path)
+    db = open_db(data)
+    insert_captures(db, caps)
+    db.conn.close()
+    return data, urls
+
+
+def _attempt(browser: Any, base: str, replay_url: str, *, without_csp: bytes | None) -> dict[str, Any]:
+    """Frame the replay in a page of the archive's own origin (a Playwright route answers the
+    host page there), let the archived script try, and report what reached the browser."""
+    host = f"{base}/-/escape-host"
+    context = browser.new_context()
+    seen: list[tuple[str, str]] = []
+    context.on("request", lambda r: seen.append((r.method, r.url)))
+    page = context.new_page()
+    page.route(host, lambda route: route.fulfill(
+        status=200, content_type="text/html",
+        body=f'<html><body><iframe id="f" src="{replay_url}"></iframe></body></html>'))
+    page.route(f"{base}/-/escape-form", lambda route: route.fulfill(status=200, body="form arrived"))
+    if without_csp is not None:  # control: the same bytes with no security header at all
+        page.route(replay_url, lambda route: route.fulfill(status=200, content_type="text/html",
+                                                          body=without_csp))
+    page.goto(host)
+    page.wait_for_timeout(700)
+    frame = page.frame_locator("#f")
+    try:
+        result = frame.locator("#result").text_content(timeout=1000)
+    except Exception:  # noqa: BLE001 - the frame navigated away (form, top)
+        result = None
+    out = {
+        "top_url": page.url,
+        "escaped": [u for m, u in seen if "escaped=" in u],
+        "form_posts": [u for m, u in seen if m == "POST" and u.endswith("/-/escape-form")],
+        "pages": len(context.pages),
+        "touched": page.evaluate("document.body.getAttribute('data-touched')") if page.url == host else None,
+        "result": result,
+    }
+    context.close()
+    return out
+
+
+@pytest.mark.browser
+def test_csp_sandbox_stops_archived_scripts_leaving_the_replay(escape_archive: tuple[Path, dict[str, str]]) -> None:
+    """``top.location``, ``window.open``, a form POST to the archive origin and
+    ``parent.document``, each from an archived page framed on the archive's origin: none gets
+    through under the replay's headers; the same bytes without them (control) do each one."""
+    import httpx
+
+    from test_browser_replay import chromium
+    from test_query_support import Served
+
+    data, urls = escape_archive
+    with Served(data) as served, chromium() as browser:
+        for action in ACTIONS:
+            name = f"csp-{action}"
+            hardening.tried(name)
+            replay_url = f"{served.base}/-/replay/20250101000000/{urls[action]}"
+            archived = httpx.get(replay_url)
+            assert archived.status_code == 200 and archived.headers["content-security-policy"] == "sandbox"
+            got = _attempt(browser, served.base, replay_url, without_csp=None)
+            assert got["result"] == "script did not run", got
+            assert got["top_url"].endswith("/-/escape-host") and not got["escaped"], got
+            assert not got["form_posts"] and got["pages"] == 1 and got["touched"] is None, got
+            control = _attempt(browser, served.base, replay_url, without_csp=archived.content)
+            if action == "top":
+                assert "escaped=top" in control["top_url"], control
+            elif action == "open":
+                assert control["escaped"] and control["pages"] == 2, control
+            elif action == "form":
+                assert control["form_posts"], control
+            else:
+                assert control["touched"] == "yes" and control["result"] == "ran:parent", control
+            hardening.survived(name)
