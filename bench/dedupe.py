@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from archive.dedupe import keystore  # noqa: E402
 from archive.dedupe.synth import AGGREGATORS, PUBLISHERS, Generator, insert_articles  # noqa: E402
 from archive.model import Article, iso  # noqa: E402
 
@@ -176,19 +177,19 @@ def evaluate(data: Path) -> dict:
     prec = len(good) / max(1, len(found))
     ordered = {k for k in main + spin}
     right = sum(k in ordered for k in good) / max(1, len(good))
-    (keys,) = conn.execute("SELECT COUNT(*) FROM dedupe_keys").fetchone()
+    keys = keystore.count(conn)
     conn.close()
     size = sum(f.stat().st_size for f in data.iterdir() if f.name.startswith("archive.db"))
     return {"recall": round(rec, 4), "precision": round(prec, 4), "original_right": round(right, 4),
-            "spinner_recall": round(srec, 4), "key_rows": keys, "db_mb": round(size / 2**20)}
+            "spinner_recall": round(srec, 4), "keys": keys, "db_mb": round(size / 2**20)}
 
 
 def add_more(data: Path, n: int = 1000, seed: int = 99) -> None:
     from archive.index import db_path
 
     g = Generator(seed)
-    g.serial = 10**8
     conn = sqlite3.connect(db_path(data))
+    g.serial = 10**8 + conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]  # --reuse: new ones
     arts = [fast_original(g, g.topic(), PUBLISHERS[i % 5], g.base, False) for i in range(n)]
     insert_articles(conn, arts)
     conn.close()
@@ -234,7 +235,7 @@ def main() -> None:
               f"{res['by_method']} {res['by_kind']}, oversized buckets {res['oversized']}")
         print(f"  planted: recall {ev['recall']}, precision {ev['precision']}, original right "
               f"{ev['original_right']}, spinner recall {ev['spinner_recall']}")
-        print(f"  LSH state: {ev['key_rows']} key rows, database {ev['db_mb']} MB")
+        print(f"  LSH state: {ev['keys']} stored keys, database {ev['db_mb']} MB")
         again = child(data)
         print(f"  second run: {again['new']} new articles, {again['lsh_inserts']} key inserts, "
               f"{again['wall']:.1f}s")

@@ -2,7 +2,7 @@
 
 rensa's own LSH keeps its bands in memory and cannot export them, so the bands are computed
 here from ``digest()`` rows: one 64-bit key per (sketch, band) = splitmix64 chain over the band's
-rows, salted with the sketch and band number. Keys are stored as signed 64-bit SQLite integers.
+rows, salted with the sketch and band number. :mod:`.keystore` persists them.
 """
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from .shingles import mix
 if TYPE_CHECKING:
     import numpy as np
 
-KEY_VERSION = "band-splitmix64-v1"
+# v2: the same keys, persisted as sorted runs (keystore.LAYOUT) instead of dedupe_keys rows
+KEY_VERSION = "band-splitmix64-v2"
 SKETCH_MAIN = 1
 SKETCH_OPENING = 2
 SKETCH_ANCHOR = 3

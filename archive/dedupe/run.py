@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import ConfigError
-from .candidates import chunked, decode, encode, group_pairs, stored_pairs
+from . import keystore
+from .candidates import chunked, decode, encode, group_pairs
 from .diff import flip
 from .direction import choose
 from .lag import lag
@@ -44,7 +45,7 @@ class DedupeStats:
     representatives: int = 0      # new articles that are the first capture of their URL
     later_captures: int = 0       # new articles that are later captures of a known URL
     sketches: int = 0             # MinHash sketches computed
-    lsh_inserts: int = 0          # candidate keys added to dedupe_keys
+    lsh_inserts: int = 0          # candidate keys added to the stored runs (keystore)
     candidates: int = 0
     candidates_by_source: dict[str, int] = field(default_factory=dict)
     oversized_buckets: int = 0
@@ -84,7 +85,8 @@ def check_params(conn: "sqlite3.Connection", p: DedupeParams, config_path: str) 
     wanted = wanted_params(p)
     stored = dict(conn.execute("SELECT name, value FROM dedupe_params").fetchall())
     if not stored:
-        with conn:
+        with conn:  # fresh state: runs left without their parameters (a foreign clear) go too
+            keystore.clear(conn)
             conn.executemany("INSERT INTO dedupe_params (name, value) VALUES (?, ?)", wanted.items())
         return
     for name in sorted(set(wanted) | set(stored)):
@@ -139,6 +141,7 @@ def dedupe_with(data_dir: Path, p: DedupeParams, *, progress: Progress | None = 
     try:
         if rebuild:
             clear(db)
+        keystore.ensure(conn)
         check_params(conn, p, config_path)
         new_ids = [int(r[0]) for r in conn.execute(
             "SELECT a.id FROM articles a LEFT JOIN dedupe_state d ON d.article_id = a.id "
@@ -229,7 +232,7 @@ def _round(conn: "sqlite3.Connection", path: Path, ids: list[int], p: DedupePara
         info[i] = (norm_hash(toks), len(toks))
 
     # candidates
-    lsh_old, big_old = stored_pairs(conn, sk.keys, sk.key_ids, p.max_bucket, p.min_shared_keys)
+    lsh_old, big_old = keystore.join(conn, sk.keys, sk.key_ids, p.max_bucket, p.min_shared_keys)
     if len(big_old):  # buckets already too big with their stored members
         keep = ~np.isin(sk.keys, big_old)
         lsh_new, big_new = group_pairs(sk.keys[keep], sk.key_ids[keep], p.max_bucket, p.min_shared_keys)
@@ -306,13 +309,7 @@ def _round(conn: "sqlite3.Connection", path: Path, ids: list[int], p: DedupePara
             state.append((i, m.key, m.original_key, info[i][0], info[i][1], "version", 0))
         conn.executemany("INSERT OR REPLACE INTO dedupe_state (article_id, url_key, original_key, "
                          "norm_hash, tokens, role, keys) VALUES (?, ?, ?, ?, ?, ?, ?)", state)
-        order = np.argsort(sk.keys, kind="stable")
-        for s in range(0, len(order), 200_000):  # sorted, in slices: bounded memory
-            part = order[s:s + 200_000]
-            cur = conn.executemany("INSERT OR IGNORE INTO dedupe_keys (key, article_id) VALUES (?, ?)",
-                                   zip(sk.keys[part].tolist(), sk.key_ids[part].tolist()))
-            stats.lsh_inserts += max(cur.rowcount, 0)
-        del order
+        stats.lsh_inserts += keystore.add(conn, sk.keys, sk.key_ids)
         _write_pairs(conn, rows, stats)
         stats.versions += _versions(conn, path, metas, ids, info)
     _note(progress, "write", len(ids), len(ids))

@@ -1,0 +1,183 @@
+"""The persisted LSH state: candidate keys stored as sorted runs, joined and merged in bulk.
+
+Keys (64-bit band keys, opening-sketch keys, paragraph anchors; see :mod:`.minhash`) live in
+``dedupe_key_runs``, split by their top byte into ``PARTS`` key ranges. Each row is one sorted
+run of one range: ``keys`` (uint64, ascending) and ``ids`` (int32 article ids, aligned) as
+little-endian blobs. A round adds one run per range (one sorted write, no index to update) and
+joins its keys against the stored runs with ``numpy.searchsorted`` — a merge of sorted arrays,
+not one B-tree lookup per key; row-by-row inserts into an indexed key table made every round
+slower than the one before (1M articles: 16 min). Runs of one range are merged like a binary
+counter (the newest two whenever the newest is at least as large as the one before), so a range
+holds O(log rounds) runs and each key is rewritten O(log rounds) times; memory is bounded by
+one range, never the whole state.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    import numpy as np
+
+TABLE = "dedupe_key_runs"
+LAYOUT = "runs-256-u64-i32-v1"   # part of the persisted KEY_VERSION
+PARTS = 256
+_SHIFT = 56
+
+
+def ensure(conn: "sqlite3.Connection") -> None:
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (part INTEGER NOT NULL, run INTEGER NOT NULL, "
+                 "n INTEGER NOT NULL, keys BLOB NOT NULL, ids BLOB NOT NULL, "
+                 "PRIMARY KEY (part, run)) WITHOUT ROWID")
+
+
+def clear(conn: "sqlite3.Connection") -> None:
+    ensure(conn)
+    conn.execute(f"DELETE FROM {TABLE}")
+
+
+def count(conn: "sqlite3.Connection") -> int:
+    """Stored (key, article) entries."""
+    ensure(conn)
+    (n,) = conn.execute(f"SELECT COALESCE(SUM(n), 0) FROM {TABLE}").fetchone()
+    return int(n)
+
+
+def _sorted(keys: "np.ndarray", ids: "np.ndarray") -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
+    """Keys as uint64 sorted by (key, id), ids as int32, and each range's slice bounds."""
+    import numpy as np
+
+    k = np.ascontiguousarray(keys).view(np.uint64)
+    order = np.lexsort((ids, k))
+    k = k[order]
+    i = ids[order].astype(np.int32)
+    bounds = np.searchsorted(k, np.arange(PARTS + 1, dtype=np.uint64) << np.uint64(_SHIFT))
+    bounds[-1] = len(k)
+    return k, i, bounds
+
+
+def _runs(conn: "sqlite3.Connection") -> Iterator[tuple[int, "np.ndarray", "np.ndarray"]]:
+    import numpy as np
+
+    for part, keys, ids in conn.execute(f"SELECT part, keys, ids FROM {TABLE} ORDER BY part, run"):
+        yield int(part), np.frombuffer(keys, dtype="<u8"), np.frombuffer(ids, dtype="<i4")
+
+
+def _expand(lo: "np.ndarray", hi: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    """For ranges [lo, hi) per query: (query index, position) of every member."""
+    import numpy as np
+
+    cnt = hi - lo
+    total = int(cnt.sum())
+    q = np.repeat(np.arange(len(lo)), cnt)
+    starts = np.repeat(lo - np.concatenate(([0], np.cumsum(cnt)[:-1])), cnt)
+    return q, starts + np.arange(total)
+
+
+def join(conn: "sqlite3.Connection", keys: "np.ndarray", ids: "np.ndarray", cap: int,
+         min_keys: int = 1) -> tuple["np.ndarray", "np.ndarray"]:
+    """Encoded pairs (new id, stored id) sharing at least ``min_keys`` keys with the stored runs,
+    and the keys whose bucket is too big: more than ``cap`` new members, or stored and new
+    members together more than ``cap`` (boilerplate: never paired, the caller skips them within
+    the round too)."""
+    import numpy as np
+
+    from .candidates import decode, encode
+
+    empty = np.empty(0, dtype=np.int64)
+    ensure(conn)
+    if len(keys) == 0:
+        return empty, empty
+    k, i, _ = _sorted(keys, ids)
+    u, first, new_cnt = np.unique(k, return_index=True, return_counts=True)
+    stored_cnt = np.zeros(len(u), dtype=np.int64)
+    ubounds = np.searchsorted(u, np.arange(PARTS + 1, dtype=np.uint64) << np.uint64(_SHIFT))
+    ubounds[-1] = len(u)
+    # pass 1: bucket sizes (stored members of each new key, over every run), and the stored
+    # members of the keys that may still be small enough
+    at_key: list[np.ndarray] = []
+    stored_ids: list[np.ndarray] = []
+    for part, rk, ri in _runs(conn):
+        a, b = int(ubounds[part]), int(ubounds[part + 1])
+        if a == b:
+            continue
+        lo = np.searchsorted(rk, u[a:b], "left")
+        hi = np.searchsorted(rk, u[a:b], "right")
+        found = np.flatnonzero(hi > lo)
+        if not len(found):
+            continue
+        n = hi[found] - lo[found]
+        stored_cnt[a + found] += n
+        small = n <= cap
+        q, pos = _expand(lo[found][small], hi[found][small])
+        at_key.append((a + found[small])[q])
+        stored_ids.append(ri[pos].astype(np.int64))
+    big_mask = (new_cnt > cap) | ((stored_cnt > 0) & (stored_cnt + new_cnt > cap))
+    big = u[big_mask].view(np.int64)
+    if not at_key:
+        return empty, big
+    # pass 2: (new member, stored member) pairs through the keys that are not too big
+    q = np.concatenate(at_key)
+    old = np.concatenate(stored_ids)
+    del at_key, stored_ids
+    ok = ~big_mask[q]
+    q, old = q[ok], old[ok]
+    m, at = _expand(first[q], first[q] + new_cnt[q])
+    allc = encode(i[at].astype(np.int64), old[m])
+    lo_id, hi_id = decode(allc)
+    allc, shared = np.unique(allc[lo_id != hi_id], return_counts=True)
+    return allc[shared >= min_keys], big
+
+
+def add(conn: "sqlite3.Connection", keys: "np.ndarray", ids: "np.ndarray") -> int:
+    """Store a round's keys (one run per key range, then binary-counter merges); returns the
+    number of entries added. Runs inside the caller's transaction."""
+    import numpy as np
+
+    ensure(conn)
+    if len(keys) == 0:
+        return 0
+    k, i, bounds = _sorted(keys, ids)
+    sizes: dict[int, list[tuple[int, int]]] = {}
+    for part, run, n in conn.execute(f"SELECT part, run, n FROM {TABLE} ORDER BY part, run"):
+        sizes.setdefault(int(part), []).append((int(run), int(n)))
+    rows = []
+    for part in range(PARTS):
+        a, b = int(bounds[part]), int(bounds[part + 1])
+        if a == b:
+            continue
+        runs = sizes.get(part, [])
+        nxt = runs[-1][0] + 1 if runs else 0
+        rows.append((part, nxt, b - a, k[a:b].astype("<u8").tobytes(), i[a:b].astype("<i4").tobytes()))
+        runs.append((nxt, b - a))
+        sizes[part] = runs
+    conn.executemany(f"INSERT INTO {TABLE} (part, run, n, keys, ids) VALUES (?, ?, ?, ?, ?)", rows)
+    for part, runs in sizes.items():
+        if len(runs) >= 2 and runs[-1][1] >= runs[-2][1]:
+            _merge(conn, part, runs)
+    return len(k)
+
+
+def _merge(conn: "sqlite3.Connection", part: int, runs: list[tuple[int, int]]) -> None:
+    """Merge the newest runs of a range while the newest is at least as large as the one before."""
+    import numpy as np
+
+    take = 2
+    total = runs[-1][1] + runs[-2][1]
+    while take < len(runs) and total >= runs[-take - 1][1]:
+        take += 1
+        total += runs[-take][1]
+    chosen = [r for r, _ in runs[-take:]]
+    marks = ",".join("?" * len(chosen))
+    ks, ids = [], []
+    for keys, idb in conn.execute(f"SELECT keys, ids FROM {TABLE} WHERE part = ? AND run IN ({marks})",
+                                  [part, *chosen]):
+        ks.append(np.frombuffer(keys, dtype="<u8"))
+        ids.append(np.frombuffer(idb, dtype="<i4"))
+    k = np.concatenate(ks)
+    i = np.concatenate(ids)
+    order = np.lexsort((i, k))
+    conn.execute(f"DELETE FROM {TABLE} WHERE part = ? AND run IN ({marks})", [part, *chosen])
+    conn.execute(f"INSERT INTO {TABLE} (part, run, n, keys, ids) VALUES (?, ?, ?, ?, ?)",
+                 (part, chosen[0], len(k), k[order].tobytes(), i[order].tobytes()))
