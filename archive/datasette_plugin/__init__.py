@@ -8,6 +8,8 @@
   of the nearest capture's crawl (see :mod:`.snapshot_view`); snapshot links beside the replay
   links in ``captures`` and ``articles``;
 - ``/-/archive-charts``: copies per day per publisher and a lag histogram, as inline SVG;
+- client errors (404, 400, 403) answered as such, without Datasette's rich traceback
+  (see :mod:`.errors`);
 - the archive database is made read-only (``PRAGMA query_only``) and gains the SQL functions
   ``surt(url)`` and ``replay_ts(iso)`` that the canned queries use.
 
@@ -68,6 +70,18 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
     from .links import replay_cell
 
     return replay_cell(row, value, column, table, database, datasette)
+
+
+@hookimpl(hookwrapper=True)
+def handle_exception(datasette: Any, request: Any, exception: Exception) -> Any:
+    """404/400/403 answered as such (Datasette's default handler turns them into a 500 when
+    rich is installed, see :mod:`.errors`); anything else left to Datasette."""
+    from .errors import client_error_response, client_error_status
+
+    outcome = yield
+    status = client_error_status(exception)
+    if status is not None:
+        outcome.force_result([client_error_response(datasette, request, exception, status)])
 
 
 @hookimpl

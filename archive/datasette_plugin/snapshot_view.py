@@ -113,9 +113,12 @@ async def wacz_view(datasette: Any, request: Any) -> Any:
     name = request.url_vars.get("name", "")
     if not WACZ_NAME_RE.match(name):
         return _text(400, f"{name!r}: not a snapshot WACZ name")
-    path = snapshots_dir(data_dir(datasette)) / name
+    folder = snapshots_dir(data_dir(datasette))
+    path = folder / name
     if not path.is_file():
         return _text(404, f"{name}: no such snapshot WACZ (open its /-/snapshot/ page first)")
+    if path.resolve().parent != folder.resolve():  # a symlink leading out of the cache
+        return _text(403, f"{name}: points outside the snapshot cache; not served")
     return _serve_file(request, path, "application/wacz+zip", [("Cache-Control", "no-cache")])
 
 
