@@ -158,7 +158,8 @@ def test_worker_processes_give_the_same_spin_keys_and_pairs(tmp_path):
     insert_articles(cb, c.articles)
     dedupe_with(a, PARAMS)
     sb = dedupe_with(b, dataclasses.replace(PARAMS, workers=2, parallel_min=0))
-    assert sb.representatives >= 1000  # enough for the keys to be computed in the workers
+    # 1 051 representatives, 577 of them not copies: >= 2 x 250, so the keys are computed in the workers
+    assert sb.representatives >= 1000
     assert _spin_pairs(ca) == _spin_pairs(cb) and len(_spin_pairs(ca)) >= 11
     assert sorted(ca.execute(f"SELECT * FROM {TABLE}")) == sorted(cb.execute(f"SELECT * FROM {TABLE}"))
 
@@ -180,3 +181,18 @@ def test_spinner_config(tmp_path, corpus):
         dedupe_with(tmp_path, off)
     dedupe_with(tmp_path, off, rebuild=True)
     assert not _spin_pairs(conn) and _count(conn, TABLE) == 0
+
+
+def test_hostile_texts_stay_bounded():
+    """A page of one repeated number (the worst case of the entity alignment), unbalanced quotes,
+    no entities at all: keys and checks come back (no hang, no error)."""
+    numbers = " ".join(["7"] * 120_000)
+    sk = skeleton(numbers)
+    assert len(sk.labels) == 120_000 and len(set(sk.labels)) == 1
+    assert len(spin_keys(sk, PARAMS)) == 1  # every window is the same
+    c = check_spin(numbers, numbers + " 7", PARAMS)
+    assert c is not None and c.matched == 1000  # aligned on the first MAX_ENTITIES only
+    odd = 'He said "this never ends. Mr Smith left' * 500
+    assert skeleton(odd).n_words == len(odd.split())
+    assert check_spin("no names here at all.", "none here either.", PARAMS) is None
+    assert keys_batch([1, 2], ["", "lower case only"], PARAMS)[0].size == 0

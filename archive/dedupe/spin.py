@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 KEY_VERSION = "spin-skeleton-v1"
 TABLE = "dedupe_spin_keys"
 _PART = 10000  # articles per worker task, at most
+MAX_ENTITIES = 1000  # entities of each text the verification aligns
 _CAP = 6  # gap bins: 0, 1, 2-3, 4-7, ... up to this bin
 _M64 = (1 << 64) - 1
 _QUOTE = re.compile("[\"“”]")
@@ -248,9 +249,18 @@ def _mapper(xs: list[int], ys: list[int]) -> Any:
     return f
 
 
+def _head(sk: Skeleton) -> Skeleton:
+    """The first ``MAX_ENTITIES`` entities: the alignment below is quadratic in the worst case
+    (a page of one repeated number), and a real article has a few hundred at most."""
+    if len(sk.labels) <= MAX_ENTITIES:
+        return sk
+    m = MAX_ENTITIES
+    return Skeleton(sk.labels[:m], sk.starts[:m], sk.ends[:m], sk.n_words)
+
+
 def check_spin(text_a: str, text_b: str, p: DedupeParams) -> SpinCheck | None:
     """Signals of a reworded-copy pair (None: too few entities in common to say anything)."""
-    sa, sb = skeleton(text_a), skeleton(text_b)
+    sa, sb = _head(skeleton(text_a)), _head(skeleton(text_b))
     na, nb = len(sa.labels), len(sb.labels)
     if min(na, nb) < 2:
         return None
@@ -379,7 +389,7 @@ def find_spinners(conn: "sqlite3.Connection", path: Path, reps: Sequence[int], m
     # copies' shared skeletons and wrappers would only make candidate pairs to reject)
     copies = {r["copy_article_id"] for r in found if _copy_share(r) >= 0.5}
     reps = [i for i in reps if i not in copies]
-    part = max(500, min(_PART, len(reps) // (2 * getattr(pool, "workers", 2)) + 1))
+    part = max(250, min(_PART, len(reps) // (2 * getattr(pool, "workers", 2)) + 1))
     if pool is not None and len(reps) >= 2 * part:
         parts = pool.map(keys_from_db, [(path, reps[s:s + part], p) for s in range(0, len(reps), part)])
         keys = np.concatenate([k for k, _ in parts])
