@@ -1,29 +1,34 @@
-"""Crash safety: one crawl of the sample web, SIGKILLed at 20 seeded points and resumed each time.
+"""Crash safety: one crawl, SIGKILLed at 20 seeded points and resumed each time.
 
-Each round starts ``archive crawl`` (a real process, resuming the same crawl in the same data
-directory) and kills it with SIGKILL once the WARC files grew by a seeded number of bytes (so kills
-land while records are written) or, on some rounds, a seeded time after start (so kills also land
-in start-up recovery and indexing). Half the rounds kill the crawl process alone (its fetcher
-process then sees end of input, finishes its exchanges and closes its file with no crawl left to
-index them); the other half kill the whole process group. After every kill, on a copy of the data
-directory:
+The crawl covers the sample web (two hosts) and a third loopback host serving incompressible
+1.5 MB bodies (records long enough for a kill to land inside a write). Each round starts
+``archive crawl`` (a real process, resuming the same crawl in the same data directory) and kills it
+with SIGKILL once the WARC files grew by a seeded number of bytes or, on some rounds, a seeded time
+after start (kills then land in start-up recovery and indexing). How it dies is seeded too:
+``group`` kills every process; ``crawl`` kills the crawl process alone (its fetcher process sees end
+of input, finishes its exchanges and closes its file with no crawl left to index them);
+``fetcher`` kills the fetcher process first, lets the crawl go on without it for a while (it must
+settle the tasks the dead fetcher held from its files and fetch the rest itself), then kills the
+group. After every round, on a copy of the data directory:
 
 (a) the start-up step of the next run (``recover_and_index``) cuts every ``.open`` file back to
-    its last complete record; every WARC then reads with no break (our reader), and the files
-    recovered in the round pass ``warcio check``;
+    its last complete record (the cut bytes kept aside); every WARC then reads with no break;
 (b) every capture complete in a WARC before a kill is still there after recovery (the set of
     ``(record id, URL, payload digest, file, offset)`` only grows), and no index row written
     before the kill points at anything but a complete record;
 (c) after that start-up step the index equals ``reindex`` into a fresh database (every capture
     column, every fetch error).
+Every fifth round, ``archive recover`` (the command) then runs on the real directory.
 
-A last, un-killed run finishes the crawl. Then: the crawl ends, no frontier URL is left queued,
-the URLs captured equal those of a clean crawl of the same site, and there are no duplicates:
+A last, un-killed run finishes the crawl. Then every WARC passes ``warcio check``, the crawl has
+ended, no frontier URL is left queued, the pages captured equal those of a clean crawl of the same
+site, the index equals ``archive reindex`` into a fresh database, and there are no duplicates:
 each URL has exactly one capture (response or revisit record) in the crawl's WARCs, except
 ``robots.txt``, which every fetcher reads again at the start of every run (at most one per host
-per fetcher per run); and no URL was requested again after its capture was complete in a WARC
-or its outcome (done / failed) was committed to the frontier. Fetch errors repeat only for a URL
-whose earlier error was not yet committed when the process died (at most one per run).
+per fetcher per run); no URL was requested again after its capture was complete in a WARC or its
+outcome (done / failed) was committed to the frontier (a URL in flight at a kill, with no record
+yet, is fetched again: that is a retry, not a duplicate); a URL's fetch errors are at most one per
+run. ``-s`` prints each round's figures; ``ARCHIVE_CRASH_SEED`` picks another kill plan.
 """
 from __future__ import annotations
 
@@ -97,8 +102,9 @@ def _link_or_copy(src: str, dst: str) -> None:
         shutil.copy2(src, dst)
 
 
-def _group_alive(pgid: int) -> bool:
-    """Any live (non-zombie) process in the process group ``pgid``."""
+def _procs() -> list[tuple[int, str, int, int]]:
+    """(pid, state, ppid, process group) of every process."""
+    out = []
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
@@ -107,9 +113,17 @@ def _group_alive(pgid: int) -> bool:
         except OSError:
             continue
         fields = stat[stat.rfind(")") + 2:].split()
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            return True
-    return False
+        out.append((int(d), fields[0], int(fields[1]), int(fields[2])))
+    return out
+
+
+def _group_alive(pgid: int) -> bool:
+    """Any live (non-zombie) process in the process group ``pgid``."""
+    return any(state != "Z" and group == pgid for _, state, _, group in _procs())
+
+
+def _children(pid: int) -> list[int]:
+    return [p for p, state, ppid, _ in _procs() if ppid == pid and state != "Z"]
 
 
 def _wait_group(pgid: int, timeout: float = 60.0) -> None:
@@ -216,22 +230,39 @@ def _cmd(data: Path, config: Path, fetchers: int) -> list[str]:
 
 @dataclass
 class Plan:
-    group: bool  # kill the whole process group (else the crawl process alone)
+    kill: str  # "group" (every process), "crawl" (the crawl process alone: its fetcher process
+    #            outlives it), "fetcher" (the fetcher process first, the crawl goes on, then the group)
     fetchers: int
-    trigger: str  # "bytes" or "time"
+    trigger: str  # "bytes" (WARC bytes written in the round) or "time" (seconds after start)
     amount: float
+    then: int = 0  # "fetcher": WARC bytes the crawl writes after its fetcher died, before the group kill
 
 
 def _plans(rnd: random.Random) -> list[Plan]:
     plans = []
     for _ in range(ROUNDS):
-        group = rnd.random() < 0.5
         fetchers = rnd.choice([1, 2])
-        if rnd.random() < 0.25:
-            plans.append(Plan(group, fetchers, "time", round(rnd.uniform(0.3, 1.6), 3)))
+        kill = rnd.choice(["group", "crawl", "fetcher"] if fetchers == 2 else ["group", "crawl"])
+        if kill != "fetcher" and rnd.random() < 0.25:
+            plans.append(Plan(kill, fetchers, "time", round(rnd.uniform(0.3, 1.6), 3)))
         else:
-            plans.append(Plan(group, fetchers, "bytes", rnd.randint(3_000, 30_000)))
+            plans.append(Plan(kill, fetchers, "bytes", rnd.randint(3_000, 30_000),
+                              then=rnd.randint(10_000, 60_000) if kill == "fetcher" else 0))
     return plans
+
+
+def _wait_bytes(proc: subprocess.Popen, warcs: Path, plan: Plan, amount: float, trigger: str) -> int:
+    """Poll until the round's kill point (or the crawl's end); the WARC bytes written by then."""
+    base, t0 = _warc_bytes(warcs), time.monotonic()
+    grown = 0
+    while proc.poll() is None and time.monotonic() - t0 < 60:
+        grown = _warc_bytes(warcs) - base
+        if trigger == "bytes" and grown >= amount:
+            break
+        if trigger == "time" and time.monotonic() - t0 >= amount:
+            break
+        time.sleep(0.002)
+    return grown
 
 
 def _log_marks(sw: SampleWeb, blob: TinyServer) -> tuple[int, int]:
@@ -272,32 +303,31 @@ def test_sigkill_twenty_times_over_one_resumed_crawl(tmp_path, blob_srv):
         recovered_names: set[str] = set()  # files recovery cut back in some round (warcio check at the end)
         for i, plan in enumerate(plans):
             marks = _log_marks(sw, blob_srv)
-            base = _warc_bytes(warcs)
             t0 = time.monotonic()
-            proc = subprocess.Popen(_cmd(data, config, plan.fetchers), stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.PIPE, start_new_session=True)
+            err = tmp_path / f"round{i:02d}.err"
+            with err.open("wb") as err_fh:
+                proc = subprocess.Popen(_cmd(data, config, plan.fetchers), stdout=subprocess.DEVNULL,
+                                        stderr=err_fh, start_new_session=True)
             runs_fetchers.append(plan.fetchers)
-            grown = 0
-            while proc.poll() is None:
-                grown = _warc_bytes(warcs) - base
-                if plan.trigger == "bytes" and grown >= plan.amount:
-                    break
-                if plan.trigger == "time" and time.monotonic() - t0 >= plan.amount:
-                    break
-                if time.monotonic() - t0 > 60:
-                    break
-                time.sleep(0.002)
+            grown = _wait_bytes(proc, warcs, plan, plan.amount, plan.trigger)
+            if plan.kill == "fetcher":  # the fetcher process dies; the crawl must carry on without it
+                helpers = _children(proc.pid)
+                assert proc.poll() is None and helpers, f"round {i}: no fetcher process to kill"
+                for pid in helpers:
+                    os.kill(pid, signal.SIGKILL)
+                totals["fetcher kills"] += len(helpers)
+                grown += _wait_bytes(proc, warcs, plan, plan.then, "bytes")
             assert proc.poll() is None, (f"round {i}: the crawl ended before its kill point "
-                                         f"({proc.returncode}): {proc.stderr.read().decode()[-2000:]}")
-            if plan.group:
-                os.killpg(proc.pid, signal.SIGKILL)
-            else:
+                                         f"({proc.returncode}): {err.read_text()[-2000:]}")
+            if plan.kill == "crawl":
                 os.kill(proc.pid, signal.SIGKILL)
+            else:
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-            proc.stderr.close()
             _wait_group(proc.pid)
+            totals["fetcher deaths settled"] += "a fetcher process died" in err.read_text(errors="replace")
             totals["kills"] += 1
-            case = f"crash: SIGKILL round {i:02d} ({'group' if plan.group else 'crawl process'}, {plan.trigger})"
+            case = f"crash: SIGKILL round {i:02d} ({plan.kill}, {plan.trigger})"
             hardening.tried(case)
             # no settled URL was requested again in this round
             again = _requested(sw, blob_srv, marks) & settled
@@ -344,7 +374,7 @@ def test_sigkill_twenty_times_over_one_resumed_crawl(tmp_path, blob_srv):
             totals["records cut"] += len(new_cuts)
             totals["bytes cut"] += cut_bytes
             totals["files recovered"] += len(recovered)
-            print(f"round {i:2d}: kill {'group' if plan.group else 'crawl'} fetchers={plan.fetchers} "
+            print(f"round {i:2d}: kill {plan.kill} fetchers={plan.fetchers} "
                   f"{plan.trigger}={plan.amount} at +{grown} B / {time.monotonic() - t0:.2f} s: "
                   f".open {len(opened)}, recovered {len(recovered)}, cut {len(new_cuts)} records "
                   f"({cut_bytes} B), captures {len(known)} (+{grew}), indexed at kill {len(indexed_at_kill)}; "
@@ -410,7 +440,8 @@ def test_sigkill_twenty_times_over_one_resumed_crawl(tmp_path, blob_srv):
                                 f"only in reindex {sorted(fresh_caps - caps)[:3]}")
     assert fails == fresh_fails
 
-    print(f"crash summary: {totals['kills']} kills, {totals['opened']} .open files left, "
+    print(f"crash summary: {totals['kills']} kills ({totals['fetcher kills']} fetcher processes killed "
+          f"first, {totals['fetcher deaths settled']} times with tasks to settle), {totals['opened']} .open files left, "
           f"{totals['files recovered']} recovered, {totals['records cut']} partial records cut "
           f"({totals['bytes cut']} B), {len(complete.records)} captures kept, {lost} lost, "
           f"{len(pages)} pages (clean crawl {len(ref_pages)}), {len(files)} WARC files")

@@ -268,6 +268,7 @@ class Crawl:
         self.batch_fails: list[FetchFailure] = []
         self.batch_n = 0
         self.last_flush = time.monotonic()
+        self.lost: list[Task] = []  # tasks of a fetcher process that died before answering
 
     # ---- admission
     def _queue(self, task: Task, *, record: bool = True) -> None:
@@ -345,9 +346,10 @@ class Crawl:
                     best = i
             return best
         shard = self.host_shard.get(host)
-        if shard is None:  # a new host goes to the fetcher with the fewest hosts
-            loads = collections.Counter(self.host_shard.values())
-            shard = self.host_shard[host] = min(range(n), key=lambda i: (loads[i], i))
+        if shard is None or self.fetchers[shard].dead:  # a new host (or one whose fetcher died)
+            loads = collections.Counter(self.host_shard.values())  # goes to the one with the fewest
+            live = [i for i in range(n) if not self.fetchers[i].dead]
+            shard = self.host_shard[host] = min(live, key=lambda i: (loads[i], i))
         return shard
 
     def _pump(self) -> None:
@@ -399,6 +401,10 @@ class Crawl:
         self.out_host[host] -= 1
         self.out_fetcher[self.assigned.pop(res.task.url, 0)] -= 1
         self.outstanding -= 1
+        if res.lost:  # its fetcher process died: settled by _settle_lost
+            self.dispatched -= 1
+            self.lost.append(res.task)
+            return
         pages = res.captures[res.extra_captures:]
         self.batch_caps.extend(res.captures)
         self.batch_fails.extend(res.failures)
@@ -421,6 +427,38 @@ class Crawl:
         self.last_flush = now
         if self.progress is not None:
             self.progress(self.stats, self._queued() + self.outstanding)
+
+    async def _settle_lost(self) -> None:
+        """Tasks a dead fetcher process never answered: its ``.open`` file is recovered and
+        indexed at once (the process is gone, so is its lock); a task whose capture (or fetch
+        error) is in it is settled from that record, the others are queued again for the live
+        fetchers. Nothing the dead fetcher wrote is fetched twice."""
+        lost, self.lost = self.lost, []
+        for f in self.fetchers:  # reaped: every file it had open is closed, its locks released
+            if f.dead and getattr(f, "proc", None) is not None:
+                await f.proc.wait()
+        self._flush(force=True)  # the index first holds everything delivered so far
+        recover_and_index(self.data_dir)
+        conn = self.db.conn
+        captured, failed, again = [], [], []
+        for task in lost:
+            row = conn.execute("SELECT count(*), coalesce(sum(content_length), 0) FROM captures "
+                               "WHERE crawl_id = ? AND url = ?", (self.stats.id, task.url)).fetchone()
+            if row[0]:
+                captured.append(task)
+                self.stats.pages += 1
+                self.stats.bytes += row[1]
+            elif conn.execute("SELECT 1 FROM fetch_errors WHERE crawl_id = ? AND url = ? LIMIT 1",
+                              (self.stats.id, task.url)).fetchone():
+                failed.append(task)
+                self.frontier.mark(task.url, "failed")
+                self.stats.errors += 1
+            else:
+                again.append(task)
+                self._queue(task, record=False)
+        self._rediscover(captured)
+        log.warning("a fetcher process died with %d task(s): %d found captured in its files, %d failed, "
+                    "%d queued again", len(lost), len(captured), len(failed), len(again))
 
     def _pick_crawl(self) -> tuple[str, bool]:
         """(crawl id, resumed?): this source's unfinished crawl with the same seeds, if any."""
@@ -587,7 +625,7 @@ class Crawl:
         """Work is queued but no fetcher may take it yet (process fetchers still starting)."""
         if not self.hosts_rr or (self.src.max_pages is not None and self.dispatched >= self.src.max_pages):
             return False
-        return not all(f.ready for f in self.fetchers)
+        return not all(f.ready or f.dead for f in self.fetchers)
 
     async def _fetch_all(self) -> None:
         n = self.n_fetchers
@@ -610,6 +648,8 @@ class Crawl:
                 self._handle(res)
                 while not self.results.empty():
                     self._handle(self.results.get_nowait())
+                if self.lost:
+                    await self._settle_lost()
                 self._flush()
             self.stats.finished = iso(utcnow())
             await asyncio.gather(*(f.finish(self.stats if i == 0 else None) for i, f in enumerate(self.fetchers)))

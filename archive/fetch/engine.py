@@ -77,6 +77,7 @@ class Result:
     status: int | None = None
     bytes: int = 0
     extra_captures: int = 0  # robots.txt exchanges written on the way (not pages)
+    lost: bool = False  # the fetcher process died before answering: the crawl settles the task itself
 
 
 def _prev_lookup(conn: sqlite3.Connection | None, url: str) -> Capture | None:

@@ -51,6 +51,7 @@ class LocalFetcher:
         self.deliver = deliver
         self.tasks: set[asyncio.Task[None]] = set()
         self.ready = False
+        self.dead = False  # never: it is the crawl's own process
         self.closed_files: list[Any] = []
 
     async def spawn(self) -> None:
@@ -149,20 +150,18 @@ class ProcessFetcher:
             pass
         finally:
             self.dead = True
-            # tasks the fetcher never answered: report them as failed so the crawl ends
+            self.ready = False
+            # tasks the fetcher never answered go back to the crawl, which looks for their records
+            # in the dead fetcher's files (recovered at once) and fetches the rest elsewhere
             for task in list(self.outstanding.values()):
-                f = FetchFailure(crawl_id=self.opts.crawl_id if self.opts else "", url=task.url, timestamp=iso(utcnow()),
-                                 error="internal", detail="fetcher process ended")
-                self.deliver(Result(task, failures=[f]))
+                self.deliver(Result(task, lost=True))
             self.outstanding.clear()
             self.closed.set()
 
     def submit(self, task: Task) -> None:
         assert self.proc is not None and self.proc.stdin is not None
-        if self.dead:  # the fetcher process is gone: fail the task at once, the crawl goes on
-            f = FetchFailure(crawl_id=self.opts.crawl_id if self.opts else "", url=task.url, timestamp=iso(utcnow()),
-                             error="internal", detail="fetcher process ended")
-            asyncio.get_running_loop().call_soon(self.deliver, Result(task, failures=[f]))
+        if self.dead:  # the fetcher process is gone: the task goes back to the crawl
+            asyncio.get_running_loop().call_soon(self.deliver, Result(task, lost=True))
             return
         self.outstanding[task.url] = task
         # tasks of one loop iteration go in one frame: fewer wake-ups of the fetcher
@@ -173,7 +172,12 @@ class ProcessFetcher:
     def _send_batch(self) -> None:
         batch, self.batch = self.batch, []
         if batch and not self.dead and self.proc is not None and self.proc.stdin is not None:
-            self.proc.stdin.write(_frame(("tasks", batch)))
+            try:
+                self.proc.stdin.write(_frame(("tasks", batch)))
+            except (RuntimeError, ConnectionError) as exc:  # uvloop: RuntimeError on a closed pipe
+                # the process died and _read has not seen it yet: these tasks are still outstanding
+                # and go back to the crawl as lost when it does
+                log.warning("fetcher process gone (%s): %d task(s) not sent", exc, len(batch))
 
     async def finish(self, stats: CrawlStats | None) -> None:
         if self.proc is None:
@@ -183,7 +187,7 @@ class ProcessFetcher:
             self._send_batch()
             self.proc.stdin.write(_frame(("end", stats)))
             await self.proc.stdin.drain()
-        except (ConnectionError, BrokenPipeError):
+        except (ConnectionError, RuntimeError):  # the process is gone (uvloop: RuntimeError)
             pass
         await self.closed.wait()
         await self.proc.wait()
