@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import ConfigError
 from . import keystore
+from .batchtok import WORD_HASH
 from .candidates import chunked, decode, encode, group_pairs
 from .diff import flip
 from .direction import choose
@@ -26,7 +27,6 @@ from .meta import Meta, load_meta
 from .minhash import KEY_VERSION, algorithm_version
 from .normalize import norm_hash, tokens
 from .params import DedupeParams, params_from_config
-from .shingles import HASH_VERSION
 from .sketch import Sketches, read_texts, sketch_from_db, sketch_texts
 from .verify import Check, check_from_db, check_pairs, kind_of
 from .versions import Snapshot, update_url
@@ -75,7 +75,7 @@ def _bump(d: dict[str, int], key: str, n: int = 1) -> None:
 def wanted_params(p: DedupeParams) -> dict[str, str]:
     out = {k: json.dumps(v) for k, v in p.hashing().items()}
     out["algorithm"] = algorithm_version()
-    out["shingle_hash"] = HASH_VERSION
+    out["shingle_hash"] = f"{WORD_HASH} roll-splitmix64"
     out["band_key"] = KEY_VERSION
     return out
 

@@ -10,12 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-import unicodedata
-
+from .batchtok import tokenize
 from .minhash import SKETCH_ANCHOR, SKETCH_MAIN, SKETCH_OPENING, band_keys, salt
-from .normalize import _SENTENCE_END, _WORD, norm_hash
 from .params import DedupeParams
-from .shingles import _CACHE, mix, roll_flat, word_hash
+from .shingles import mix, roll_flat
 
 if TYPE_CHECKING:
     import numpy as np
@@ -45,67 +43,34 @@ class Sketches:
                         sum(p.sketched for p in parts))
 
 
-def _doc_tokens(text: str, long_words: int = 60) -> tuple[list[str], list[int]]:
-    """Tokens of a text (as :func:`normalize.tokens`) and the token counts of its units
-    (paragraphs; sentences of paragraphs longer than ``long_words``)."""
-    toks: list[str] = []
-    unit_lengths: list[int] = []
-    if not text.isascii():  # NFKC leaves ASCII as it is
-        text = unicodedata.normalize("NFKC", text)
-    for line in text.split("\n"):
-        lt = _WORD.findall(line.lower())
-        if not lt:
-            continue
-        if len(lt) > long_words:
-            for sent in _SENTENCE_END.split(line):
-                n = len(_WORD.findall(sent))
-                if n:
-                    unit_lengths.append(n)
-        else:
-            unit_lengths.append(len(lt))
-        toks.extend(lt)
-    return toks, unit_lengths
-
-
 def sketch_texts(ids: Sequence[int], texts: Sequence[str], p: DedupeParams) -> Sketches:
     """Features of a batch, vectorised over the batch's concatenated word hashes."""
     import numpy as np
 
-    n = len(ids)
-    hashes: list[str] = []
-    ntok = np.zeros(n, dtype=np.int64)
-    flat: list[int] = []
-    starts = np.zeros(n, dtype=np.int64)
-    anchor_at: list[int] = []      # global token index of each anchor unit's start
-    anchor_doc: list[int] = []
-    get = _CACHE.get
+    tk = tokenize(texts)
+    hashes = tk.norm_hashes
+    ntok = tk.counts
+    w = tk.words
     min_words = max(p.min_words, p.shingle_size, 1)
-    for i, text in enumerate(texts):
-        toks, unit_lengths = _doc_tokens(text)
-        hashes.append(norm_hash(toks))
-        ntok[i] = len(toks)
-        starts[i] = len(flat)
-        if len(toks) < min_words:
-            continue
-        hs = [get(t) or word_hash(t) for t in toks]
-        if p.anchor_words and p.max_anchors:
-            pos = len(flat)
-            taken = 0
-            for ul in unit_lengths:
-                if ul >= p.anchor_words and taken < p.max_anchors:
-                    anchor_at.append(pos)
-                    anchor_doc.append(i)
-                    taken += 1
-                pos += ul
-        flat.extend(hs)
+    anchor_at = np.empty(0, dtype=np.int64)   # global word index of each anchor unit's start
+    anchor_doc = np.empty(0, dtype=np.int64)
+    if p.anchor_words and p.max_anchors and len(tk.unit_starts):
+        us = tk.unit_starts
+        ul = np.diff(np.concatenate((us, [len(w)])))
+        doc = np.searchsorted(tk.offsets, us, "right") - 1
+        q = np.flatnonzero((ul >= p.anchor_words) & (ntok[doc] >= min_words))
+        dq = doc[q]
+        first_of_doc = np.concatenate(([True], dq[1:] != dq[:-1]))
+        group_start = np.maximum.accumulate(np.where(first_of_doc, np.arange(len(q)), 0))
+        q = q[np.arange(len(q)) - group_start < p.max_anchors]
+        anchor_at, anchor_doc = us[q], doc[q]
     id_arr = np.asarray(ids, dtype=np.int64)
     chosen = np.flatnonzero(ntok >= min_words)
     key_parts: list[np.ndarray] = []
     id_parts: list[np.ndarray] = []
     if len(chosen):
-        w = np.array(flat, dtype=np.uint64)
         lengths = ntok[chosen]
-        s0 = starts[chosen]
+        s0 = tk.offsets[:-1][chosen]
         key_parts, id_parts = [], []
 
         def windows(k: int, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -126,11 +91,11 @@ def sketch_texts(ids: Sequence[int], texts: Sequence[str], p: DedupeParams) -> S
             dig = _digests_flat(sh, offs, p.opening_perm, p.seed + 1)
             key_parts.append(band_keys(dig, p.opening_bands, SKETCH_OPENING).ravel())
             id_parts.append(np.repeat(id_arr[chosen], p.opening_bands))
-        if anchor_at:
-            ra = roll_flat(w, p.anchor_words)[np.array(anchor_at, dtype=np.int64)]
+        if len(anchor_at):
+            ra = roll_flat(w, p.anchor_words)[anchor_at]
             ak = mix(ra ^ np.uint64(salt(SKETCH_ANCHOR, 0)))
             key_parts.append(ak.view(np.int64))
-            id_parts.append(id_arr[np.array(anchor_doc, dtype=np.int64)])
+            id_parts.append(id_arr[anchor_doc])
     if key_parts:
         keys = np.concatenate(key_parts)
         kid = np.concatenate(id_parts)

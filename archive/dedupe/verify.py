@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from .diff import Keyed, keyed, paragraph_diff
-from .normalize import tokens
+from .batchtok import shingle_sets
 from .params import DedupeParams
-from .shingles import shingles
 
 if TYPE_CHECKING:
     import numpy as np
@@ -52,14 +51,8 @@ def check_pairs(pairs: Sequence[tuple[int, int, float]], texts: dict[int, str],
     """Check (a, b, threshold) pairs; returns the accepted checks and the number rejected."""
     import numpy as np
 
-    cache: dict[int, np.ndarray] = {}
-
-    def sh(i: int) -> "np.ndarray":
-        s = cache.get(i)
-        if s is None:
-            s = shingles(tokens(texts.get(i, "")), p.shingle_size)
-            cache[i] = s
-        return s
+    ids = sorted({i for a, b, _ in pairs for i in (a, b)})
+    sets = dict(zip(ids, shingle_sets([texts.get(i, "") for i in ids], p.shingle_size)))
 
     kcache: dict[int, Keyed] = {}
 
@@ -72,7 +65,7 @@ def check_pairs(pairs: Sequence[tuple[int, int, float]], texts: dict[int, str],
     ok: list[Check] = []
     rejected = 0
     for a, b, threshold in pairs:
-        sa, sb = sh(a), sh(b)
+        sa, sb = sets[a], sets[b]
         if len(sa) == 0 or len(sb) == 0:
             rejected += 1
             continue
