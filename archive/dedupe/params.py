@@ -44,7 +44,7 @@ class DedupeParams:
     spin_opening: int = 2          # first windows kept per article (truncated copies)
     # ... and verification
     spin_min_shared_keys: int = 1  # a spinner candidate shares at least this many keys
-    spin_min_entities: int = 5     # entities matched in order, at least
+    spin_min_entities: int = 4     # entities matched in order, at least
     spin_min_skeleton: float = 0.6  # consistent entity links / entities of the smaller text
     spin_min_overlap: float = 0.7  # share of the smaller text's entities found in the larger
     spin_min_span_ratio: float = 0.8  # shorter / longer matched span, in words

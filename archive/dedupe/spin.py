@@ -47,6 +47,8 @@ KEY_VERSION = "spin-skeleton-v1"
 TABLE = "dedupe_spin_keys"
 _PART = 10000  # articles per worker task, at most
 MAX_ENTITIES = 1000  # entities of each text the verification aligns
+MIN_SPAN_WORDS = 20  # words (outside entities) the matched span must hold
+COPY_SHARE = 0.7  # a found copy with this share of its text from its original gets no spin keys
 _CAP = 6  # gap bins: 0, 1, 2-3, 4-7, ... up to this bin
 _M64 = (1 << 64) - 1
 _QUOTE = re.compile("[\"“”]")
@@ -310,6 +312,8 @@ def check_spin(text_a: str, text_b: str, p: DedupeParams) -> SpinCheck | None:
     g = _mapper(ys, xs)
     lo_a, hi_a = g(0), g(len(wb))
     cover_a = max(0.0, min(hi_a, len(wa)) - max(lo_a, 0.0)) / max(1, len(wa))
+    if kept_total < MIN_SPAN_WORDS:  # too few words between the anchors to judge
+        kept_hit = 0
     return SpinCheck(matched=len(best), skeleton=links / max(1, min(na, nb) - 1), overlap=overlap,
                      span_ratio=span_ratio, sentences=ends_hit / max(1, ends_total),
                      kept=kept_hit / max(1, kept_total), cover_a=cover_a, cover_b=cover_b)
@@ -387,7 +391,7 @@ def find_spinners(conn: "sqlite3.Connection", path: Path, reps: Sequence[int], m
     # a copy the other methods found this round, made mostly of its original's text, carries
     # its original's skeleton: no keys of its own (the original's keys find a spun version;
     # copies' shared skeletons and wrappers would only make candidate pairs to reject)
-    copies = {r["copy_article_id"] for r in found if _copy_share(r) >= 0.5}
+    copies = {r["copy_article_id"] for r in found if _copy_share(r) >= COPY_SHARE}
     reps = [i for i in reps if i not in copies]
     part = max(250, min(_PART, len(reps) // (2 * getattr(pool, "workers", 2)) + 1))
     if pool is not None and len(reps) >= 2 * part:
