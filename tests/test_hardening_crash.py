@@ -437,6 +437,9 @@ def test_sigkill_twenty_times_over_one_resumed_crawl(tmp_path, blob_srv):
     cols = "name, size, records, captures, failures"
     registered = set(_rows(db, f"SELECT {cols} FROM warc_files"))
     assert registered and registered <= set(_rows(fresh / "archive.db", f"SELECT {cols} FROM warc_files"))
+    crawl_cols = "id, source, started, finished, pages, bytes, errors, rules, seeds"
+    assert _rows(db, f"SELECT {crawl_cols} FROM crawls") == _rows(fresh / "archive.db", f"SELECT {crawl_cols} FROM crawls")
+    assert _rows(db, "SELECT pages, errors FROM crawls") == [(len(pages), sum(errors.values()))]
     assert caps == fresh_caps, (f"index != archive reindex: only in index {sorted(caps - fresh_caps)[:3]}, "
                                 f"only in reindex {sorted(fresh_caps - caps)[:3]}")
     assert fails == fresh_fails
