@@ -45,16 +45,26 @@ def count(conn: "sqlite3.Connection") -> int:
 
 
 def _sorted(keys: "np.ndarray", ids: "np.ndarray") -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
-    """Keys as uint64 sorted by (key, id), ids as int32, and each range's slice bounds."""
+    """Keys as uint64 sorted by (key, id), ids as int32, and each range's slice bounds. Input
+    already in that order (see :func:`sort`) is not sorted again."""
     import numpy as np
 
     k = np.ascontiguousarray(keys).view(np.uint64)
-    order = np.lexsort((ids, k))
-    k = k[order]
-    i = ids[order].astype(np.int32)
+    i = np.asarray(ids)
+    if len(k) > 1 and not (np.all(k[1:] >= k[:-1]) and np.all((k[1:] > k[:-1]) | (i[1:] > i[:-1]))):
+        k, i = sort(k, i)
+        k = k.view(np.uint64)
     bounds = np.searchsorted(k, np.arange(PARTS + 1, dtype=np.uint64) << np.uint64(_SHIFT))
     bounds[-1] = len(k)
-    return k, i, bounds
+    return k, i.astype(np.int32), bounds
+
+
+def sort(keys: "np.ndarray", ids: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    """(keys, ids) in the store's order: by key as unsigned, then id (keys stay int64)."""
+    import numpy as np
+
+    order = np.lexsort((ids, np.ascontiguousarray(keys).view(np.uint64)))
+    return keys[order], ids[order]
 
 
 def _runs(conn: "sqlite3.Connection") -> Iterator[tuple[int, "np.ndarray", "np.ndarray"]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from ..errors import ConfigError
 from . import keystore
 from .batchtok import WORD_HASH
-from .candidates import chunked, decode, encode, group_pairs
+from .candidates import chunked, decode, group_pairs
 from .diff import flip
 from .direction import choose
 from .lag import lag
@@ -107,14 +107,17 @@ class _Pool:
         self.workers = workers
         self.ex: Any = None
 
-    def map(self, fn: Callable, args: list[tuple]) -> list:
+    def submit(self, fn: Callable, args: list[tuple]) -> list:
+        """Queue the calls (first in, first out); returns their futures."""
         if self.ex is None:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
             self.ex = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-        futures = [self.ex.submit(fn, *a) for a in args]
-        return [f.result() for f in futures]
+        return [self.ex.submit(fn, *a) for a in args]
+
+    def map(self, fn: Callable, args: list[tuple]) -> list:
+        return [f.result() for f in self.submit(fn, args)]
 
     def close(self) -> None:
         if self.ex is not None:
@@ -142,16 +145,37 @@ def dedupe_with(data_dir: Path, p: DedupeParams, *, progress: Progress | None = 
         if rebuild:
             clear(db)
         keystore.ensure(conn)
+        conn.execute("PRAGMA cache_size = -131072")  # 128 MiB: index inserts at a million rows
+        conn.execute("PRAGMA temp_store = MEMORY")
         check_params(conn, p, config_path)
         new_ids = [int(r[0]) for r in conn.execute(
             "SELECT a.id FROM articles a LEFT JOIN dedupe_state d ON d.article_id = a.id "
             "WHERE d.article_id IS NULL ORDER BY a.id")]
         stats = DedupeStats()
         pool = _Pool(p.workers)
+        parallel = len(new_ids) >= p.parallel_min and p.workers > 1
+        rounds = [new_ids[s:s + p.batch] for s in range(0, len(new_ids), p.batch)]
+        plans: deque[_Plan] = deque()  # planned rounds waiting behind the current one
+        in_flight: set[str] = set()      # URL keys given a representative by a planned round
+        planned = 0
+
+        def ahead(depth: int) -> None:
+            """Plan rounds (and start their sketches) until ``depth`` wait behind the current."""
+            nonlocal planned
+            while len(plans) < depth and planned < len(rounds):
+                plan = _plan(conn, rounds[planned], in_flight)
+                planned += 1
+                in_flight.update(plan.rep_keys)
+                plan.pending = _start_sketch(path, plan.reps, p, pool, parallel)
+                plans.append(plan)
+
         try:
-            for start in range(0, len(new_ids), p.batch):
-                _round(conn, path, new_ids[start:start + p.batch], p, stats, progress, pool,
-                       parallel=len(new_ids) >= p.parallel_min and p.workers > 1)
+            for _ in rounds:
+                ahead(1)
+                plan = plans.popleft()
+                _round(conn, path, plan, p, stats, progress, pool, parallel,
+                       ahead if parallel else lambda depth: None)
+                in_flight.difference_update(plan.rep_keys)  # stored now
                 stats.rounds += 1
         finally:
             pool.close()
@@ -164,15 +188,6 @@ def dedupe_with(data_dir: Path, p: DedupeParams, *, progress: Progress | None = 
 def _note(progress: Progress | None, stage: str, done: int, total: int) -> None:
     if progress is not None:
         progress(stage, done, total)
-
-
-def _sketch(path: Path, ids: list[int], p: DedupeParams, pool: _Pool, parallel: bool) -> Sketches:
-    if not parallel:
-        texts = read_texts(path, ids)
-        return sketch_texts(ids, [texts.get(i, "") for i in ids], p)
-    size = max(1000, min(10000, len(ids) // (pool.workers * 4) + 1))
-    parts = pool.map(sketch_from_db, [(path, ids[s:s + size], p) for s in range(0, len(ids), size)])
-    return Sketches.concat(parts)
 
 
 def _verify(path: Path, work: list[tuple[int, int, float]], p: DedupeParams, pool: _Pool,
@@ -193,35 +208,71 @@ def _in_list(conn: "sqlite3.Connection", sql: str, values: Sequence[Any]) -> lis
     return out
 
 
-def _round(conn: "sqlite3.Connection", path: Path, ids: list[int], p: DedupeParams,
-           stats: DedupeStats, progress: Progress | None, pool: _Pool, parallel: bool) -> None:
-    import numpy as np
+@dataclass
+class _Plan:
+    """A round decided ahead: its articles, representatives and later captures, and its
+    sketches (computing in the worker processes while the main process works on earlier rounds)."""
+    ids: list[int]
+    reps: list[int]
+    later: list[int]
+    rep_keys: set[str]
+    pending: Any = None
 
-    metas = load_meta(conn, ids)
-    stats.new_articles += len(ids)
-    _note(progress, "read", len(ids), len(ids))
 
-    # one representative per URL: its first capture; later captures only make versions
-    by_key: dict[str, list[Meta]] = defaultdict(list)
-    for m in metas.values():
-        by_key[m.key].append(m)
-    known = {k: int(a) for a, k in _in_list(
-        conn, "SELECT article_id, url_key FROM dedupe_state WHERE role = 'rep' AND url_key IN ({marks})",
-        list(by_key))}
+def _plan(conn: "sqlite3.Connection", ids: list[int], in_flight: set[str]) -> _Plan:
+    """One representative per URL: its first capture; later captures only make versions. URLs
+    whose representative is stored, or belongs to a round planned before (``in_flight``), get
+    none here."""
+    from .normalize import url_key
+
+    by_key: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for aid, url, captured in _in_list(conn, "SELECT id, url, captured FROM articles WHERE id IN ({marks})",
+                                       ids):
+        by_key[url_key(url) or url].append((captured or "", int(aid)))
+    known = {k for (k,) in _in_list(conn, "SELECT url_key FROM dedupe_state WHERE role = 'rep' "
+                                          "AND url_key IN ({marks})", list(by_key))}
     reps: list[int] = []
     later: list[int] = []
     for k, members in by_key.items():
-        members.sort(key=lambda m: (m.captured or "", m.id))
-        if k in known:
-            later.extend(m.id for m in members)
+        members.sort()
+        if k in known or k in in_flight:
+            later.extend(i for _, i in members)
         else:
-            reps.append(members[0].id)
-            later.extend(m.id for m in members[1:])
+            reps.append(members[0][1])
+            later.extend(i for _, i in members[1:])
     reps.sort()
+    return _Plan(ids, reps, later, {k for k in by_key if k not in known and k not in in_flight})
+
+
+def _start_sketch(path: Path, ids: list[int], p: DedupeParams, pool: _Pool, parallel: bool) -> Any:
+    if not parallel:
+        return None
+    size = max(1000, min(10000, len(ids) // (pool.workers * 4) + 1))
+    return pool.submit(sketch_from_db, [(path, ids[s:s + size], p) for s in range(0, len(ids), size)])
+
+
+def _finish_sketch(path: Path, plan: _Plan, p: DedupeParams) -> Sketches:
+    if plan.pending is None:
+        texts = read_texts(path, plan.reps)
+        return sketch_texts(plan.reps, [texts.get(i, "") for i in plan.reps], p)
+    return Sketches.concat([f.result() for f in plan.pending])
+
+
+def _round(conn: "sqlite3.Connection", path: Path, plan: _Plan, p: DedupeParams,
+           stats: DedupeStats, progress: Progress | None, pool: _Pool, parallel: bool,
+           ahead: Callable[[int], None]) -> None:
+    import numpy as np
+
+    ids, reps, later = plan.ids, plan.reps, plan.later
+    metas = load_meta(conn, ids)
+    stats.new_articles += len(ids)
+    _note(progress, "read", len(ids), len(ids))
     stats.representatives += len(reps)
     stats.later_captures += len(later)
 
-    sk = _sketch(path, reps, p, pool, parallel)
+    sk = _finish_sketch(path, plan, p)
+    plan.pending = None
+    ahead(1)  # the next round sketches while this one looks for candidates
     stats.sketches += sk.sketched
     _note(progress, "sketch", len(reps), len(reps))
     info: dict[int, tuple[str, int]] = {int(i): (h, int(n)) for i, h, n in
@@ -231,7 +282,8 @@ def _round(conn: "sqlite3.Connection", path: Path, ids: list[int], p: DedupePara
         toks = tokens(later_texts.get(i, ""))
         info[i] = (norm_hash(toks), len(toks))
 
-    # candidates
+    # candidates (keys sorted once, in the store's order: the join and the write reuse it)
+    sk.keys, sk.key_ids = keystore.sort(sk.keys, sk.key_ids)
     lsh_old, big_old = keystore.join(conn, sk.keys, sk.key_ids, p.max_bucket, p.min_shared_keys)
     if len(big_old):  # buckets already too big with their stored members
         keep = ~np.isin(sk.keys, big_old)
@@ -255,7 +307,7 @@ def _round(conn: "sqlite3.Connection", path: Path, ids: list[int], p: DedupePara
         if 1 < len(same) <= p.max_bucket:
             for x in range(len(same)):
                 for y in range(x + 1, len(same)):
-                    exact.add(int(encode(np.array([same[x]]), np.array([same[y]]))[0]))
+                    exact.add(_code(same[x], same[y]))
 
     attr: set[int] = set()
     rep_key = {metas[i].key: i for i in reps}
@@ -267,11 +319,11 @@ def _round(conn: "sqlite3.Connection", path: Path, ids: list[int], p: DedupePara
     for i in reps:
         ok = metas[i].original_key
         if ok and ok in target and target[ok] != i:
-            attr.add(int(encode(np.array([i]), np.array([target[ok]]))[0]))
+            attr.add(_code(i, target[ok]))
     for a, k in _in_list(conn, "SELECT article_id, original_key FROM dedupe_state WHERE role = 'rep' "
                                "AND original_key IN ({marks})", list(rep_key)):
         if rep_key[k] != int(a):
-            attr.add(int(encode(np.array([int(a)]), np.array([rep_key[k]]))[0]))
+            attr.add(_code(int(a), rep_key[k]))
 
     exact_arr = np.fromiter(exact, dtype=np.int64, count=len(exact))
     attr_arr = np.fromiter(attr, dtype=np.int64, count=len(attr))
@@ -289,6 +341,7 @@ def _round(conn: "sqlite3.Connection", path: Path, ids: list[int], p: DedupePara
     stats.verified += len(checks)
     stats.rejected += rejected
     _note(progress, "verify", len(work), len(work))
+    ahead(2)  # and the one after it while this one decides and writes
 
     rows = _decide(conn, checks, metas, info, p, set(exact), set(attr), lsh)
     from .spin import find_spinners  # reworded copies: their keys join this round's transaction
@@ -315,6 +368,11 @@ def _round(conn: "sqlite3.Connection", path: Path, ids: list[int], p: DedupePara
     _note(progress, "write", len(ids), len(ids))
 
 
+def _code(a: int, b: int) -> int:
+    """candidates.encode for one pair, in plain ints."""
+    return (min(a, b) << 32) | max(a, b)
+
+
 def _first_captured(conn: "sqlite3.Connection", metas: dict[int, Meta]) -> None:
     urls = sorted({m.url for m in metas.values()})
     first = dict(_in_list(conn, "SELECT url, MIN(captured) FROM articles WHERE url IN ({marks}) "
@@ -326,8 +384,6 @@ def _first_captured(conn: "sqlite3.Connection", metas: dict[int, Meta]) -> None:
 def _decide(conn: "sqlite3.Connection", checks: list[Check], metas: dict[int, Meta],
             info: dict[int, tuple[str, int]], p: DedupeParams, exact: set[int], attr: set[int],
             lsh: "Any") -> list[dict[str, Any]]:
-    import numpy as np
-
     from ..model import iso, utcnow
 
     need = {i for c in checks for i in (c.a, c.b)} - set(metas)
@@ -347,7 +403,7 @@ def _decide(conn: "sqlite3.Connection", checks: list[Check], metas: dict[int, Me
         A, B = involved[c.a], involved[c.b]
         d = choose(A, B, c.shared / max(1, c.na), c.shared / max(1, c.nb), p.known_aggregators)
         copy, orig = d.copy, d.original
-        code = int(encode(np.array([c.a]), np.array([c.b]))[0])
+        code = _code(c.a, c.b)
         found = []
         if code in exact:
             found.append("exact")
