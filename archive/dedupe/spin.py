@@ -10,9 +10,10 @@ outlet's own story on the same event uses the same names and quotes, in other pl
   two, so a phrase swapped for a longer one rarely moves a bin) are hashed; each article keeps
   its first ``spin_opening`` windows and the ``spin_keys`` smallest (a consistent sample), in
   ``dedupe_spin_keys`` — persisted like the band keys, so a later run only adds new articles.
-  Articles the other methods found to be copies in the same round get no keys (their
-  original's keys stand for them): on a 100k synthetic corpus this cut the spinner candidates
-  from 47 000 to 800 and the stored keys by a quarter.
+  Articles the other methods found to be copies in the same round, made at least
+  ``COPY_SHARE`` of their original's text, get no keys (their original's keys stand for them):
+  on a 100k synthetic corpus this cut the spinner candidates from 47 000 to about 800 and the
+  stored keys by a quarter.
 * Verification (:func:`check_spin`): the two entity sequences are aligned; consecutive matched
   entities anchor a word-position map from one text to the other. A pair is kept only when
   enough entities match in order with consistent gaps (skeleton), the smaller text's entities
@@ -22,7 +23,13 @@ outlet's own story on the same event uses the same names and quotes, in other pl
   overlap check and fail the others.
 * Pairs already found by the other methods in the round are not checked again; direction, lag
   and diff follow the usual rules, and the kind comes from how much of the original the copy's
-  mapped word range covers.
+  mapped word range covers. A spun copy that names its original keeps ``method =
+  'attribution'`` (as every attributed pair does); ``found = 'spinner'`` tells how it was found.
+
+No word embeddings: measured with wordllama 0.4 here, a hand-made spun copy of a real English
+story scored 0.79 against its original while another outlet's story on the same event scored
+0.87, and on the synthetic corpus same-topic non-copies reached 0.998 (spun copies 0.95–0.99);
+about 2 ms of CPU per document besides. The skeleton signals separate both cases.
 """
 from __future__ import annotations
 
