@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -196,3 +198,85 @@ def test_hostile_texts_stay_bounded():
     assert skeleton(odd).n_words == len(odd.split())
     assert check_spin("no names here at all.", "none here either.", PARAMS) is None
     assert keys_batch([1, 2], ["", "lower case only"], PARAMS)[0].size == 0
+
+
+# a small real-English thesaurus, as a spinner would use it (two entries give two words)
+THESAURUS = {
+    "wants": "desires", "war": "conflict", "lead": "result", "worse": "deeper", "officials": "authorities",
+    "member": "participant", "states": "nations", "close": "careful", "watch": "eye", "relationship": "bond",
+    "recent": "latest", "helped": "aided", "fuel": "feed", "suspicions": "doubts", "factors": "elements",
+    "burgeoning": "growing", "military": "armed", "alliance": "partnership", "statements": "remarks",
+    "accusing": "blaming", "provoking": "triggering", "attack": "assault", "likewise": "also",
+    "perception": "impression", "sees": "views", "opportunity": "opening", "despite": "notwithstanding",
+    "stated": "declared", "said": "stated", "hosted": "received", "multiple": "several",
+    "occasions": "instances", "including": "such as", "defended": "justified", "contacts": "links",
+    "legitimate": "lawful", "observers": "watchers", "priorities": "goals", "doubt": "question",
+    "potential": "capacity", "regarded": "seen", "doubtful": "unlikely", "suspect": "believe",
+    "favoring": "preferring", "thinks": "believes", "primarily": "mainly", "exploit": "use",
+    "anger": "fury", "bombardment": "shelling", "current": "present", "embrace": "welcome",
+    "scenario": "situation", "considers": "deems", "troublesome": "problematic", "allies": "partners",
+    "boasted": "bragged", "terrorist": "militant", "organization": "group", "massacred": "killed",
+    "people": "individuals", "unprecedented": "unmatched", "rampage": "spree", "southern": "south",
+    "deny": "reject", "supplying": "providing", "weapons": "arms", "ammunition": "munitions",
+    "attributed": "credited", "allegation": "claim", "governments": "administrations",
+    "delivers": "gives", "speech": "address", "interest": "benefit", "conflicts": "clashes",
+    "interview": "conversation", "outlet": "channel", "produce": "make", "added": "noted",
+    "translation": "rendering", "hastened": "hurried", "offered": "gave", "similar": "comparable",
+    "assessment": "evaluation", "advantage": "benefit", "expert": "specialist", "former": "ex",
+}
+
+
+def _spin_real(text: str) -> str:
+    """Swap thesaurus words outside quotes (a spinner keeps quotes), keeping punctuation."""
+    import re
+
+    out = []
+    for line in text.split("\n"):
+        parts = re.split("([\"“”])", line)
+        inside = False
+        for k, part in enumerate(parts):
+            if part in ('"', "“", "”"):
+                inside = not inside
+                continue
+            if not inside:
+                parts[k] = re.sub(r"\b[a-z]+\b", lambda m: THESAURUS.get(m.group(), m.group()), part)
+        out.append("".join(parts))
+    return "\n".join(out)
+
+
+# another outlet's story on the same event: the same people, numbers and two of the quotes
+OTHER_OUTLET = """Moscow has kept up its ties with Hamas since the Oct. 7 attack, and officials across Europe now say openly what they long suspected.
+Estonian Foreign Minister Margus Tsahkna put it bluntly in an interview this week. “It is in Putin and Russia’s interest to get more and more conflicts, military conflicts and disaster globally,” he said.
+Russia denies arming the group. Maria Zakharova, the foreign ministry spokeswoman, called the claims fantastic on Oct. 14, while Sergey Lavrov has met Hamas leaders in Moscow more than once since September 2022.
+Hamas official Ali Baraka told RT that Russia was happy to see America distracted. “Even Russia sympathizes with us,” Baraka said, adding that the group builds its own rifles in Gaza.
+Peter Laudsik, a former Estonian diplomat, doubts the Kremlin can steer Iran. He said Putin mostly wants to profit from Arab anger at the strikes on Gaza, where more than 1,400 people died in the first attack on Israel."""
+
+
+def _seed_body() -> str:
+    lines = [ln.strip() for ln in (Path(__file__).parent / "eval" / "seed_000.txt").read_text().splitlines()]
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("NextImg:")) + 1
+    end = next(i for i, ln in enumerate(lines) if ln.startswith("CLICK HERE"))
+    return "\n".join(ln for ln in lines[start:end] if ln)
+
+
+def test_real_article_spun_with_a_thesaurus_and_another_outlets_story():
+    sys.path.insert(0, str(Path(__file__).parent / "eval"))
+    from stories import NYPOST, PJMEDIA, WATIMES
+
+    body = _seed_body()  # the Washington Examiner story in the real America One News copy
+    spun = _spin_real(body)
+    assert spun != body and len(spun.split()) > len(body.split())  # "such as": one phrase longer
+    c = check_spin(body, spun, PARAMS)
+    assert c is not None and c.passes(PARAMS) and c.matched >= 30
+    assert set(spin_keys(skeleton(body), PARAMS)) & set(spin_keys(skeleton(spun), PARAMS))
+    other = check_spin(body, OTHER_OUTLET, PARAMS)
+    assert other is None or not other.passes(PARAMS)
+    assert not set(spin_keys(skeleton(body), PARAMS)) & set(spin_keys(skeleton(OTHER_OUTLET), PARAMS))
+    # unrelated real stories never pass against each other or against the Examiner's
+    texts = [body, spun, OTHER_OUTLET, ORIGINAL, SAME_STORY] + [
+        "\n".join(s["paragraphs"]) for s in (NYPOST, PJMEDIA, WATIMES)]
+    for x in range(len(texts)):
+        for y in range(x + 1, len(texts)):
+            r = check_spin(texts[x], texts[y], PARAMS)
+            passed = r is not None and r.passes(PARAMS)
+            assert passed == ((x, y) == (0, 1)), (x, y, r)  # only the spun pair
