@@ -346,6 +346,7 @@ def _round(conn: "sqlite3.Connection", path: Path, plan: _Plan, p: DedupeParams,
     rows = _decide(conn, checks, metas, info, p, set(exact), set(attr), lsh)
     from .spin import find_spinners  # reworded copies: their keys join this round's transaction
     rows += find_spinners(conn, path, reps, metas, p, stats, rows, pool if parallel else None)
+    _note(progress, "spinners", len(reps), len(reps))
 
     # write everything of this round in one transaction
     with conn:

@@ -73,9 +73,13 @@ def sketch_texts(ids: Sequence[int], texts: Sequence[str], p: DedupeParams) -> S
         s0 = tk.offsets[:-1][chosen]
         key_parts, id_parts = [], []
 
+        rolled: dict[int, np.ndarray] = {}
+
         def windows(k: int, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             """Flat window hashes of each chosen doc's first ``limit`` tokens, and offsets."""
-            r = roll_flat(w, k)
+            r = rolled.get(k)
+            if r is None:
+                r = rolled[k] = roll_flat(w, k)
             counts = np.maximum(limit - k + 1, 0)
             offs = np.zeros(len(counts) + 1, dtype=np.int64)
             np.cumsum(counts, out=offs[1:])
@@ -92,7 +96,10 @@ def sketch_texts(ids: Sequence[int], texts: Sequence[str], p: DedupeParams) -> S
             key_parts.append(band_keys(dig, p.opening_bands, SKETCH_OPENING).ravel())
             id_parts.append(np.repeat(id_arr[chosen], p.opening_bands))
         if len(anchor_at):
-            ra = roll_flat(w, p.anchor_words)[anchor_at]
+            ra = rolled.get(p.anchor_words)
+            if ra is None:
+                ra = roll_flat(w, p.anchor_words)
+            ra = ra[anchor_at]
             ak = mix(ra ^ np.uint64(salt(SKETCH_ANCHOR, 0)))
             key_parts.append(ak.view(np.int64))
             id_parts.append(id_arr[anchor_doc])
