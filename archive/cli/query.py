@@ -163,8 +163,12 @@ def captures(data_dir: Path, config_path: Path, url: str, method: str) -> None:
               help="Run extraction and dedupe on the imported pages afterwards.")
 def import_warcs(data_dir: Path, config_path: Path, files: tuple[Path, ...], process: bool) -> None:
     """Copy WARC files from other tools into DATA/warcs and index them."""
+    from ..errors import InputError
     from ..importer import import_warcs as run_import
 
+    for f in files:
+        if f.is_dir():
+            raise InputError(f"{f}: is a directory, not a WARC file (give the files in it)")
     stats = run_import(data_dir, list(files))
     for problem in stats.problems:
         click.echo(f"warning: {problem}", err=True)
