@@ -20,6 +20,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from archive.schedule.due import wait_until_due
 from flows.common import load, run_warc_prefix, small
 
 
@@ -125,6 +126,7 @@ def publish_step(data_dir: str, config_path: str) -> tuple[dict[str, Any], Excep
 def crawl_source(source: str, data_dir: str, config_path: str = "config/sources.toml") -> dict[str, Any]:
     """Crawl one source (as ``archive crawl --source``), WARCs prefixed by worker and run id,
     then publish them to the shared WARC store when one is configured."""
+    wait_until_due(flow_run.scheduled_start_time)  # a prefetched run starts on time, not early
     data_dir = str(Path(data_dir).resolve())
     config_path = str(Path(config_path).resolve())
     summary = crawl_task(source, data_dir, config_path, run_warc_prefix(flow_run.id))

@@ -28,6 +28,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from archive.schedule.due import wait_until_due
 from flows.common import load, run_warc_prefix, small
 from flows.crawl import crawl_task, publish_step, run_cli, top_errors
 
@@ -151,6 +152,9 @@ def pipeline(source: str, data_dir: str, config_path: str = "config/sources.toml
              extract_batch: int = 2000, workers: int = 2) -> dict[str, Any]:
     """Crawl one source, extract its new captures in batches, find new copies; report the run."""
     logger = get_run_logger()
+    waited = wait_until_due(flow_run.scheduled_start_time)
+    if waited:
+        logger.info("process started %.1f s ahead of the scheduled time (worker prefetch); waited", waited)
     data_dir = str(Path(data_dir).resolve())
     config_path = str(Path(config_path).resolve())
     warc_prefix = run_warc_prefix(flow_run.id)

@@ -2,6 +2,7 @@
 
 Modules: ``env`` (operational defaults, finding the server), ``processes`` (server and worker
 child processes), ``apply`` (deployments from config), ``serve`` (server + pool + workers,
-stale and unstartable runs), ``status``, ``alerts`` (the webhook notifier). Importing this
+stale and unstartable runs), ``status``, ``alerts`` (the webhook notifier), ``due`` (a
+prefetched run waits for its scheduled time). Importing this
 package imports no Prefect.
 """

@@ -236,7 +236,9 @@ def start_worker(data_dir: Path, api_url: str, *, pool: str = DEFAULT_POOL, name
     env = prefect_environment(data_dir, api_url)
     env[WORKER_NAME_ENV] = name
     env.setdefault("PREFECT_WORKER_QUERY_SECONDS", str(query_seconds))
-    env.setdefault("PREFECT_WORKER_PREFETCH_SECONDS", "2")
+    # runs due within this window start their process early (start-up off the critical path);
+    # the flows wait for the scheduled time themselves (archive/schedule/due.py)
+    env.setdefault("PREFECT_WORKER_PREFETCH_SECONDS", "10")
     env.update(extra_env or {})
     argv = prefect_command() + ["worker", "start", "--pool", pool, "--type", "process", "--name", name,
                                 "--install-policy", "never"]
