@@ -46,10 +46,12 @@ def run_pipeline(config: Config, data_dir: Path, *, source: str | None = None,
     else:
         crawl_stats = crawl(config, data_dir, seeds=seeds, options=options, progress=crawl_progress)
     stats.crawls.append(crawl_stats)
+    t1 = time.monotonic()
     report(f"crawl {crawl_stats.source}: {crawl_stats.pages} pages, {crawl_stats.bytes} bytes, "
-           f"{crawl_stats.errors} errors")
+           f"{crawl_stats.errors} errors in {t1 - t0:.1f} s")
     stats.extract = run_extract(data_dir, config, workers=workers)
-    report("extract: " + stats.extract.summary())
+    t2 = time.monotonic()
+    report(f"extract: {stats.extract.summary()} in {t2 - t1:.1f} s")
     stats.dedupe = run_dedupe(data_dir, config)
     report(stats.dedupe.summary())
     stats.seconds = time.monotonic() - t0
