@@ -27,7 +27,7 @@ def ensure_schema(db: "sqlite_utils.Database") -> None:
             original_article_id INTEGER NOT NULL,
             copy_url TEXT NOT NULL,
             original_url TEXT NOT NULL,
-            method TEXT NOT NULL,            -- attribution, exact, minhash
+            method TEXT NOT NULL,            -- attribution, exact, minhash, spinner
             similarity REAL,                 -- Jaccard of the word-shingle sets
             containment REAL,                -- share of the shorter text's shingles in the longer
             kind TEXT NOT NULL,              -- full, truncated, excerpt
