@@ -447,10 +447,11 @@ def copy_data(src: Path, dst: Path) -> Path:
     return dst
 
 
-def archive_state(data: Path) -> tuple[set[str], int]:
+def archive_state(data: Path, *, all_files: bool = False) -> tuple[set[str], int]:
     """(capture ids, complete records in the WARCs); asserts that every WARC the index names,
     and every .open one, reads cleanly to its end and that every indexed capture points at one
-    of its complete records (the same record id at that offset)."""
+    of its complete records (the same record id at that offset). ``all_files``: every WARC
+    in DATA/warcs is read, indexed or not."""
     import sqlite3
 
     from archive.warc.reader import iter_records
@@ -461,7 +462,8 @@ def archive_state(data: Path) -> tuple[set[str], int]:
     indexed_files = {r[1] for r in rows}
     complete: dict[tuple[str, int], str] = {}
     for path in sorted((data / "warcs").iterdir()):
-        if path.name in indexed_files or path.name.endswith(".warc.gz.open"):
+        if path.name.endswith(".warc.gz.open") or path.name in indexed_files or (
+                all_files and path.name.endswith(".warc.gz")):
             for info in iter_records(path):  # raises at a break
                 complete[(path.name, info.offset)] = info.view.record_id
     for cid, name, offset in rows:
@@ -562,7 +564,7 @@ def test_full_disk_stops_the_crawl_cleanly_with_nothing_half_indexed(web: Any, s
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and ("no space left" in last), proc.stderr
     remount(data, "64m")
-    ids, records = archive_state(data)
+    ids, records = archive_state(data, all_files=True)
     assert records > 0
     # The fetcher logs a traceback for each URL whose record could not be written and keeps
     # going until the index write fails (archive/fetch: to be stopped at the first failure).
@@ -697,7 +699,7 @@ class Interrupted:
                 assert self.proc.poll() is None, (args, "ended before it was interrupted",
                                                   self.proc.returncode, "".join(self.err))
                 assert time.monotonic() < deadline, (args, "never got to work", "".join(self.err))
-                time.sleep(0.05)
+                time.sleep(0.01)
             # freeze the group where it was seen working, so the signal lands there and not
             # after a quick command already finished; SIGINT is delivered on SIGCONT
             os.killpg(self.proc.pid, signal.SIGSTOP)
@@ -808,7 +810,8 @@ def interrupt_jobs(web: Any, crawled: Path, big: Path, tmp: Path) -> dict[str, t
                             lambda it: store.exists() and any(store.rglob("*.warc.gz")), False)
     d = fresh("export-wacz", big)
     jobs["export-wacz"] = (d, ["export-wacz", "--data", str(d), str(tmp / "out.wacz")],
-                           lambda it: _has_open(it.proc.pid, "many-"), False)
+                           lambda it: (tmp / "out.wacz.part").exists() or _has_open(it.proc.pid, "many-"),
+                           False)
     return jobs
 
 
