@@ -14,16 +14,9 @@ from pathlib import Path
 
 from archive.sampleweb import SampleWeb
 from tools import ROOT, tool
+from tools import query as _rows
 
 ARCHIVE = str(Path(sys.executable).parent / "archive")
-
-
-def _rows(db: Path, sql: str, *args: object) -> list[tuple]:
-    conn = sqlite3.connect(db, timeout=30)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
 
 
 def test_kill_9_then_resume(tmp_path):

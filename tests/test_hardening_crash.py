@@ -37,7 +37,6 @@ import os
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -57,6 +56,7 @@ from archive.warc.reader import WarcReader
 from archive.warc.reindex import reindex
 from test_fetch_politeness import TinyServer, html
 from tools import tool
+from tools import query as _rows
 
 ARCHIVE = str(Path(sys.executable).parent / "archive")
 SEED = int(os.environ.get("ARCHIVE_CRASH_SEED", "20261127"))  # another seed: another kill plan
@@ -68,14 +68,6 @@ BLOB_BYTES = 1_500_000
 
 
 # ------------------------------------------------------------------------------------ helpers
-
-def _rows(db: Path, sql: str, *args: object) -> list[tuple]:
-    conn = sqlite3.connect(db, timeout=30)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
-
 
 def _warc_bytes(warcs: Path) -> int:
     """Bytes in WARC files (open or closed; not the .cut files recovery sets aside)."""

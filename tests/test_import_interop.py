@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 
 from archive.importer import import_warcs
 from tools import SHARED, tool
+from tools import query as rows
 from test_query_support import record_block
 
 INTEROP = SHARED / "interop" / "warcs"
@@ -45,11 +45,6 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert stats.files == len(FILES) and stats.copied == len(FILES)
     assert stats.problems == [], [str(p) for p in stats.problems]
     return data
-
-
-def rows(data: Path, sql: str, *params: object) -> list[tuple]:
-    with sqlite3.connect(data / "archive.db") as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])

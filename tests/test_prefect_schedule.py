@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
+from tools import query
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "config" / "rules.toml"
@@ -95,19 +96,14 @@ class Receiver:
         self.server.server_close()
 
 
-def sql(data_dir: Path, query: str, *args: Any) -> list[tuple[Any, ...]]:
+def sql(data_dir: Path, q: str, *args: Any) -> list[tuple[Any, ...]]:
+    """``tools.query``, and ``[]`` while a run has not created the tables yet (polled)."""
     import sqlite3
 
-    path = data_dir / "archive.db"
-    if not path.exists():
-        return []
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     try:
-        return conn.execute(query, args).fetchall()
-    except sqlite3.OperationalError:  # a table not created yet
+        return query(data_dir, q, *args)
+    except sqlite3.OperationalError:
         return []
-    finally:
-        conn.close()
 
 
 # ---------------------------------------------------------------------------- fixtures

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import collections
 import hashlib
-import sqlite3
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +21,7 @@ import pytest
 from archive.config import load_config
 from archive.fetch import crawl
 from archive.fetch.requisites import requisites_of
+from tools import query as _rows
 
 PAGES = 100
 BIG = 64 * 1024
@@ -142,11 +142,6 @@ ssrf_guard = false
 {extra}
 """)
     return load_config(toml)
-
-
-def _rows(data: Path, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(data / "archive.db") as conn:
-        return conn.execute(sql, args).fetchall()
 
 
 def _crawl_counting(site: Site, config: Any, data: Path, name: str) -> tuple[Any, collections.Counter[str]]:

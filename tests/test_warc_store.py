@@ -19,6 +19,7 @@ import pytest
 
 from test_prefect_schedule import ROOT, sample_sources, wait_for, write_config
 from test_query_support import Served, free_port, record_block
+from tools import query as rows
 
 BUCKET = "archive-warcs"
 
@@ -102,13 +103,6 @@ def capture_ids(fh: Any) -> list[str]:
 
     return [rec.rec_headers.get_header("WARC-Record-ID").strip("<>").removeprefix("urn:uuid:")
             for rec in ArchiveIterator(fh) if rec.rec_type in ("response", "revisit")]
-
-
-def rows(data_dir: Path, sql: str) -> list[tuple[Any, ...]]:
-    import sqlite3
-
-    with sqlite3.connect(data_dir / "archive.db") as conn:
-        return conn.execute(sql).fetchall()
 
 
 def test_two_machines_publish_and_a_fresh_indexer_merges_them_once(s3: S3, machines: dict[str, Path],
