@@ -336,3 +336,37 @@ def test_a_local_directory_store_round_trip(machines: dict[str, Path], tmp_path:
     assert len(pulled.fetched) == stats.files == len(local_warcs(machines["w2"]))
     assert stats.captures == rows(machines["w2"], "SELECT count(*) FROM captures")[0][0]
     assert not list((tmp_path / "indexer" / "warcs" / ".incoming").iterdir())
+
+
+def test_archive_crawl_and_run_publish_to_the_configured_store(machines: dict[str, Path], tmp_path: Path) -> None:
+    """A hand-run `archive crawl` (or `archive run`) ends like a scheduled run: closed WARCs published (here to a
+    local-directory store named by ARCHIVE_WARC_STORE); with the store down it exits 1 and the
+    WARCs stay local, the captures indexed."""
+    from archive.warc.store import local_warcs
+
+    shared = tmp_path / "shared-store"
+    data = tmp_path / "data"
+    env = dict(os.environ, ARCHIVE_WARC_STORE=f"file://{shared}")
+    env.pop("ARCHIVE_WARC_STORE_OPTIONS", None)
+    done = archive_cmd("crawl", "--source", "sw-topic", "--data", str(data), "--config", str(machines["config"]),
+                       env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    local = {p.name: sha256(p) for p in local_warcs(data)}
+    assert local and f"{len(local)} published" in done.stdout
+    assert {p.name: sha256(p) for p in shared.glob("*.warc.gz")} == local
+
+    down = dict(os.environ, ARCHIVE_WARC_STORE=f"s3://{BUCKET}/down", ARCHIVE_WARC_STORE_OPTIONS=json.dumps(
+        {"endpoint_url": f"http://127.0.0.1:{free_port()}", "key": "k", "secret": "s",
+         "config_kwargs": {"retries": {"max_attempts": 1}, "connect_timeout": 2}}))
+    data2 = tmp_path / "data2"
+    failed = archive_cmd("crawl", "--source", "sw-topic", "--data", str(data2), "--config",
+                         str(machines["config"]), env=down)
+    assert failed.returncode == 1 and "not published" in failed.stderr and "Traceback" not in failed.stderr
+    assert local_warcs(data2) and rows(data2, "SELECT count(*) FROM captures")[0][0] > 0
+
+    data3 = tmp_path / "data3"  # `archive run` too, after its extract and dedupe
+    ran = archive_cmd("run", "--source", "sw-feed", "--data", str(data3), "--config", str(machines["config"]),
+                      env=env)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert rows(data3, "SELECT count(*) FROM articles")[0][0] > 0
+    assert {p.name for p in local_warcs(data3)} <= {p.name for p in shared.glob("*.warc.gz")}

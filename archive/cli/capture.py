@@ -89,3 +89,15 @@ def crawl(data_dir: Path, config_path: Path, source: str | None, seeds: tuple[st
         else:
             stats = run_crawl(config, data_dir, seeds=seeds, options=options, progress=progress)
     click.echo(summary_line(stats, time.monotonic() - t0))
+    publish_configured(config, data_dir)
+
+
+def publish_configured(config: Any, data_dir: Path) -> None:
+    """With a shared WARC store configured (``[settings] warc_store`` or ``ARCHIVE_WARC_STORE``),
+    publish the closed WARCs there, as a scheduled run does; a failure keeps them local, exit 1."""
+    from ..warc.store import open_store
+    from .warc import publish_and_report
+
+    store = open_store(config.settings)
+    if store is not None:
+        publish_and_report(data_dir, store)

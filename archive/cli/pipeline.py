@@ -19,7 +19,7 @@ def run(data_dir: Path, config_path: Path, source: str | None, seeds: tuple[str,
     """Crawl a source (or seeds), then extract and dedupe what is new."""
     from ..config import load_config
     from ..pipeline import run_pipeline
-    from .capture import build_crawl_options, crawl_progress_bar
+    from .capture import build_crawl_options, crawl_progress_bar, publish_configured
     from .common import check_stage_config
 
     config = load_config(config_path)
@@ -30,6 +30,7 @@ def run(data_dir: Path, config_path: Path, source: str | None, seeds: tuple[str,
                              workers=workers, report=lambda s: click.echo(s, err=True),
                              crawl_progress=progress)
     click.echo(stats.summary())
+    publish_configured(config, data_dir)
 
 
 @click.command()

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import WarcError
 from .common import common_options, is_tty
+
+if TYPE_CHECKING:
+    from ..warc.store import WarcStore
 
 
 def _progress_printer(label: str):  # type: ignore[no-untyped-def]
@@ -115,11 +119,17 @@ def recover(data_dir: Path, config_path: Path) -> None:
 @click.option("--to", "to_url", default=None, metavar="URL", help="The WARC store (fsspec URL).")
 @click.option("--prefix", default=None, help="Only files named PREFIX-….")
 def warc_publish(data_dir: Path, config_path: Path, to_url: str | None, prefix: str | None) -> None:
-    from ..warc.store import publish_pending
-
     store = _store(config_path, to_url)
     if store is None:
         raise click.UsageError("no WARC store: give --to URL, set ARCHIVE_WARC_STORE or [settings] warc_store")
+    publish_and_report(data_dir, store, prefix)
+
+
+def publish_and_report(data_dir: Path, store: "WarcStore", prefix: str | None = None) -> None:
+    """Publish the closed local WARCs the store lacks; one line; WarcError (files kept) on failure.
+    Also the last step of ``archive crawl`` / ``archive run`` when a store is configured."""
+    from ..warc.store import publish_pending
+
     result = publish_pending(data_dir, store, prefix=prefix)
     for name, error in result.failed:
         click.echo(f"not published: {name}: {error}", err=True)
