@@ -145,12 +145,13 @@ def dedupe_with(data_dir: Path, p: DedupeParams, *, progress: Progress | None = 
         if rebuild:
             clear(db)
         keystore.ensure(conn)
-        conn.execute("PRAGMA cache_size = -131072")  # 128 MiB: index inserts at a million rows
+        conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: index inserts at a million rows
         conn.execute("PRAGMA temp_store = MEMORY")
         check_params(conn, p, config_path)
-        new_ids = [int(r[0]) for r in conn.execute(
-            "SELECT a.id FROM articles a LEFT JOIN dedupe_state d ON d.article_id = a.id "
-            "WHERE d.article_id IS NULL ORDER BY a.id")]
+        # no ORDER BY: SQLite then scans a small covering index, not the table and its texts
+        # (1M articles: 0.3 s against 10 s)
+        new_ids = sorted(int(r[0]) for r in conn.execute(
+            "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM dedupe_state)"))
         stats = DedupeStats()
         pool = _Pool(p.workers)
         parallel = len(new_ids) >= p.parallel_min and p.workers > 1
@@ -216,6 +217,7 @@ class _Plan:
     reps: list[int]
     later: list[int]
     rep_keys: set[str]
+    url_keys: dict[int, str]
     pending: Any = None
 
 
@@ -226,9 +228,11 @@ def _plan(conn: "sqlite3.Connection", ids: list[int], in_flight: set[str]) -> _P
     from .normalize import url_key
 
     by_key: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    keys: dict[int, str] = {}
     for aid, url, captured in _in_list(conn, "SELECT id, url, captured FROM articles WHERE id IN ({marks})",
                                        ids):
-        by_key[url_key(url) or url].append((captured or "", int(aid)))
+        k = keys[int(aid)] = url_key(url) or url
+        by_key[k].append((captured or "", int(aid)))
     known = {k for (k,) in _in_list(conn, "SELECT url_key FROM dedupe_state WHERE role = 'rep' "
                                           "AND url_key IN ({marks})", list(by_key))}
     reps: list[int] = []
@@ -241,7 +245,7 @@ def _plan(conn: "sqlite3.Connection", ids: list[int], in_flight: set[str]) -> _P
             reps.append(members[0][1])
             later.extend(i for _, i in members[1:])
     reps.sort()
-    return _Plan(ids, reps, later, {k for k in by_key if k not in known and k not in in_flight})
+    return _Plan(ids, reps, later, {k for k in by_key if k not in known and k not in in_flight}, keys)
 
 
 def _start_sketch(path: Path, ids: list[int], p: DedupeParams, pool: _Pool, parallel: bool) -> Any:
@@ -265,6 +269,9 @@ def _round(conn: "sqlite3.Connection", path: Path, plan: _Plan, p: DedupeParams,
 
     ids, reps, later = plan.ids, plan.reps, plan.later
     metas = load_meta(conn, ids)
+    for i, m in metas.items():  # Meta.key, computed once already by the plan
+        m.__dict__["key"] = plan.url_keys[i]
+    plan.url_keys = {}
     stats.new_articles += len(ids)
     _note(progress, "read", len(ids), len(ids))
     stats.representatives += len(reps)
