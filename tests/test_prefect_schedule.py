@@ -450,7 +450,7 @@ def test_serve_stops_on_one_sigint_and_next_start_crashes_cut_off_runs(
         cut_off = running[0].id
         family = descendants(first.proc.pid)
         assert len(family) >= 3  # server, worker, the flow run's process
-        assert first.interrupt() == 0, "\n".join(first.lines)
+        assert first.interrupt() == 130, "\n".join(first.lines)
         assert still_alive(family) == [], "processes left behind"
         assert not server_file(data_dir).exists()
         assert first.saw("worker sv stopped") and first.saw("Prefect server stopped")
@@ -462,7 +462,7 @@ def test_serve_stops_on_one_sigint_and_next_start_crashes_cut_off_runs(
         with use_server(api_url, data_dir), get_client(sync_client=True) as c:
             assert c.read_flow_run(cut_off).state_name == "Crashed"
         family = descendants(second.proc.pid)
-        assert second.interrupt() == 0, "\n".join(second.lines)
+        assert second.interrupt() == 130, "\n".join(second.lines)
         assert still_alive(family) == []
     finally:
         web.stop()

@@ -81,7 +81,9 @@ def serve_archive(data_dir: Path, *, port: int = 8001, host: str = "127.0.0.1",
     click.echo(f"serving {db_path(data_dir)} at http://{host}:{port}/ (read-only; replay at "
                f"/-/replay/YYYYMMDDhhmmss/URL, charts at /-/archive-charts)", err=True)
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on")
-    click.echo(f"stopped serving {db_path(data_dir)}", err=True)  # Ctrl-C: uvicorn's normal end
+    # uvicorn returns when a signal (Ctrl-C) stopped it: say so and exit 130, as every command does
+    click.echo(f"stopped serving {db_path(data_dir)}", err=True)
+    raise SystemExit(130)
 
 
 def _open_index(data_dir: Path) -> Any:

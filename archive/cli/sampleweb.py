@@ -50,8 +50,10 @@ def sample_web(host: str, port: int, publisher_host: str, publisher_port: int, l
                err=True)
     sys.stdout.flush()
     done = threading.Event()
+    signalled: list[int] = []
 
     def stop(signum: int, frame: object) -> None:
+        signalled.append(signum)
         done.set()
 
     old_int = signal.signal(signal.SIGINT, stop)
@@ -64,3 +66,4 @@ def sample_web(host: str, port: int, publisher_host: str, publisher_port: int, l
         signal.signal(signal.SIGTERM, old_term)
         sw.stop()
         click.echo("sample web stopped", err=True)
+    raise SystemExit(128 + signalled[0])  # 130 for Ctrl-C, as every command it ends

@@ -269,14 +269,18 @@ class Scheduler:
 
 def serve(data_dir: Path, config_path: Path, options: ServeOptions | None = None,
           report: Report = print, stop: threading.Event | None = None) -> int:
-    """Run the scheduler until SIGINT/SIGTERM (or ``stop`` is set); returns an exit status."""
+    """Run the scheduler until SIGINT/SIGTERM (or ``stop`` is set); returns an exit status:
+    128 + the signal's number when a signal stopped it (130 for Ctrl-C), as for every command
+    that Ctrl-C ends, else 0."""
     stop = stop or threading.Event()
     sched = Scheduler(Path(data_dir).resolve(), Path(config_path).resolve(), options or ServeOptions(), report)
     previous: dict[signal.Signals, Any] = {}
+    signalled: list[int] = []
 
     def on_signal(signum: int, frame: Any) -> None:
         if stop.is_set():
             report("already stopping")
+        signalled.append(signum)
         stop.set()
 
     if threading.current_thread() is threading.main_thread():
@@ -286,7 +290,7 @@ def serve(data_dir: Path, config_path: Path, options: ServeOptions | None = None
         sched.start()
         report("serving schedules; Ctrl-C stops everything")
         sched.watch(stop)
-        return 0
+        return 128 + signalled[0] if signalled else 0
     finally:
         report("stopping")
         sched.stop()
