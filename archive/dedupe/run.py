@@ -348,12 +348,12 @@ def _round(conn: "sqlite3.Connection", path: Path, plan: _Plan, p: DedupeParams,
     stats.verified += len(checks)
     stats.rejected += rejected
     _note(progress, "verify", len(work), len(work))
-    ahead(2)  # and the one after it while this one decides and writes
 
     rows = _decide(conn, checks, metas, info, p, set(exact), set(attr), lsh)
     from .spin import find_spinners  # reworded copies: their keys join this round's transaction
     rows += find_spinners(conn, path, reps, metas, p, stats, rows, pool if parallel else None)
     _note(progress, "spinners", len(reps), len(reps))
+    ahead(2)  # the workers sketch the round after next while this one writes
 
     # write everything of this round in one transaction
     with conn:

@@ -69,7 +69,10 @@ def check_pairs(pairs: Sequence[tuple[int, int, float]], texts: dict[int, str],
         if len(sa) == 0 or len(sb) == 0:
             rejected += 1
             continue
-        shared = int(np.intersect1d(sa, sb, assume_unique=True).size)
+        small_set, large = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
+        at = np.searchsorted(large, small_set)  # both sorted and unique: a merge, no copy
+        at[at == len(large)] = 0
+        shared = int(np.count_nonzero(large[at] == small_set))
         c = Check(a, b, shared, int(len(sa)), int(len(sb)), "")
         small = min(c.na, c.nb)
         if c.containment >= threshold and shared >= min(p.min_shared, small):
