@@ -9,8 +9,8 @@ and verification time.
 ASCII texts (the usual case) go into the buffer as they are and are classified byte by byte.
 A text with other characters is first reduced in Python to its normal form — one unit a line,
 tokens separated by single spaces — and then hashed by the same code, so a word hashes the same
-whichever way its text came. Word hash: a polynomial over the word's UTF-8 bytes (mod 2**64),
-its length mixed in, then the splitmix64 finaliser (``WORD_HASH``, persisted with the keys).
+whichever way its text came. Word hash: the word's length and its UTF-8 bytes in 8-byte blocks,
+chained through the splitmix64 finaliser (``WORD_HASH``, persisted with the keys).
 """
 from __future__ import annotations
 
@@ -25,8 +25,7 @@ from .shingles import mix
 if TYPE_CHECKING:
     import numpy as np
 
-WORD_HASH = "poly-utf8-splitmix64-v1"
-_MULT = 0x100000001B3
+WORD_HASH = "blocks8-utf8-splitmix64-v2"
 _LEN_SALT = 0x9E3779B97F4A7C15
 _WS = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _OPENERS = b"\"'(["
@@ -102,19 +101,28 @@ def normal_form(text: str, long_words: int = 60) -> str:
     return "\n".join(out)
 
 
-def _powers(n: int) -> "np.ndarray":
+def _word_hashes(low: "np.ndarray", st: "np.ndarray", wl: "np.ndarray") -> "np.ndarray":
+    """Hash of each word (starting at ``st``, ``wl`` bytes long, in the lower-cased buffer): its
+    length, then each 8-byte block (little-endian, zero-padded), chained through splitmix64.
+    One gather of 8 bytes per block, not arithmetic per byte."""
     import numpy as np
+    from numpy.lib.stride_tricks import as_strided
 
-    p = np.ones(max(n, 1), dtype=np.uint64)
-    p[1:2] = _MULT
-    k = 1
+    padded = np.concatenate((low, np.zeros(8, dtype=np.uint8)))
+    blocks = as_strided(padded, shape=(len(low) + 1, 8), strides=(1, 1))  # 8 bytes from each byte
     with np.errstate(over="ignore"):
-        while k < n:  # doubling: p[k:2k] = p[:k] * MULT**k (wrap-around)
-            step = p[k - 1] * np.uint64(_MULT)
-            m = min(k, n - k)
-            p[k:k + m] = p[:m] * step
-            k += m
-    return p
+        h = wl.astype(np.uint64) * np.uint64(_LEN_SALT)
+    idx = np.arange(len(st))
+    off = 0
+    while len(idx):
+        blk = blocks[st[idx] + off].view("<u8").ravel()
+        bits = np.minimum(wl[idx] - off, 8).astype(np.uint64) * np.uint64(8)
+        mask = np.where(bits >= 64, np.uint64(0xFFFFFFFFFFFFFFFF),
+                        (np.uint64(1) << (bits % np.uint64(64))) - np.uint64(1))
+        h[idx] = mix(h[idx] ^ (blk & mask))
+        off += 8
+        idx = idx[wl[idx] > off]
+    return h
 
 
 def tokenize(texts: Sequence[str], long_words: int = 60, *, force_normal: bool = False,
@@ -179,16 +187,7 @@ def _tokenize(texts: Sequence[str], long_words: int, force_normal: bool) -> Toke
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(doc_of, minlength=n), out=offsets[1:])
 
-    # word hashes: sum of byte * MULT**(bytes after it) + length * salt, finalised
-    pos = np.flatnonzero(isw)
-    pw = _powers(int(wl.max()) if len(wl) else 1)
-    with np.errstate(over="ignore"):
-        contrib = low[pos].astype(np.uint64) * pw[np.repeat(en, wl) - 1 - pos]
-        starts_w = np.zeros(len(wl), dtype=np.int64)
-        np.cumsum(wl[:-1], out=starts_w[1:])
-        sums = np.add.reduceat(contrib, starts_w) if len(wl) else np.empty(0, dtype=np.uint64)
-        words = mix(sums + wl.astype(np.uint64) * np.uint64(_LEN_SALT))
-    del contrib, pos
+    words = _word_hashes(low, st, wl)
 
     # units: a word starts one when it opens a line, or a sentence inside a long line
     # (normalize._SENTENCE_END: [.!?], whitespace, an optional opener, then [A-Z0-9])
