@@ -9,9 +9,11 @@ copied again; its rows are re-indexed idempotently. The ``imports`` table record
 
 Records are read with the archive's own reader (:mod:`archive.warc.reader`), which checks that
 each record is complete. A broken file (cut, bad gzip member, wrong lengths) keeps every good
-record before the break in the index; the break and bad digests are reported with the file and
-the offset. The whole file is still copied, so nothing is lost. Rows are what ``archive
-reindex`` would derive from the copy (other tools' files name no source or crawl); HTML captures
+record in the index — before the break and, after a damaged record in the middle (bad header,
+corrupt gzip member), every good record after it (the reader resynchronises on the next record
+that reads cleanly); each break and bad digest is reported with the file and the offset, each
+damaged span is a ``warc_damage`` row. The whole file is still copied, so nothing is lost. Rows
+are what ``archive reindex`` would derive from the copy (other tools' files name no source or crawl); HTML captures
 are then picked up by ``archive extract`` and ``archive dedupe`` like crawled ones.
 """
 from __future__ import annotations
@@ -164,7 +166,7 @@ def import_warcs(data_dir: Path, files: Iterable[Path | str], config: "Config | 
             else:
                 stats.already += 1
             path = warcs / name
-            reader = WarcReader(path, name=name)
+            reader = WarcReader(path, name=name, resync=True)
             batch: list[Capture] = []
             failures: list[FetchFailure] = []
             n_caps = 0
@@ -201,12 +203,13 @@ def import_warcs(data_dir: Path, files: Iterable[Path | str], config: "Config | 
                     "INSERT OR REPLACE INTO warc_files (name, size, records, captures, failures, problem, "
                     "indexed) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (name, size, reader.records, n_caps, len(failures),
-                     str(reader.broken) if reader.broken is not None else None, now))
+                     reindex_mod.file_problem(reader.breaks), now))
                 db.conn.execute(
                     "INSERT OR REPLACE INTO imports (sha256, warc_file, original_path, imported, bytes, "
                     "records, captures, problems) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (digest, name, str(src.resolve()), now, size, reader.records, n_caps,
                      "\n".join(str(p) for p in problems) or None))
+            reindex_mod.record_damage(db, name, reader.damaged)
             if progress:
                 progress(str(src), stats)
     finally:

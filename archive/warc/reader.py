@@ -7,6 +7,15 @@ read to its ``Content-Length`` and must be followed by ``CRLF CRLF``, and every 
 end cleanly (deflate end, CRC, length). Everything good before a break is yielded; the break is
 reported as a :class:`~archive.errors.WarcError` naming the file and the offset.
 
+Resynchronising (``resync=True``, what ``archive reindex`` and ``archive import`` use): after a
+break the reader scans forward for the next record that reads cleanly — in a gzip file the next
+gzip member (``1f 8b 08``) whose text starts ``WARC/1.0``/``WARC/1.1``, in an uncompressed file
+the next line starting so — and goes on from there, so good records after a damaged one are
+kept with their true file offsets. The bytes skipped are one :class:`DamagedSpan` (file, offset,
+length, reason). A file cut at the end has no record after its break: the span runs to the end,
+and the break reads as without ``resync``. Without ``resync`` (recovery of ``.open`` files, whose
+rule is "cut back to the last complete record") reading stops at the first break.
+
 Offsets: in per-record gzip and uncompressed files, ``offset``/``length`` are file positions
 (``seekable``); records inside a whole-file gzip member get offsets in the *decompressed* stream
 (``seekable`` False), which :func:`read_record` also accepts (it then decompresses from the start).
@@ -24,6 +33,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import re
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -325,36 +337,174 @@ class RecordInfo:
     payload_digest_ok: bool | None
 
 
-def iter_records(path: Path | str, problems: list[WarcError] | None = None) -> Iterator[RecordInfo]:
+def iter_records(path: Path | str, problems: list[WarcError] | None = None, *,
+                 resync: bool = False, damaged: list[DamagedSpan] | None = None) -> Iterator[RecordInfo]:
     """Every complete record of a WARC file, in order.
 
-    At a break (cut record, cut or corrupt gzip member, bad framing) iteration stops: the error
-    is appended to ``problems`` when a list is given, raised otherwise (after every good record
-    before it was yielded). Digest mismatches are appended to ``problems`` (or ignored when it is
-    None) and the record is still yielded."""
+    At a break (cut record, cut or corrupt gzip member, bad framing), without ``resync``
+    iteration stops there. With ``resync`` the reader looks for the next good record after the
+    break (see :func:`_resync`) and goes on from it; the bytes skipped are one
+    :class:`DamagedSpan` (appended to ``damaged`` when a list is given). A break is appended to
+    ``problems`` when a list is given, raised otherwise — after every good record before it
+    (and, with ``resync``, after it) was yielded. Digest mismatches are appended to ``problems``
+    (or ignored when it is None) and the record is still yielded."""
     path = Path(path)
     try:
         fh = open(path, "rb")
     except OSError as exc:
         raise WarcError(str(path), None, f"cannot open ({exc.strerror or exc})") from None
+    breaks: list[WarcError] = []
     with fh:
         gz = _is_gzip(fh)
-        stream = DecodedStream(fh, 0, gz=gz)
+        stream = _stream_at(fh, 0, gz)
+        resumed = False
         while True:
+            cur = _Cursor(_record_start(stream, gz))
             try:
-                info = _next_record(stream, path, gz, problems)
+                info = _next_record(stream, path, gz, problems, cur)
             except WarcError as exc:
-                if problems is None:
-                    raise
-                problems.append(exc)
-                return
+                later: list[WarcError] | None = [] if problems is not None else None
+                found = _resync(fh, path, gz, cur.start, later) if resync else None
+                size = os.fstat(fh.fileno()).st_size
+                end = found[1].offset if found is not None else size
+                reason = _reason(exc)
+                if damaged is not None:
+                    damaged.append(DamagedSpan(str(path), cur.start, max(end - cur.start, 0), reason,
+                                               end if found is not None else None))
+                if found is None:
+                    breaks.append(exc)
+                    break
+                breaks.append(WarcError(str(path), exc.offset,
+                                        f"{reason}; {end - cur.start} damaged bytes skipped, reading resumed "
+                                        f"at offset {end}"))
+                breaks.extend(later or [])  # digest problems of the record found
+                stream, info = found
+                resumed = True
             if info is None:
-                return
+                break
+            if resumed and not info.seekable:
+                breaks.append(WarcError(str(path), None, f"a {info.view.rec_type} record inside a gzip member "
+                                        "after a damaged span cannot be addressed by offset: not read"))
+                continue
+            if problems is not None:
+                problems.extend(breaks)
+                breaks = []
             yield info
+    if problems is not None:
+        problems.extend(breaks)
+    elif breaks:
+        raise breaks[0]
+
+
+@dataclass
+class DamagedSpan:
+    """Bytes of a WARC file that hold no readable record (skipped by a resynchronising read).
+
+    ``offset``/``length`` are file positions; ``resumed_at`` is the offset of the next good
+    record (``offset + length``), or None when none followed (the span runs to the end)."""
+
+    path: str
+    offset: int
+    length: int
+    reason: str
+    resumed_at: int | None
+
+    def __str__(self) -> str:
+        then = (f"reading resumed at offset {self.resumed_at}" if self.resumed_at is not None
+                else "no good record after it")
+        return f"{self.path} at offset {self.offset}: {self.length} damaged bytes ({self.reason}); {then}"
+
+
+@dataclass
+class _Cursor:
+    """Where the record being read starts in the file (the gzip member holding it, for records
+    inside a multi-record member)."""
+
+    start: int
+
+
+_SCAN = 1 << 20
+_GZ_RECORD = GZIP_MAGIC + b"\x08"
+_PLAIN_RECORD = b"\nWARC/1."
+_WARC_LINE = re.compile(rb"WARC/1\.[01]\r?\n")
+
+
+def _stream_at(fh: BinaryIO, start: int, gz: bool) -> DecodedStream:
+    stream = DecodedStream(fh, start, gz=gz)
+    if not gz:  # positions in an uncompressed file are file offsets
+        stream.buf_upos = start
+    return stream
+
+
+def _record_start(stream: DecodedStream, gz: bool) -> int:
+    if not gz:
+        return stream.upos
+    return stream.boundaries.get(stream.upos, stream.member_start)
+
+
+def _reason(exc: WarcError) -> str:
+    text = str(exc)
+    prefix = f"{exc.path}" + (f" at offset {exc.offset}" if exc.offset is not None else "") + ": "
+    return text[len(prefix):] if text.startswith(prefix) else text
+
+
+def _candidates(fh: BinaryIO, after: int, gz: bool) -> Iterator[int]:
+    """File offsets greater than ``after`` where a record may start: a gzip member header
+    (``1f 8b 08``) in a gzip file, a line starting ``WARC/1.`` in an uncompressed one."""
+    needle = _GZ_RECORD if gz else _PLAIN_RECORD
+    skip = 0 if gz else 1  # the record starts after the newline
+    pos = after + 1 - skip
+    while True:
+        fh.seek(pos)
+        block = fh.read(_SCAN + len(needle) - 1)
+        if len(block) < len(needle):
+            return
+        i = block.find(needle)
+        while i >= 0:
+            yield pos + i + skip
+            i = block.find(needle, i + 1)
+        if len(block) < _SCAN + len(needle) - 1:
+            return
+        pos += _SCAN
+
+
+def _starts_record(fh: BinaryIO, pos: int, gz: bool) -> bool:
+    """Cheap test: does the text at ``pos`` (decompressed, in a gzip file) start ``WARC/1.x``?"""
+    fh.seek(pos)
+    if not gz:
+        return _WARC_LINE.match(fh.read(16)) is not None
+    dec = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    try:
+        head = dec.decompress(fh.read(1 << 16), 16)
+    except zlib.error:
+        return False
+    return _WARC_LINE.match(head) is not None
+
+
+def _resync(fh: BinaryIO, path: Path, gz: bool, after: int,
+            problems: list[WarcError] | None) -> tuple[DecodedStream, RecordInfo] | None:
+    """The first complete record that starts after file offset ``after`` (where a break was
+    found), with a stream positioned after it; None when there is none.
+
+    A candidate must start a gzip member whose text starts ``WARC/1.0``/``WARC/1.1`` (gzip files)
+    or a line starting so (uncompressed files), and be read as a whole record with every check
+    of a normal read (headers, Content-Length, CRLF CRLF, gzip member end, digests noted).
+    Candidates that fail are part of the damaged span."""
+    for pos in _candidates(fh, after, gz):
+        if not _starts_record(fh, pos, gz):
+            continue
+        stream = _stream_at(fh, pos, gz)
+        try:
+            info = _next_record(stream, path, gz, problems, _Cursor(pos))
+        except WarcError:
+            continue
+        if info is not None:
+            return stream, info
+    return None
 
 
 def _next_record(stream: DecodedStream, path: Path, gz: bool,
-                 problems: list[WarcError] | None) -> RecordInfo | None:
+                 problems: list[WarcError] | None, cur: _Cursor | None = None) -> RecordInfo | None:
     offset = stream.ccur
     try:
         while True:  # tolerate stray blank lines between records
@@ -367,6 +517,8 @@ def _next_record(stream: DecodedStream, path: Path, gz: bool,
             else:
                 break
         s_upos = stream.upos
+        if cur is not None:
+            cur.start = _record_start(stream, gz)
         seekable = (s_upos in stream.boundaries) if gz else True
         offset = stream.boundaries[s_upos] if gz and seekable else s_upos
         view = _parse_head(stream, path, offset, seekable)
@@ -501,9 +653,11 @@ class WarcReader:
     ``name`` is the file name stored in ``Capture.warc_file`` (default: the file's name).
     """
 
-    def __init__(self, path: Path | str, *, name: str | None = None) -> None:
+    def __init__(self, path: Path | str, *, name: str | None = None, resync: bool = False) -> None:
         self.path = Path(path)
         self.name = name or self.path.name
+        self.resync = resync
+        self.damaged: list[DamagedSpan] = []  # spans skipped (resync) or cut off at the end
         self.warcinfo: dict[str, str] = {}
         self.warcinfos: list[tuple[int, str | None, dict[str, str]]] = []  # (offset, WARC-Date, fields)
         self.crawl_ends: list[CrawlStats] = []
@@ -515,15 +669,19 @@ class WarcReader:
     def broken(self) -> WarcError | None:
         """The break that stopped reading (a cut or corrupt record), if any; problems inside
         complete records (bad digests, wrong chunking) do not stop reading."""
-        for p in self.problems:
-            if not is_record_problem(p):
-                return p
-        return None
+        breaks = self.breaks
+        return breaks[0] if breaks else None
+
+    @property
+    def breaks(self) -> list[WarcError]:
+        """Every break met: one per damaged span (with ``resync``, reading went on after each
+        but the last one that runs to the end of the file)."""
+        return [p for p in self.problems if not is_record_problem(p)]
 
     def captures(self) -> Iterator[Capture | FetchFailure]:
         pending: list[tuple[Capture, set[str]]] = []
         requests: OrderedDict[str, tuple[str, int | None, int | None, set[str]]] = OrderedDict()
-        for info in iter_records(self.path, self.problems):
+        for info in iter_records(self.path, self.problems, resync=self.resync, damaged=self.damaged):
             self.records += 1
             if info.seekable:
                 self.end_offset = info.offset + info.length
@@ -652,11 +810,12 @@ def _crawl_stats(body: dict) -> CrawlStats:
                       seeds=[str(s) for s in seeds] if isinstance(seeds, list) else [])
 
 
-def iter_captures(path: Path | str, *, name: str | None = None,
+def iter_captures(path: Path | str, *, name: str | None = None, resync: bool = False,
                   on_problem: Callable[[WarcError], None] | None = None) -> Iterator[Capture | FetchFailure]:
-    """Index rows of one WARC file. Every good record is yielded first; then each problem is
-    passed to ``on_problem`` when given, or the first break is raised as :class:`WarcError`."""
-    reader = WarcReader(path, name=name)
+    """Index rows of one WARC file. Every good record is yielded first (with ``resync``, also
+    those after a damaged span); then each problem is passed to ``on_problem`` when given, or
+    the first break is raised as :class:`WarcError`."""
+    reader = WarcReader(path, name=name, resync=resync)
     yield from reader.captures()
     if on_problem is not None:
         for p in reader.problems:
@@ -665,5 +824,5 @@ def iter_captures(path: Path | str, *, name: str | None = None,
         raise reader.broken
 
 
-__all__ = ["WarcRecordView", "RecordInfo", "WarcReader", "read_record", "read_payload",
+__all__ = ["WarcRecordView", "RecordInfo", "DamagedSpan", "WarcReader", "read_record", "read_payload",
            "iter_records", "iter_captures", "sha1_digest"]

@@ -8,6 +8,12 @@
 - :func:`index_new_files` (after recovery, at the start of a run) indexes only what the index
   lacks: files not yet listed in ``warc_files`` (or whose size changed), with ``INSERT OR IGNORE``.
 
+Files are read with the reader's ``resync``: after a damaged record (a bad header, a corrupt gzip
+member) the good records later in the file are indexed too, with their true offsets; each damaged
+span is a ``warc_damage`` row (file, offset, length, reason, where reading resumed), and the
+file's breaks are its ``warc_files.problem``. ``.open`` files are recovered first, by recovery's
+own rule (cut back to the last complete record).
+
 ``crawls`` rows come from our ``crawl-end`` metadata records; a crawl that never ended (killed)
 gets a row from its files' ``warcinfo`` (source, crawl id; ``started`` from the info field
 ``crawl-started`` or ``started`` if the writer was given one, else the earliest warcinfo date;
@@ -25,7 +31,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from ..errors import WarcError
 from ..model import Capture, CrawlStats, FetchFailure, utcnow, iso
 from .recovery import OPEN_SUFFIX, RecoveredFile, recover_open_files
-from .reader import WarcReader
+from .reader import DamagedSpan, WarcReader
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -50,11 +56,33 @@ class ReindexStats:
 
 
 def ensure_schema(db: "sqlite_utils.Database") -> None:
-    """``warc_files``: which files the index has read, and what they held."""
+    """``warc_files``: which files the index has read, and what they held; ``warc_damage``: the
+    damaged spans met in them (file, offset, length, reason, where reading resumed)."""
     db.execute(
         "CREATE TABLE IF NOT EXISTS warc_files (name TEXT PRIMARY KEY, size INTEGER NOT NULL, "
         "records INTEGER NOT NULL, captures INTEGER NOT NULL, failures INTEGER NOT NULL, "
         "problem TEXT, indexed TEXT NOT NULL)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS warc_damage (warc_file TEXT NOT NULL, warc_offset INTEGER NOT NULL, "
+        "length INTEGER NOT NULL, reason TEXT NOT NULL, resumed_at INTEGER, found TEXT NOT NULL, "
+        "PRIMARY KEY (warc_file, warc_offset))")
+
+
+def record_damage(db: "sqlite_utils.Database", name: str, spans: Iterable[DamagedSpan]) -> None:
+    """Replace the ``warc_damage`` rows of WARC file ``name`` (as named in ``captures``) with
+    ``spans`` (none: the file read cleanly)."""
+    now = iso(utcnow())
+    with db.conn:
+        db.conn.execute("DELETE FROM warc_damage WHERE warc_file = ?", [name])
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO warc_damage (warc_file, warc_offset, length, reason, resumed_at, found) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(name, s.offset, s.length, s.reason, s.resumed_at, now) for s in spans])
+
+
+def file_problem(breaks: list[WarcError]) -> str | None:
+    """The ``warc_files.problem`` text: every break of the file, one a line (None: none)."""
+    return "\n".join(str(b) for b in breaks) or None
 
 
 def warc_files(warcs_dir: Path) -> list[Path]:
@@ -100,7 +128,7 @@ class _Indexer:
         from ..index.captures import insert_captures, insert_fetch_errors
 
         name = _rel_name(path, self.warcs_dir)
-        reader = WarcReader(path, name=name)
+        reader = WarcReader(path, name=name, resync=True)
         batch: list[Capture] = []
         fails: list[FetchFailure] = []
         ids: set[str] = set()
@@ -134,12 +162,12 @@ class _Indexer:
         self.failures.extend(fails)
         for end in reader.crawl_ends:
             self.crawls.setdefault(end.id, _CrawlAcc(source=end.source)).end = end
-        problem = None
         for p in reader.problems:
             self.stats.problems.append(str(p))
-        if reader.broken is not None:
-            problem = str(reader.broken)
+        problem = file_problem(reader.breaks)
+        if problem is not None:
             self.stats.breaks.append(problem)
+        record_damage(self.db, name, reader.damaged)
         if self.replace:  # rows of this file that its records no longer give
             stale = [r[0] for r in self.db.execute("SELECT id FROM captures WHERE warc_file = ?", [name])
                      if r[0] not in ids]
@@ -239,6 +267,10 @@ def _remove_unsupported(db: "sqlite_utils.Database", warcs_dir: Path, ix: _Index
         for n in gone:
             stats.removed += db.conn.execute("DELETE FROM captures WHERE warc_file = ?", [n]).rowcount
             db.conn.execute("DELETE FROM warc_files WHERE name = ?", [n])
+    with db.conn:  # damage rows of files that are gone
+        for (n,) in list(db.execute("SELECT DISTINCT warc_file FROM warc_damage")):
+            if not (warcs_dir / n).is_file():
+                db.conn.execute("DELETE FROM warc_damage WHERE warc_file = ?", [n])
     keep = {(f.crawl_id, f.url, f.timestamp) for f in ix.failures}
     rows = list(db.execute("SELECT crawl_id, url, timestamp FROM fetch_errors"))
     stale = [r for r in rows if tuple(r) not in keep]
