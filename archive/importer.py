@@ -13,8 +13,9 @@ record in the index — before the break and, after a damaged record in the midd
 corrupt gzip member), every good record after it (the reader resynchronises on the next record
 that reads cleanly); each break and bad digest is reported with the file and the offset, each
 damaged span is a ``warc_damage`` row. The whole file is still copied, so nothing is lost. Rows
-are what ``archive reindex`` would derive from the copy (other tools' files name no source or crawl); HTML captures
-are then picked up by ``archive extract`` and ``archive dedupe`` like crawled ones.
+are what ``archive reindex`` would derive from the copy (other tools' files name no source or
+crawl); HTML captures are then picked up by ``archive extract`` and ``archive dedupe`` like
+crawled ones.
 """
 from __future__ import annotations
 

@@ -383,8 +383,9 @@ def iter_records(path: Path | str, problems: list[WarcError] | None = None, *,
             if info is None:
                 break
             if resumed and not info.seekable:
-                breaks.append(WarcError(str(path), None, f"a {info.view.rec_type} record inside a gzip member "
-                                        "after a damaged span cannot be addressed by offset: not read"))
+                breaks.append(WarcError(str(path), None,
+                                        f"a {info.view.rec_type} record inside a gzip member after a "
+                                        "damaged span cannot be addressed by offset: not read"))
                 continue
             if problems is not None:
                 problems.extend(breaks)
