@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import secrets
+import sqlite3
 import time
 import zlib
 from dataclasses import dataclass, replace
@@ -22,7 +23,7 @@ from typing import Any, Callable, Sequence
 from urllib.parse import urlsplit
 
 from ..config import Config, Source
-from ..errors import ConfigError, InputError
+from ..errors import ArchiveError, ConfigError, InputError, WarcError
 from ..model import Capture, CrawlStats, FetchFailure, iso, utcnow
 from ..urls import canonicalize, check_http_url, host_of
 from .engine import EngineOptions, Result, Task
@@ -269,6 +270,8 @@ class Crawl:
         self.batch_n = 0
         self.last_flush = time.monotonic()
         self.lost: list[Task] = []  # tasks of a fetcher process that died before answering
+        self.fatal: tuple[str, int | None, str] | None = None  # a fetcher's WARC write failed
+        self.abandoned = 0  # results not indexed since (their exchanges are fetched on resume)
 
     # ---- admission
     def _queue(self, task: Task, *, record: bool = True) -> None:
@@ -360,6 +363,8 @@ class Crawl:
             host_limit = max(self.src.per_host, 1) * 2 + 2
             total_limit = max(self.src.concurrency, 1) * 2 * len(self.fetchers)
         budget = self.src.max_pages
+        if self.fatal is not None:  # a WARC write failed: no new exchange is started
+            return
         rotations = len(self.hosts_rr)
         while self.hosts_rr and rotations > 0 and self.outstanding < total_limit:
             if budget is not None and self.dispatched >= budget:
@@ -401,6 +406,13 @@ class Crawl:
         self.out_host[host] -= 1
         self.out_fetcher[self.assigned.pop(res.task.url, 0)] -= 1
         self.outstanding -= 1
+        if res.fatal is not None or self.fatal is not None:
+            # a WARC write failed (this task's or an earlier one): nothing more is indexed, the
+            # task stays queued in the frontier and is fetched again when the crawl is resumed
+            if self.fatal is None:
+                self.fatal = res.fatal
+            self.abandoned += 1
+            return
         if res.lost:  # its fetcher process died: settled by _settle_lost
             self.dispatched -= 1
             self.lost.append(res.task)
@@ -597,9 +609,8 @@ class Crawl:
             upsert_crawl(self.db, self.stats)  # first: a frontier never exists without its crawl row
             write_batch(self.db, self.frontier, [], [])
             await self._fetch_all()
-        finally:
-            for f in self.fetchers:  # no-op for fetchers that finished; ends those never started
-                await f.abort()
+        finally:  # no-op for fetchers that finished; ends those never started
+            await self._abort_fetchers()
             self.lock.release()
             self.db.conn.close()
         return self.stats
@@ -648,6 +659,8 @@ class Crawl:
                 self._handle(res)
                 while not self.results.empty():
                     self._handle(self.results.get_nowait())
+                if self.fatal is not None:
+                    raise self._stopped_by_warc_failure()
                 if self.lost:
                     await self._settle_lost()
                 self._flush()
@@ -659,12 +672,42 @@ class Crawl:
             register_files(self.db, [c for f in self.fetchers for c in f.closed_files])
         finally:
             if not finished:
-                for f in self.fetchers:
-                    await f.abort()
+                await self._abort_fetchers()
                 while not self.results.empty():
                     self._handle(self.results.get_nowait())
                 self.stats.finished = None
-                self._flush(force=True)
+                if self.fatal is None:
+                    self._flush(force=True)
+                else:  # what was delivered before the failure is indexed, if the disk allows
+                    try:
+                        self._flush(force=True)
+                    except (sqlite3.Error, OSError) as exc:
+                        log.warning("the index was not updated either (%s): the next start indexes "
+                                    "the WARC files", exc)
+
+    async def _abort_fetchers(self) -> None:
+        """End every fetcher. After a failed WARC write, closing another fetcher's file may fail
+        on the same full disk: that is logged (recovery cuts the file back on the next start),
+        the first error is the one the crawl raises."""
+        for f in self.fetchers:
+            if self.fatal is None:
+                await f.abort()
+                continue
+            try:
+                await f.abort()
+            except (ArchiveError, OSError) as exc:
+                log.warning("%s", exc)
+
+    def _stopped_by_warc_failure(self) -> WarcError:
+        """The error a crawl stops with when a fetcher could not write its WARC file."""
+        assert self.fatal is not None
+        path, offset, message = self.fatal
+        if path.endswith(".open") and not os.path.exists(path) and os.path.exists(path[: -len(".open")]):
+            path = path[: -len(".open")]  # the writer cut it back and closed it
+        in_flight = self.abandoned - 1 + self.outstanding
+        return WarcError(path, offset, f"{message}; the crawl stopped ({in_flight} exchange(s) in flight "
+                                       "abandoned, not indexed): free space, then run the same crawl "
+                                       "again to resume it")
 
 
 async def crawl_async(config: Config, data_dir: Path, *, source: str | None = None, seeds: Sequence[str] = (),

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-from ..errors import FetchError, InputError
+from ..errors import FetchError, InputError, WarcError
 from ..model import Capture, Exchange, FetchFailure, iso, utcnow
 from ..urls import canonicalize, host_of, surt
 from .client import ClientPool, Conditional, fetch_exchange, retry_after
@@ -78,6 +78,16 @@ class Result:
     bytes: int = 0
     extra_captures: int = 0  # robots.txt exchanges written on the way (not pages)
     lost: bool = False  # the fetcher process died before answering: the crawl settles the task itself
+    # the fetcher's WARC file could not be written (disk full …): (path, offset, message) of the
+    # WarcError. Nothing of this task is to be indexed, and the crawl stops (see Engine.broken)
+    fatal: tuple[str, int | None, str] | None = None
+
+
+def fatal_of(exc: WarcError) -> tuple[str, int | None, str]:
+    """A WarcError as picklable parts (its ``__init__`` takes three arguments, ``args`` one)."""
+    text = str(exc)
+    head = f"{exc.path}{f' at offset {exc.offset}' if exc.offset is not None else ''}: "
+    return exc.path, exc.offset, text[len(head):] if text.startswith(head) else text
 
 
 def _prev_lookup(conn: sqlite3.Connection | None, url: str) -> Capture | None:
@@ -119,6 +129,10 @@ class Engine:
         self.db: sqlite3.Connection | None = None
         self.extra: list[Capture] = []  # robots captures, handed to the next result
         self._canon: dict[str, str | None] = {}  # absolute link -> canonical form (bounded)
+        # the first failed WARC write (disk full, file too large …): the writer has cut the file
+        # back to its last complete record and closed it; from then on nothing is written (no new
+        # file is opened) and every task ends at once with this error
+        self.broken: WarcError | None = None
 
     async def start(self) -> None:
         from ..index import connect, db_path
@@ -137,9 +151,11 @@ class Engine:
             await client.aclose()
         self.clients = {}
         if self.writer is not None:
-            self.writer.close()
-            self.closed_files = list(self.writer.closed)
-            self.writer = None
+            writer, self.writer = self.writer, None
+            try:
+                writer.close()
+            finally:
+                self.closed_files = list(writer.closed)
         if self.db is not None:
             self.db.close()
             self.db = None
@@ -204,9 +220,16 @@ class Engine:
             return robots, 3600.0
         return Robots.allow_all(), 3600.0
 
+    def _warc(self) -> Any:
+        """The WARC writer, unless a write already failed (then that error again: a full disk
+        must not make every later task open a new file)."""
+        if self.broken is not None:
+            raise self.broken
+        return self.writer
+
     def _write_extra(self, ex: Exchange) -> None:
         prev = _prev_lookup(self.db, ex.url)
-        cap = self.writer.write_exchange(ex, _previous_capture(prev))
+        cap = self._warc().write_exchange(ex, _previous_capture(prev))
         self.extra.append(cap)
 
     def _stored(self, prev: Capture) -> tuple[bytes, str | None, str | None] | None:
@@ -238,11 +261,22 @@ class Engine:
     # ------------------------------------------------------------------ one task
     def _failure(self, url: str, kind: str, detail: str = "") -> FetchFailure:
         f = FetchFailure(crawl_id=self.opts.crawl_id, url=url, timestamp=iso(utcnow()), error=kind, detail=detail)
-        self.writer.write_failure(f)
+        self._warc().write_failure(f)
         return f
 
     async def run(self, task: Task) -> Result:
-        res = await self._run(task)
+        """Fetch one task. After a failed WARC write (now or before) the result carries
+        ``fatal`` and nothing else: the records written for it are not to be indexed."""
+        if self.broken is not None:
+            return Result(task, fatal=fatal_of(self.broken))
+        try:
+            res = await self._run(task)
+        except WarcError as exc:
+            if self.broken is None:
+                self.broken = exc
+                log.debug("%s: WARC write failed, this fetcher stops: %s", task.url, exc)
+            self.extra = []
+            return Result(task, fatal=fatal_of(self.broken))
         if self.extra:
             res.extra_captures = len(self.extra)
             res.captures = self.extra + res.captures
@@ -292,7 +326,7 @@ class Engine:
                 if wait > o.max_retry_after:
                     refused_wait = wait
             break
-        cap = self.writer.write_exchange(ex, _previous_capture(prev))
+        cap = self._warc().write_exchange(ex, _previous_capture(prev))
         res.captures.append(cap)
         res.status = ex.status
         res.bytes = len(ex.body)

@@ -24,6 +24,7 @@ import sys
 import traceback
 from typing import Any, Callable
 
+from ..errors import WarcError
 from ..model import CrawlStats, FetchFailure, iso, utcnow
 from .engine import Engine, EngineOptions, Result, Task
 
@@ -37,7 +38,7 @@ def _internal_failure(engine: Engine, task: Task, exc: BaseException) -> Result:
     f = FetchFailure(crawl_id=engine.opts.crawl_id, url=task.url, timestamp=iso(utcnow()),
                      error="internal", detail=f"{type(exc).__name__}: {exc}")
     try:
-        engine.writer.write_failure(f)
+        engine._warc().write_failure(f)
     except Exception:  # the failure is still reported to the crawl
         pass
     return Result(task, failures=[f])
@@ -68,6 +69,11 @@ class LocalFetcher:
             res = await self.engine.run(task)
         except Exception as exc:  # a bug must not stop the crawl
             res = _internal_failure(self.engine, task, exc)
+        if res.fatal is not None:  # the WARC file cannot be written: the other exchanges are
+            current = asyncio.current_task()  # abandoned (nothing of them would be indexed)
+            for t in list(self.tasks):
+                if t is not current:
+                    t.cancel()
         self.deliver(res)
 
     def submit(self, task: Task) -> None:
@@ -80,10 +86,15 @@ class LocalFetcher:
             await asyncio.gather(*self.tasks, return_exceptions=True)
         if self.engine is None:
             return
-        if stats is not None and self.engine.writer is not None and hasattr(self.engine.writer, "write_crawl_end"):
-            self.engine.writer.write_crawl_end(stats)
-        await self.engine.close()
-        self.closed_files = list(self.engine.closed_files)
+        try:
+            if stats is not None and self.engine.broken is None and self.engine.writer is not None \
+                    and hasattr(self.engine.writer, "write_crawl_end"):
+                self.engine.writer.write_crawl_end(stats)
+        finally:
+            try:
+                await self.engine.close()
+            finally:
+                self.closed_files = list(self.engine.closed_files)
 
     async def abort(self) -> None:
         for t in list(self.tasks):
@@ -261,7 +272,10 @@ async def _serve(out_fd: int) -> None:
                 stats = payload
                 break
     finally:
-        await fetcher.finish(stats)
+        try:
+            await fetcher.finish(stats)
+        except WarcError as exc:  # closing its file failed too (disk full): the crawl is told
+            log.warning("%s", exc)  # by the task that met it first; recovery cuts the file back
         flush()
         try:
             writer.write(_frame(("closed", fetcher.closed_files)))
