@@ -50,8 +50,12 @@ def _text(b: bytes) -> str:
 def _error_kind(exc: BaseException) -> str:
     import httpx
 
+    from .netbackend import SsrfRefused
+
     cause: BaseException | None = exc
     while cause is not None:
+        if isinstance(cause, SsrfRefused):
+            return "ssrf"
         if isinstance(cause, socket.gaierror):
             return "dns"
         cause = cause.__cause__ or cause.__context__
@@ -192,9 +196,11 @@ def _no_redirect_request(request: Any, response: Any) -> Any:
     return request
 
 
-def make_client(*, user_agent: str, timeout: float, concurrency: int, tls: bool = True) -> "httpx.AsyncClient":
+def make_client(*, user_agent: str, timeout: float, concurrency: int, tls: bool = True,
+                guard: Any = None) -> "httpx.AsyncClient":
     """An httpx client; ``tls=False`` for a client that only ever sees http:// URLs (it then
-    skips loading the CA bundle, ~0.2 s at start-up: it never makes a TLS connection)."""
+    skips loading the CA bundle, ~0.2 s at start-up: it never makes a TLS connection);
+    ``guard`` (an ``ssrf.Guard``): it connects only to addresses the guard checked as public."""
     import httpx
 
     client = httpx.AsyncClient(
@@ -212,6 +218,10 @@ def make_client(*, user_agent: str, timeout: float, concurrency: int, tls: bool 
         from .netbackend import use_for_plain_http
 
         use_for_plain_http(client)
+    if guard is not None:
+        from .netbackend import guard_client
+
+        guard_client(client, guard)
     return client
 
 
@@ -223,10 +233,11 @@ class ClientPool:
     crawl's CPU. One connection per client keeps it flat; keep-alive still holds per client.
     """
 
-    def __init__(self, *, user_agent: str, timeout: float, tls: bool = True) -> None:
+    def __init__(self, *, user_agent: str, timeout: float, tls: bool = True, guard: Any = None) -> None:
         self.user_agent = user_agent
         self.timeout = timeout
         self.tls = tls
+        self.guard = guard
         self.free: list["httpx.AsyncClient"] = []
         self.clients: list["httpx.AsyncClient"] = []
 
@@ -235,7 +246,8 @@ class ClientPool:
         if self.free:
             client = self.free.pop()
         else:
-            client = make_client(user_agent=self.user_agent, timeout=self.timeout, concurrency=1, tls=self.tls)
+            client = make_client(user_agent=self.user_agent, timeout=self.timeout, concurrency=1, tls=self.tls,
+                                 guard=self.guard)
             self.clients.append(client)
         try:
             yield client

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import fcntl
-import ipaddress
 import json
 import logging
 import os
@@ -28,6 +27,8 @@ from ..model import Capture, CrawlStats, FetchFailure, iso, utcnow
 from ..urls import canonicalize, check_http_url, host_of
 from .engine import EngineOptions, Result, Task
 from .frontier import Frontier, write_batch
+from .ssrf import address_url
+from .ssrf import private_host as _private_host  # the guard's predicate (tests see one address as public)
 
 log = logging.getLogger("archive.fetch")
 
@@ -85,30 +86,6 @@ def in_scope(url: str, entries: Sequence[str]) -> bool:
         elif host == e:
             return True
     return False
-
-
-def _private_host(url: str) -> bool:
-    """The SSRF guard's test: True for localhost names and for any address that is not
-    globally routable (private, loopback, link-local, shared 100.64/10, reserved, multicast,
-    unspecified), however it is spelled: IPv4 in the short, integer, octal or hex forms that
-    resolvers accept (``127.1``, ``2130706433``, ``0x7f000001``) and IPv4-mapped IPv6."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(host)
-    except ValueError:
-        if not host or not all(c in "0123456789abcdefx." for c in host):
-            return False
-        import socket
-
-        try:  # the legacy forms getaddrinfo resolves without DNS
-            ip = ipaddress.IPv4Address(socket.inet_aton(host))
-        except OSError:
-            return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
 
 
 # ---------------------------------------------------------------------------- sources
@@ -287,17 +264,36 @@ class Crawl:
             self.hosts_rr.append(host)
         q.append(task)
 
+    @staticmethod
+    def _public_page(res: Result) -> bool:
+        """Whether the SSRF guard applies to what ``res``'s page links to: a page found on a public
+        page is public (its addresses were checked); any other page (a seed) is public unless its
+        host, or the address it was fetched from, is private (an intranet name is no public page)."""
+        t = res.task
+        if t.guard:
+            return True
+        if _private_host(t.url):
+            return False
+        pages = res.captures[res.extra_captures:]
+        ip = pages[0].ip if pages else None
+        if ip:
+            parts = urlsplit(t.url)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            return not _private_host(address_url(ip, port))
+        return True
+
     def _admit_links(self, res: Result) -> None:
         t = res.task
         src = self.src
-        page_private = _private_host(t.url)
+        # links of a public page are guarded: their hosts and addresses are checked by the
+        # fetcher before and while connecting, and a refusal is recorded (error kind "ssrf")
+        guard = src.ssrf_guard and self._public_page(res)
         if res.redirect:
-            url = res.redirect
-            # the SSRF guard also holds for a public page redirecting to a private address
-            if url not in self.seen and not (src.ssrf_guard and not page_private and _private_host(url)):
+            url = res.redirect  # the guard also holds for a public page redirecting elsewhere
+            if url not in self.seen:
                 expand = t.expand and in_scope(url, self.scope)
                 self._queue(Task(url=url, depth=t.depth, kind="redirect", via=t.url, expand=expand,
-                                 chain=t.chain + (t.url,)))
+                                 chain=t.chain + (t.url,), guard=guard))
         if not t.expand and t.kind not in ("requisite", "original"):  # an original: its requisites
             return
         page_host = host_of(t.url)
@@ -307,14 +303,13 @@ class Crawl:
                 if queued is not None and queued.depth > t.depth + 1 and kind != "requisite" and t.expand:
                     queued.depth = t.depth + 1  # found again on a shorter path before it was fetched
                 continue
-            if src.ssrf_guard and not page_private and _private_host(url):
-                continue
             if kind == "requisite":
                 if not src.requisites:
                     continue
                 h = host_of(url)
                 if h == page_host or h in self.requisite_hosts or in_scope(url, self.scope):
-                    self._queue(Task(url=url, depth=t.depth, kind="requisite", via=t.url, expand=False))
+                    self._queue(Task(url=url, depth=t.depth, kind="requisite", via=t.url, expand=False,
+                                     guard=guard))
                 continue
             if not t.expand:  # a stylesheet's own links: requisites only
                 continue
@@ -323,10 +318,11 @@ class Crawl:
                 continue
             task_kind = kind if kind in ("feed", "sitemap") else "page"
             if in_scope(url, self.scope):
-                self._queue(Task(url=url, depth=depth, kind=task_kind, via=t.url, expand=True))
+                self._queue(Task(url=url, depth=depth, kind=task_kind, via=t.url, expand=True, guard=guard))
             elif src.follow_original and kind in ("page", "canonical") and host_of(url) != page_host:
                 # a link to another site from an in-scope page: the original publisher, one hop
-                self._queue(Task(url=url, depth=depth, kind="original", via=t.url, expand=False))
+                self._queue(Task(url=url, depth=depth, kind="original", via=t.url, expand=False,
+                                 guard=guard))
 
     # ---- dispatch
     @property
@@ -417,6 +413,8 @@ class Crawl:
             self.dispatched -= 1
             self.lost.append(res.task)
             return
+        if res.refused:  # an SSRF refusal fetched nothing: not a page of the budget
+            self.dispatched -= 1
         pages = res.captures[res.extra_captures:]
         self.batch_caps.extend(res.captures)
         self.batch_fails.extend(res.failures)
@@ -557,7 +555,8 @@ class Crawl:
         self.adaptive = n is None and bool(self.override) and self.src.delay == 0 and (os.cpu_count() or 1) >= 2
         self.n_fetchers = n = max(1, n or 1)
         # fetcher 0 runs in this process (no start-up delay), the others in their own processes
-        self.fetchers = [LocalFetcher(self.results.put_nowait)] + \
+        # the in-process fetcher asks this module's predicate (one source of truth for the guard)
+        self.fetchers = [LocalFetcher(self.results.put_nowait, private=lambda url: _private_host(url))] + \
             [ProcessFetcher(self.results.put_nowait) for _ in range(n - 1)]
         for f in self.fetchers:
             await f.spawn()

@@ -13,7 +13,7 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urljoin
 
 from ..errors import FetchError, InputError, WarcError
@@ -65,6 +65,7 @@ class Task:
     via: str | None = None
     expand: bool = True  # extract links from it (False: out of scope, one hop)
     chain: tuple[str, ...] = ()  # redirect chain that led here
+    guard: bool = False  # found on a public page: private or loopback addresses refused (ssrf.py)
 
 
 @dataclass
@@ -81,6 +82,7 @@ class Result:
     # the fetcher's WARC file could not be written (disk full …): (path, offset, message) of the
     # WarcError. Nothing of this task is to be indexed, and the crawl stops (see Engine.broken)
     fatal: tuple[str, int | None, str] | None = None
+    refused: bool = False  # the SSRF guard refused the URL (a fetch error, nothing fetched)
 
 
 def fatal_of(exc: WarcError) -> tuple[str, int | None, str]:
@@ -117,13 +119,16 @@ def _previous_capture(prev: Capture | None) -> Any:
 
 
 class Engine:
-    def __init__(self, opts: EngineOptions) -> None:
+    def __init__(self, opts: EngineOptions, private: Callable[[str], bool] | None = None) -> None:
+        from .ssrf import Guard
+
         self.opts = opts
+        self.guard = Guard(private)  # for guarded tasks: checks before and while connecting
         self.politeness = Politeness(per_host=opts.per_host, delay=opts.delay,
                                      concurrency=opts.concurrency, override=opts.override_politeness)
         self._robots: dict[str, tuple[Robots, float]] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
-        self.clients: dict[str, ClientPool] = {}  # per host: no cross-host connection churn
+        self.clients: dict[tuple[str, bool], ClientPool] = {}  # per host (and guard): no connection churn
         self.writer: Any = None
         self.closed_files: list[Any] = []  # the writer's ClosedFile list, once closed
         self.db: sqlite3.Connection | None = None
@@ -160,19 +165,20 @@ class Engine:
             self.db.close()
             self.db = None
 
-    def pool_for(self, url: str) -> ClientPool:
+    def pool_for(self, url: str, guard: bool = False) -> ClientPool:
         """The clients of this URL's scheme and host (an http pool never makes TLS connections:
-        redirects are followed by the crawler, not by httpx)."""
+        redirects are followed by the crawler, not by httpx); ``guard``: clients whose
+        connections go only to checked public addresses (a guarded task's)."""
         https = url.startswith("https:")
-        key = ("https://" if https else "http://") + host_of(url)
+        key = (("https://" if https else "http://") + host_of(url), guard)
         pool = self.clients.get(key)
         if pool is None:
             pool = self.clients[key] = ClientPool(user_agent=self.opts.user_agent, timeout=self.opts.timeout,
-                                                  tls=https)
+                                                  tls=https, guard=self.guard if guard else None)
         return pool
 
     # ------------------------------------------------------------------ robots
-    async def robots_for(self, url: str) -> Robots:
+    async def robots_for(self, url: str, guard: bool = False) -> Robots:
         host = host_of(url)
         cached = self._robots.get(host)
         if cached and cached[1] > time.monotonic():
@@ -182,18 +188,18 @@ class Engine:
             cached = self._robots.get(host)
             if cached and cached[1] > time.monotonic():
                 return cached[0]
-            robots, ttl = await self._fetch_robots(url)
+            robots, ttl = await self._fetch_robots(url, guard)
             self._robots[host] = (robots, time.monotonic() + ttl)
             self.politeness.set_robots_delay(host, robots.crawl_delay(self.opts.user_agent))
             return robots
 
-    async def _fetch_robots(self, url: str) -> tuple[Robots, float]:
+    async def _fetch_robots(self, url: str, guard: bool = False) -> tuple[Robots, float]:
         target = robots_url(url)
         host = host_of(url)
         for _ in range(MAX_ROBOTS_REDIRECTS + 1):
             try:
                 async with self.politeness.slot(host_of(target)):
-                    with self.pool_for(target).lend() as client:
+                    with self.pool_for(target, guard).lend() as client:
                         ex = await fetch_exchange(client, target, max_body=MAX_ROBOTS_BYTES,
                                                   deadline=self.opts.deadline)
             except FetchError as exc:
@@ -288,10 +294,18 @@ class Engine:
         res = Result(task)
         url = task.url
         host = host_of(url)
+        if task.guard:
+            why = await self.guard.check(url)
+            if why is not None:
+                res.refused = True
+                res.failures.append(self._failure(url, "ssrf", f"refused by the SSRF guard: {why}"
+                                                  f"{f' (linked from {task.via})' if task.via else ''}"))
+                return res
         if o.respect_robots:
-            robots = await self.robots_for(url)
+            robots = await self.robots_for(url, task.guard)
             if not robots.allowed(url, o.user_agent):
                 kind, detail = robots.reason or ("robots", "disallowed by robots.txt")
+                res.refused = kind == "ssrf"
                 res.failures.append(self._failure(url, kind, detail))
                 return res
         prev = _prev_lookup(self.db, url)
@@ -304,7 +318,7 @@ class Engine:
         while True:
             try:
                 async with self.politeness.slot(host):
-                    with self.pool_for(url).lend() as client:
+                    with self.pool_for(url, task.guard).lend() as client:
                         ex = await fetch_exchange(client, url, max_body=max_body, deadline=o.deadline,
                                                   conditional=cond, depth=task.depth, via=task.via)
             except FetchError as exc:
@@ -312,6 +326,7 @@ class Engine:
                     attempt += 1
                     await asyncio.sleep(min(2.0 ** attempt, 10.0))
                     continue
+                res.refused = exc.kind == "ssrf"
                 res.failures.append(self._failure(url, exc.kind, exc.detail))
                 return res
             if ex.status in (429, 503):

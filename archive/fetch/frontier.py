@@ -20,16 +20,21 @@ from .engine import Task
 if TYPE_CHECKING:
     import sqlite_utils
 
-# frontier.kind: the task kind, with a "*" suffix when the URL is out of scope (not expanded)
+# frontier.kind: the task kind, with a "*" suffix when the URL is out of scope (not expanded),
+# then a "!" suffix when the SSRF guard applies to it (found on a public page: a resumed crawl
+# keeps checking its addresses)
 
 
 def encode_kind(task: Task) -> str:
-    return task.kind if task.expand else task.kind + "*"
+    return task.kind + ("" if task.expand else "*") + ("!" if task.guard else "")
 
 
-def decode_kind(kind: str | None) -> tuple[str, bool]:
+def decode_kind(kind: str | None) -> tuple[str, bool, bool]:
+    """(task kind, expand, guard) of a frontier ``kind`` value."""
     k = kind or "page"
-    return (k[:-1], False) if k.endswith("*") else (k, True)
+    guard = k.endswith("!")
+    k = k.rstrip("!")
+    return (k[:-1], False, guard) if k.endswith("*") else (k, True, guard)
 
 
 @dataclass
@@ -63,8 +68,8 @@ class Frontier:
                 (self.crawl_id,)):
             seen.add(url)
             if state in ("queued", "fetching"):
-                k, expand_it = decode_kind(kind)
-                queued.append(Task(url=url, depth=depth, kind=k, via=via, expand=expand_it))
+                k, expand_it, guard = decode_kind(kind)
+                queued.append(Task(url=url, depth=depth, kind=k, via=via, expand=expand_it, guard=guard))
         captured_rows: dict[str, tuple[int | None, str | None]] = {}
         for url, depth, via in conn.execute(
                 "SELECT url, depth, via FROM captures WHERE crawl_id = ? ORDER BY timestamp", (self.crawl_id,)):

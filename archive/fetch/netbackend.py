@@ -169,3 +169,54 @@ def use_for_plain_http(client: Any) -> None:
         ssl_context=None, max_connections=1, max_keepalive_connections=1, keepalive_expiry=30.0,
         http1=True, http2=False, retries=0, network_backend=PlainBackend())
     del old
+
+
+class SsrfRefused(httpcore.ConnectError):
+    """A guarded connection whose host resolves to a private or loopback address."""
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Connections only to checked public addresses (see ``archive.fetch.ssrf``): the host is
+    resolved by the guard (its short cache: the address checked before the fetch is the one
+    connected to), every address is checked, and the connection is made to the address itself,
+    so a second DNS answer cannot move it elsewhere (rebinding). TLS still verifies the name:
+    httpcore sends the URL's host as SNI, whatever address the TCP connection went to."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend, guard: Any) -> None:
+        self.inner = inner
+        self.guard = guard
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                          local_address: str | None = None,
+                          socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+        try:
+            addrs = await asyncio.wait_for(self.guard.addresses(host, port), timeout)
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from None
+        except socket.gaierror as exc:
+            raise httpcore.ConnectError(f"name or service not known: {host} ({exc})") from exc
+        bad = self.guard.refused_address(addrs, port)
+        if bad is not None:
+            raise SsrfRefused(f"refused by the SSRF guard: {host} resolves to {bad}, "
+                              "a private or loopback address")
+        error: Exception = httpcore.ConnectError(f"{host} resolves to no address")
+        for addr in addrs:
+            try:
+                return await self.inner.connect_tcp(addr, port, timeout=timeout, local_address=local_address,
+                                                    socket_options=socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc
+        raise error
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not crawled")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+def guard_client(client: Any, guard: Any) -> None:
+    """Make every connection of an httpx client go through ``guard`` (``ssrf.Guard``)."""
+    pool = client._transport._pool
+    pool._network_backend = GuardedBackend(pool._network_backend, guard)

@@ -47,9 +47,11 @@ def _internal_failure(engine: Engine, task: Task, exc: BaseException) -> Result:
 class LocalFetcher:
     """The engine in this process."""
 
-    def __init__(self, deliver: Callable[[Result | None], None]) -> None:
+    def __init__(self, deliver: Callable[[Result | None], None],
+                 private: Callable[[str], bool] | None = None) -> None:
         self.engine: Engine | None = None
         self.deliver = deliver
+        self.private = private  # the SSRF guard's predicate (default: ssrf.private_host)
         self.tasks: set[asyncio.Task[None]] = set()
         self.ready = False
         self.dead = False  # never: it is the crawl's own process
@@ -59,7 +61,7 @@ class LocalFetcher:
         pass
 
     async def start(self, opts: EngineOptions) -> None:
-        self.engine = Engine(opts)
+        self.engine = Engine(opts, self.private)
         await self.engine.start()
         self.ready = True
 
