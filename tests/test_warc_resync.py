@@ -269,3 +269,25 @@ def test_import_of_a_damaged_foreign_file_keeps_later_records(tmp_path: Path) ->
                      "SELECT warc_file, warc_offset, length, reason, resumed_at FROM warc_damage")
     assert damage[:3] == (stats.names[0], victim.warc_offset, victim.warc_length)
     assert "corrupt gzip member" in damage[3] and damage[4] == victim.warc_offset + victim.warc_length
+
+
+def test_records_inside_a_multi_record_member_after_damage_are_reported(
+        pages: tuple[Path, Path, list[Any]], tmp_path: Path) -> None:
+    """After a damaged span, records sharing one gzip member have no offset replay could seek
+    to (their position is in a decompressed stream that starts before the damage): each is
+    reported, none is indexed at a wrong offset."""
+    clean, _, caps = pages
+    parts = members(clean.read_bytes())
+    data = clean.read_bytes()
+    head = data[:caps[2].warc_offset]
+    broken = bytearray(data[caps[2].warc_offset:caps[2].warc_offset + caps[2].warc_length])
+    broken[len(broken) // 2] ^= 0xFF
+    tail = gzip.compress(b"".join(t for o, t in parts if o > caps[2].warc_offset))  # one member
+    bad = tmp_path / "mixed.warc.gz"
+    bad.write_bytes(head + bytes(broken) + tail)
+    reader = WarcReader(bad, resync=True)
+    got = [c for c in reader.captures() if isinstance(c, Capture)]
+    assert [c.id for c in got] == [c.id for c in caps[:2]]
+    later = [p for p in reader.breaks if "cannot be addressed by offset" in str(p)]
+    assert len(later) == len([o for o, _ in parts if o > caps[2].warc_offset])
+    assert reader.damaged[0].resumed_at == len(head) + len(broken)
