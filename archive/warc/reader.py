@@ -366,7 +366,7 @@ def iter_records(path: Path | str, problems: list[WarcError] | None = None, *,
                 later: list[WarcError] | None = [] if problems is not None else None
                 found = _resync(fh, path, gz, cur.start, later) if resync else None
                 size = os.fstat(fh.fileno()).st_size
-                end = found[1].offset if found is not None else size
+                end = found[0] if found is not None else size
                 reason = _reason(exc)
                 if damaged is not None:
                     damaged.append(DamagedSpan(str(path), cur.start, max(end - cur.start, 0), reason,
@@ -378,7 +378,7 @@ def iter_records(path: Path | str, problems: list[WarcError] | None = None, *,
                                         f"{reason}; {end - cur.start} damaged bytes skipped, reading resumed "
                                         f"at offset {end}"))
                 breaks.extend(later or [])  # digest problems of the record found
-                stream, info = found
+                _, stream, info = found
                 resumed = True
             if info is None:
                 break
@@ -483,9 +483,10 @@ def _starts_record(fh: BinaryIO, pos: int, gz: bool) -> bool:
 
 
 def _resync(fh: BinaryIO, path: Path, gz: bool, after: int,
-            problems: list[WarcError] | None) -> tuple[DecodedStream, RecordInfo] | None:
+            problems: list[WarcError] | None) -> tuple[int, DecodedStream, RecordInfo] | None:
     """The first complete record that starts after file offset ``after`` (where a break was
-    found), with a stream positioned after it; None when there is none.
+    found): its file offset, a stream positioned after it, and the record; None when there is
+    none.
 
     A candidate must start a gzip member whose text starts ``WARC/1.0``/``WARC/1.1`` (gzip files)
     or a line starting so (uncompressed files), and be read as a whole record with every check
@@ -500,7 +501,7 @@ def _resync(fh: BinaryIO, path: Path, gz: bool, after: int,
         except WarcError:
             continue
         if info is not None:
-            return stream, info
+            return pos, stream, info
     return None
 
 
