@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +24,7 @@ from archive.fetch import crawler, ssrf
 from archive.fetch.engine import Task
 from archive.fetch.frontier import decode_kind, encode_kind
 from test_query_support import HTML, ROOT, Site, page
+from tools import query
 
 
 def _public_only(*public_hosts: str) -> Callable[[str], bool]:
@@ -49,13 +49,6 @@ def _crawl(start: str, host: str, data: Path, guard: bool) -> None:
                  ssrf_guard=guard, requisites=False)
     config = Config(path=data / "none.toml", settings=Settings(), sources={"pub": src}, rules={})
     crawl(config, data, source="pub", options=CrawlOptions(fetchers=1))
-
-
-def _rows(data: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(data / "archive.db") as conn:
-        rows = conn.execute(sql).fetchall()
-    conn.close()
-    return rows
 
 
 def test_names_resolving_to_private_addresses_are_refused_and_recorded(
@@ -90,7 +83,7 @@ def test_names_resolving_to_private_addresses_are_refused_and_recorded(
 
         guarded = tmp_path / "guarded"
         _crawl(public.url("/"), pub_host, guarded, True)
-        caps = {u: (ip, f, o) for u, ip, f, o in _rows(guarded, "SELECT url, ip, warc_file, warc_offset FROM captures")}
+        caps = {u: (ip, f, o) for u, ip, f, o in query(guarded, "SELECT url, ip, warc_file, warc_offset FROM captures")}
         assert not [u for u, c in caps.items() if c[0] == "127.0.0.2"], caps
         assert named not in caps and loop not in caps and rebound not in caps
         assert caps[story][0] == "127.0.0.1" and caps[public.url("/go")] is not None
@@ -100,24 +93,24 @@ def test_names_resolving_to_private_addresses_are_refused_and_recorded(
             assert rec.rec_headers.get_header("WARC-IP-Address") == "127.0.0.1"
             assert b"A public story" in rec.content_stream().read()
         sql = "SELECT url, error, detail FROM fetch_errors ORDER BY url"
-        refusals = {u: d for u, e, d in _rows(guarded, sql) if e == "ssrf"}
+        refusals = {u: d for u, e, d in query(guarded, sql) if e == "ssrf"}
         assert set(refusals) == {named, loop, rebound}, refusals
         assert "intranet.example resolves to 127.0.0.2" in refusals[named]
         assert "intranet.example resolves to 127.0.0.2" in refusals[rebound]
         assert "localhost is a private or loopback address" in refusals[loop]
         assert public.url("/") in refusals[named]  # the page that linked to it
-        before = _rows(guarded, sql)
+        before = query(guarded, sql)
         proc = subprocess.run([sys.executable, "-m", "archive.cli", "reindex", "--data", str(guarded)],
                               capture_output=True, text=True, timeout=120, cwd=str(ROOT))
         assert proc.returncode == 0, proc.stderr
-        assert _rows(guarded, sql) == before
+        assert query(guarded, sql) == before
 
         control = tmp_path / "open"
         monkeypatch.setattr(crawler, "_private_host", _public_only(pub_host, f"127.0.0.2:{priv_port}"))
         _crawl(public.url("/"), pub_host, control, True)
-        open_caps = {u: ip for u, ip in _rows(control, "SELECT url, ip FROM captures")}
+        open_caps = {u: ip for u, ip in query(control, "SELECT url, ip FROM captures")}
         assert open_caps.get(named) == "127.0.0.2" and open_caps.get(rebound) == "127.0.0.2"
-        assert [r[0] for r in _rows(control, "SELECT url FROM fetch_errors WHERE error = 'ssrf'")] == [loop]
+        assert [r[0] for r in query(control, "SELECT url FROM fetch_errors WHERE error = 'ssrf'")] == [loop]
     hardening.survived("ssrf-resolution")
 
 

@@ -615,8 +615,6 @@ def test_full_disk_under_the_warcs_stops_the_crawl_at_the_first_failed_write(
     OS error, no traceback, no further WARC file opened, nothing in flight indexed, every
     indexed capture a complete record, the crawl row unfinished; with space again the same
     command resumes that crawl and ends with the clean crawl's pages, losing nothing."""
-    import sqlite3
-
     name = "disk-full-crawl-no-traceback"
     hardening.tried(name)
     data = tmp_path / "data"
@@ -630,23 +628,17 @@ def test_full_disk_under_the_warcs_stops_the_crawl_at_the_first_failed_write(
     assert files and all("-00000-" in f and f.endswith(".warc.gz") for f in files), files
     ids, records = archive_state(data, all_files=True)
     assert records > 0
-    with sqlite3.connect(data / "archive.db") as conn:
-        crawls = conn.execute("SELECT id, finished FROM crawls").fetchall()
-        queued = conn.execute("SELECT count(*) FROM frontier WHERE state = 'queued'").fetchone()[0]
-    conn.close()
+    crawls = query(data, "SELECT id, finished FROM crawls")
+    queued = query(data, "SELECT count(*) FROM frontier WHERE state = 'queued'")[0][0]
     assert len(crawls) == 1 and crawls[0][1] is None, crawls
     assert queued > 0
     remount(warcs, "64m")
     again = cli(*crawl_args(web, data))
     assert again.returncode == 0, again.stderr
     assert "Traceback" not in again.stderr, again.stderr
-    with sqlite3.connect(data / "archive.db") as conn:
-        resumed = conn.execute("SELECT id, finished FROM crawls").fetchall()
-        urls = {r[0] for r in conn.execute("SELECT url FROM captures")}
-    conn.close()
-    with sqlite3.connect(crawled / "archive.db") as conn:
-        clean = {r[0] for r in conn.execute("SELECT url FROM captures")}
-    conn.close()
+    resumed = query(data, "SELECT id, finished FROM crawls")
+    urls = {r[0] for r in query(data, "SELECT url FROM captures")}
+    clean = {r[0] for r in query(crawled, "SELECT url FROM captures")}
     assert [r[0] for r in resumed] == [crawls[0][0]] and resumed[0][1] is not None, resumed
     assert urls == clean, (urls ^ clean)
     after, _ = archive_state(data, all_files=True)
