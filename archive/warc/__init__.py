@@ -27,7 +27,10 @@ Interface (the fetch stage and the query stage code against exactly this):
   offset), ``warcinfo`` / ``crawl_ends`` what those records said. ``reader.iter_captures(path)``
   does the same and raises the break after yielding every good record. ``reader.is_record_problem``
   tells a bad record (digest mismatch, wrong chunking in another tool's record that kept chunked
-  framing; still yielded) from a break (cut/corrupt file; reading stops there).
+  framing; still yielded) from a break (cut/corrupt file; reading stops there, or with
+  ``resync=True`` resumes at the next gzip member / ``WARC/1.x`` line that reads as a whole record,
+  the skipped bytes listed as ``DamagedSpan``s in ``.damaged`` — reindex and import read that
+  way and store the spans in ``warc_damage``; recovery does not).
   ``records.dechunk(body)`` removes kept chunked framing (ValueError naming the fault).
 - ``recovery.recover_open_files(warcs_dir) -> list[RecoveredFile]`` cuts ``.open`` files back to
   their last complete record (the cut bytes kept in ``….cut``) and renames them;
