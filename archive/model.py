@@ -116,7 +116,7 @@ class FetchFailure:
     crawl_id: str
     url: str
     timestamp: str
-    error: str  # short kind: dns, connect, timeout, too-large, robots, redirect-loop, ...
+    error: str  # short kind: dns, connect, timeout, too-large, robots, redirect-loop, ssrf, ...
     detail: str = ""
 
 
