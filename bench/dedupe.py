@@ -121,6 +121,9 @@ def reset(data: Path) -> dict:
 
     db = open_db(data)
     clear(db)
+    with db.conn:  # articles a previous run's incremental step added (capture serials from 10**8)
+        db.conn.execute("DELETE FROM articles WHERE length(capture_id) = 10 "
+                        "AND capture_id GLOB 'c1[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'")
     (count,) = db.conn.execute("SELECT COUNT(*) FROM articles").fetchone()
     db.conn.close()
     (data / "progress.log").unlink(missing_ok=True)
@@ -188,8 +191,8 @@ def add_more(data: Path, n: int = 1000, seed: int = 99) -> None:
     from archive.index import db_path
 
     g = Generator(seed)
+    g.serial = 10**8
     conn = sqlite3.connect(db_path(data))
-    g.serial = 10**8 + conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]  # --reuse: new ones
     arts = [fast_original(g, g.topic(), PUBLISHERS[i % 5], g.base, False) for i in range(n)]
     insert_articles(conn, arts)
     conn.close()
