@@ -34,6 +34,11 @@ class S3:
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self.server.start()
+        # moto keeps its state per Python process, not per server: start from an empty S3
+        # (another test of this run may have made the same bucket)
+        import httpx
+
+        httpx.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
         self.options: dict[str, Any] = {
             "endpoint_url": self.endpoint, "key": "testing", "secret": "testing",
             "client_kwargs": {"region_name": "eu-west-1"},
