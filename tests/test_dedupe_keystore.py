@@ -1,5 +1,5 @@
 """The sorted-run key store gives the same candidate pairs and oversized buckets as a plain
-dictionary join, round after round, while its runs merge like a binary counter."""
+dictionary join, round after round, while its runs merge by size class."""
 from __future__ import annotations
 
 import sqlite3
@@ -69,10 +69,16 @@ def test_join_matches_a_dictionary_join_round_after_round(tmp_path):
             stored[k].add(i)
         assert keystore.count(conn) == total == sum(len(m) for m in stored.values())
     assert seen_pairs > 100 and seen_big > 3  # the shared pool made matches and big buckets
-    # binary-counter merges: never more runs in a range than log2(rounds) + 1
-    most = conn.execute(f"SELECT MAX(c) FROM (SELECT COUNT(*) AS c FROM {keystore.TABLE} "
-                        "GROUP BY part)").fetchone()[0]
-    assert 1 <= most <= 3
+    # size-tiered merges: after every add, fewer than FANOUT newest runs of the newest's class
+    runs: dict[int, list[int]] = defaultdict(list)
+    for part, n in conn.execute(f"SELECT part, n FROM {keystore.TABLE} ORDER BY part, run"):
+        runs[part].append(keystore._tier(n))
+    for tiers in runs.values():
+        trailing = 0
+        while trailing < len(tiers) and tiers[-trailing - 1] <= tiers[-1]:
+            trailing += 1
+        assert trailing < keystore.FANOUT and len(tiers) <= 2 * keystore.FANOUT
+    assert conn.execute(f"SELECT MAX(run) FROM {keystore.TABLE}").fetchone()[0] >= keystore.FANOUT
     # every stored run is sorted and holds only its own key range
     for part, kb, ib in conn.execute(f"SELECT part, keys, ids FROM {keystore.TABLE}"):
         k = np.frombuffer(kb, dtype="<u8")

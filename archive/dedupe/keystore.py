@@ -6,10 +6,10 @@ run of one range: ``keys`` (uint64, ascending) and ``ids`` (int32 article ids, a
 little-endian blobs. A round adds one run per range (one sorted write, no index to update) and
 joins its keys against the stored runs with ``numpy.searchsorted`` — a merge of sorted arrays,
 not one B-tree lookup per key; row-by-row inserts into an indexed key table made every round
-slower than the one before (1M articles: 16 min). Runs of one range are merged like a binary
-counter (the newest two whenever the newest is at least as large as the one before), so a range
-holds O(log rounds) runs and each key is rewritten O(log rounds) times; memory is bounded by
-one range, never the whole state.
+slower than the one before (1M articles: 16 min). Runs of one range are merged by size class
+(size-tiered, ``FANOUT`` runs of a class at once), so a range holds O(FANOUT log rounds) runs and
+each key is rewritten O(log rounds) times — a merge into the largest run each round (binary
+counter with noisy sizes) cost up to 30 s a round at 1M. Memory is bounded by one range.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 TABLE = "dedupe_key_runs"
 LAYOUT = "runs-256-u64-i32-v1"   # part of the persisted KEY_VERSION
 PARTS = 256
+FANOUT = 4     # runs of one size class merged at once: each key rewritten log4(rounds) times
 _SHIFT = 56
 
 
@@ -141,7 +142,7 @@ def join(conn: "sqlite3.Connection", keys: "np.ndarray", ids: "np.ndarray", cap:
 
 
 def add(conn: "sqlite3.Connection", keys: "np.ndarray", ids: "np.ndarray") -> int:
-    """Store a round's keys (one run per key range, then binary-counter merges); returns the
+    """Store a round's keys (one run per key range, then size-tiered merges); returns the
     number of entries added. Runs inside the caller's transaction."""
     import numpy as np
 
@@ -164,21 +165,27 @@ def add(conn: "sqlite3.Connection", keys: "np.ndarray", ids: "np.ndarray") -> in
         sizes[part] = runs
     conn.executemany(f"INSERT INTO {TABLE} (part, run, n, keys, ids) VALUES (?, ?, ?, ?, ?)", rows)
     for part, runs in sizes.items():
-        if len(runs) >= 2 and runs[-1][1] >= runs[-2][1]:
-            _merge(conn, part, runs)
+        while True:
+            tier = _tier(runs[-1][1])
+            take = 0
+            while take < len(runs) and _tier(runs[-take - 1][1]) <= tier:
+                take += 1
+            if take < FANOUT:
+                break
+            runs[-take:] = [_merge(conn, part, runs[-take:])]
     return len(k)
 
 
-def _merge(conn: "sqlite3.Connection", part: int, runs: list[tuple[int, int]]) -> None:
-    """Merge the newest runs of a range while the newest is at least as large as the one before."""
+def _tier(n: int) -> int:
+    """Size class of a run: runs of one class are merged FANOUT at a time."""
+    return (max(n, 1).bit_length() - 1) // (FANOUT.bit_length() - 1)  # log_FANOUT, rounded down
+
+
+def _merge(conn: "sqlite3.Connection", part: int, runs: list[tuple[int, int]]) -> tuple[int, int]:
+    """Merge some runs of a range into one (numbered as the oldest of them)."""
     import numpy as np
 
-    take = 2
-    total = runs[-1][1] + runs[-2][1]
-    while take < len(runs) and total >= runs[-take - 1][1]:
-        take += 1
-        total += runs[-take][1]
-    chosen = [r for r, _ in runs[-take:]]
+    chosen = [r for r, _ in runs]
     marks = ",".join("?" * len(chosen))
     ks, ids = [], []
     for keys, idb in conn.execute(f"SELECT keys, ids FROM {TABLE} WHERE part = ? AND run IN ({marks})",
@@ -191,3 +198,4 @@ def _merge(conn: "sqlite3.Connection", part: int, runs: list[tuple[int, int]]) -
     conn.execute(f"DELETE FROM {TABLE} WHERE part = ? AND run IN ({marks})", [part, *chosen])
     conn.execute(f"INSERT INTO {TABLE} (part, run, n, keys, ids) VALUES (?, ?, ?, ?, ?)",
                  (part, chosen[0], len(k), k[order].tobytes(), i[order].tobytes()))
+    return chosen[0], len(k)

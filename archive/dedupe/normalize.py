@@ -38,18 +38,6 @@ def paragraphs(text: str) -> list[str]:
     return out
 
 
-def units(text: str, long_words: int = 60) -> list[str]:
-    """Paragraphs, with long ones split into sentences (texts without line breaks still give
-    several units)."""
-    out: list[str] = []
-    for para in paragraphs(text):
-        if len(para.split()) > long_words:
-            out.extend(s for s in _SENTENCE_END.split(para) if s.strip())
-        else:
-            out.append(para)
-    return out
-
-
 def url_key(url: str | None) -> str | None:
     """Loose identity of a URL: host without ``www.``, port, path without trailing slash, query."""
     if not url:

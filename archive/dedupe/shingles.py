@@ -1,20 +1,18 @@
-"""Stable 64-bit hashes of words, word shingles and paragraph anchors (numpy arrays).
+"""Stable 64-bit hashes of words and word shingles (numpy arrays), and the splitmix64 finaliser.
 
-Hashes must be the same in every process and every run (band keys are persisted), so words are
-hashed with BLAKE2b, never Python's salted ``hash()``; shingles are a polynomial roll of their
-word hashes followed by the splitmix64 finaliser.
+Hashes must be the same in every process and every run, so words are hashed with BLAKE2b here
+(the spinner keys use :func:`word_hash`), never Python's salted ``hash()``; shingles are a
+polynomial roll of their word hashes followed by the splitmix64 finaliser. The band keys and
+anchors of the main sketch hash words with :mod:`.batchtok` and roll them with :func:`roll_flat`.
 """
 from __future__ import annotations
 
 import hashlib
 from typing import TYPE_CHECKING
 
-from .normalize import tokens, units
-
 if TYPE_CHECKING:
     import numpy as np
 
-HASH_VERSION = "blake2b8-roll-splitmix64-v1"
 _MULT = 0x100000001B3  # FNV-64 prime: the roll's multiplier
 _CACHE: dict[str, int] = {}
 _CACHE_MAX = 2_000_000
@@ -73,33 +71,6 @@ def shingles(toks: list[str], k: int) -> "np.ndarray":
     import numpy as np
 
     return np.unique(roll(word_hashes(toks), k))
-
-
-def opening(toks: list[str], words: int, k: int) -> "np.ndarray":
-    """Shingle hashes of the first ``words`` tokens (the opening-words sketch's input)."""
-    return shingles(toks[:words], k)
-
-
-def anchors(text: str, words: int, limit: int, salt: int) -> "np.ndarray":
-    """One hash per paragraph (or sentence of a long paragraph) of at least ``words`` words:
-    the hash of its first ``words`` words. A copy holding any paragraph of the original whole
-    shares that anchor, wherever the paragraph sits — excerpts, truncations, boilerplate
-    around it. At most ``limit`` anchors, in text order."""
-    import numpy as np
-
-    out: list[int] = []
-    seen: set[int] = set()
-    for unit in units(text):
-        toks = tokens(unit)
-        if len(toks) < words:
-            continue
-        h = int(roll(word_hashes(toks[:words]), words)[0]) ^ salt
-        if h not in seen:
-            seen.add(h)
-            out.append(h)
-            if len(out) >= limit:
-                break
-    return mix(np.array(out, dtype=np.uint64))
 
 
 def roll_flat(flat: "np.ndarray", k: int) -> "np.ndarray":
