@@ -3,10 +3,15 @@
 ``syndication``   one row per copy → original pair (contract columns first);
 ``versions``      changes between consecutive captures of one URL;
 ``dedupe_state``  every article dedupe has processed (its role, URL key, text hash, size);
-``dedupe_keys``   the persisted LSH state: MinHash band keys, opening-words band keys and
-                  paragraph anchors, one row per (key, article) — computed from rensa digests,
-                  so each run only adds the new articles' keys;
+``dedupe_key_runs`` the persisted LSH state: MinHash band keys, opening-words band keys and
+                  paragraph anchors as sorted runs of (key, article) per key range (made and
+                  read by ``archive.dedupe.keystore``), so each run only adds the new articles' keys;
+``dedupe_spin_keys`` entity-skeleton keys of reworded ("spinner") copies (``archive.dedupe.spin``);
 ``dedupe_params`` the hashing parameters and library versions the keys were made with.
+
+The two key tables are created by the dedupe modules that own their layout; ``clear`` empties
+them when they exist. (``dedupe_keys``, one row per key, was the layout before the key runs: no
+longer created; an old archive's is left as it was and ignored.)
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import sqlite_utils
 
-TABLES = ("syndication", "versions", "dedupe_state", "dedupe_keys", "dedupe_params")
+TABLES = ("syndication", "versions", "dedupe_state", "dedupe_key_runs", "dedupe_spin_keys", "dedupe_params")
 
 
 def ensure_schema(db: "sqlite_utils.Database") -> None:
@@ -70,11 +75,6 @@ def ensure_schema(db: "sqlite_utils.Database") -> None:
         CREATE INDEX IF NOT EXISTS dedupe_state_url ON dedupe_state(url_key);
         CREATE INDEX IF NOT EXISTS dedupe_state_original ON dedupe_state(original_key);
         CREATE INDEX IF NOT EXISTS dedupe_state_hash ON dedupe_state(norm_hash);
-        CREATE TABLE IF NOT EXISTS dedupe_keys (
-            key INTEGER NOT NULL,
-            article_id INTEGER NOT NULL,
-            PRIMARY KEY (key, article_id)
-        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS dedupe_params (
             name TEXT PRIMARY KEY,
             value TEXT NOT NULL
@@ -85,6 +85,8 @@ def ensure_schema(db: "sqlite_utils.Database") -> None:
 
 def clear(db: "sqlite_utils.Database") -> None:
     """Forget every dedupe result and the LSH state (articles themselves are untouched)."""
+    present = set(db.table_names())
     with db.conn:
         for name in TABLES:
-            db.conn.execute(f"DELETE FROM {name}")
+            if name in present:
+                db.conn.execute(f"DELETE FROM {name}")
