@@ -24,12 +24,8 @@ def sample_web():
     sockets; started before and stopped after each test. See archive.sampleweb.SampleWeb."""
     from archive.sampleweb import SampleWeb
 
-    sw = SampleWeb(articles=40, seed=1)
-    sw.start()
-    try:
+    with SampleWeb(articles=40, seed=1) as sw:
         yield sw
-    finally:
-        sw.stop()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

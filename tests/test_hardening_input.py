@@ -447,12 +447,8 @@ def web() -> Any:
     """A small sample web (12 stories) on 127.0.0.1 / 127.0.0.2 for this module."""
     from archive.sampleweb import SampleWeb
 
-    sw = SampleWeb(articles=12, seed=1)
-    sw.start()
-    try:
+    with SampleWeb(articles=12, seed=1) as sw:
         yield sw
-    finally:
-        sw.stop()
 
 
 def crawl_args(web: Any, data: Path, *extra: str) -> list[str]:
