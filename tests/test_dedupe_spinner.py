@@ -9,8 +9,10 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from archive.dedupe import keystore
 from archive.dedupe.normalize import tokens
 from archive.dedupe.params import parse_params
 from archive.dedupe.run import dedupe_with
@@ -102,7 +104,13 @@ def _spin_pairs(conn):
 
 
 def _count(conn, table):
-    return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    return keystore.count(conn, table)
+
+
+def _stored(conn):
+    """Every stored (spin key, article id), from all the runs of the spinner key store."""
+    return sorted((int(k), int(i)) for kb, ib in conn.execute(f"SELECT keys, ids FROM {TABLE}")
+                  for k, i in zip(np.frombuffer(kb, "<i8"), np.frombuffer(ib, "<i4")))
 
 
 @pytest.fixture(scope="module")
@@ -135,8 +143,9 @@ def test_spinner_pairs_incremental_rerun_and_rebuild(tmp_path, corpus):
     assert (again.new_articles, again.candidates, again.pairs) == (0, 0, 0)
     assert _count(conn, TABLE) == keys2 and _spin_pairs(conn) == found
     # a rebuild recomputes the same state, with no stale keys left behind
-    conn.execute(f"INSERT INTO {TABLE} (key, article_id) VALUES (1, 999999)")
+    keystore.add(conn, np.array([1], dtype=np.int64), np.array([999999], dtype=np.int64), TABLE)
     conn.commit()
+    assert _count(conn, TABLE) == keys2 + 1
     dedupe_with(tmp_path, PARAMS, rebuild=True)
     assert _count(conn, TABLE) == keys2 and _spin_pairs(conn) == found
     # the same as one run over everything, and spinner rows carry their own signals
@@ -160,10 +169,10 @@ def test_worker_processes_give_the_same_spin_keys_and_pairs(tmp_path):
     insert_articles(cb, c.articles)
     dedupe_with(a, PARAMS)
     sb = dedupe_with(b, dataclasses.replace(PARAMS, workers=2, parallel_min=0))
-    # 1 051 representatives, 577 of them not copies: >= 2 x 250, so the keys are computed in the workers
+    # 1 051 representatives: the sketch workers compute their spin keys with the band keys
     assert sb.representatives >= 1000
     assert _spin_pairs(ca) == _spin_pairs(cb) and len(_spin_pairs(ca)) >= 11
-    assert sorted(ca.execute(f"SELECT * FROM {TABLE}")) == sorted(cb.execute(f"SELECT * FROM {TABLE}"))
+    assert len(_stored(ca)) > 1000 and _stored(ca) == _stored(cb)
 
 
 def test_spinner_config(tmp_path, corpus):
@@ -183,6 +192,26 @@ def test_spinner_config(tmp_path, corpus):
         dedupe_with(tmp_path, off)
     dedupe_with(tmp_path, off, rebuild=True)
     assert not _spin_pairs(conn) and _count(conn, TABLE) == 0
+
+
+def test_state_from_the_row_per_key_spin_layout_is_refused(tmp_path, corpus):
+    """Spin keys made before the sorted-run store (params without this layout's spin_key) are
+    refused with the --rebuild message; the rebuild then stores the keys as runs."""
+    conn = _db(tmp_path)
+    insert_articles(conn, corpus.articles[:200])
+    dedupe_with(tmp_path, PARAMS)
+    keys = _count(conn, TABLE)
+    assert keys > 0
+    conn.execute("UPDATE dedupe_params SET value = 'spin-skeleton-v1' WHERE name = 'spin_key'")
+    conn.commit()
+    with pytest.raises(ConfigError, match="spin_key.*spin-skeleton-v1.*--rebuild"):
+        dedupe_with(tmp_path, PARAMS)
+    conn.execute("DELETE FROM dedupe_params WHERE name = 'spin_key'")
+    conn.commit()
+    with pytest.raises(ConfigError, match="spin_key.*--rebuild"):
+        dedupe_with(tmp_path, PARAMS)
+    dedupe_with(tmp_path, PARAMS, rebuild=True)
+    assert _count(conn, TABLE) == keys
 
 
 def test_hostile_texts_stay_bounded():

@@ -10,6 +10,9 @@ slower than the one before (1M articles: 16 min). Runs of one range are merged b
 (size-tiered, ``FANOUT`` runs of a class at once), so a range holds O(FANOUT log rounds) runs and
 each key is rewritten O(log rounds) times — a merge into the largest run each round (binary
 counter with noisy sizes) cost up to 30 s a round at 1M. Memory is bounded by one range.
+
+Every function takes the table as ``table``: the band keys live in ``dedupe_key_runs``, the
+spinner's skeleton keys (:mod:`.spin`) in a store of their own with the same layout.
 """
 from __future__ import annotations
 
@@ -27,21 +30,21 @@ FANOUT = 4     # runs of one size class merged at once: each key rewritten log4(
 _SHIFT = 56
 
 
-def ensure(conn: "sqlite3.Connection") -> None:
-    conn.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (part INTEGER NOT NULL, run INTEGER NOT NULL, "
+def ensure(conn: "sqlite3.Connection", table: str = TABLE) -> None:
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {table} (part INTEGER NOT NULL, run INTEGER NOT NULL, "
                  "n INTEGER NOT NULL, keys BLOB NOT NULL, ids BLOB NOT NULL, "
                  "PRIMARY KEY (part, run)) WITHOUT ROWID")
 
 
-def clear(conn: "sqlite3.Connection") -> None:
-    ensure(conn)
-    conn.execute(f"DELETE FROM {TABLE}")
+def clear(conn: "sqlite3.Connection", table: str = TABLE) -> None:
+    ensure(conn, table)
+    conn.execute(f"DELETE FROM {table}")
 
 
-def count(conn: "sqlite3.Connection") -> int:
+def count(conn: "sqlite3.Connection", table: str = TABLE) -> int:
     """Stored (key, article) entries."""
-    ensure(conn)
-    (n,) = conn.execute(f"SELECT COALESCE(SUM(n), 0) FROM {TABLE}").fetchone()
+    ensure(conn, table)
+    (n,) = conn.execute(f"SELECT COALESCE(SUM(n), 0) FROM {table}").fetchone()
     return int(n)
 
 
@@ -68,10 +71,10 @@ def sort(keys: "np.ndarray", ids: "np.ndarray") -> tuple["np.ndarray", "np.ndarr
     return keys[order], ids[order]
 
 
-def _runs(conn: "sqlite3.Connection") -> Iterator[tuple[int, "np.ndarray", "np.ndarray"]]:
+def _runs(conn: "sqlite3.Connection", table: str) -> Iterator[tuple[int, "np.ndarray", "np.ndarray"]]:
     import numpy as np
 
-    for part, keys, ids in conn.execute(f"SELECT part, keys, ids FROM {TABLE} ORDER BY part, run"):
+    for part, keys, ids in conn.execute(f"SELECT part, keys, ids FROM {table} ORDER BY part, run"):
         yield int(part), np.frombuffer(keys, dtype="<u8"), np.frombuffer(ids, dtype="<i4")
 
 
@@ -87,17 +90,17 @@ def _expand(lo: "np.ndarray", hi: "np.ndarray") -> tuple["np.ndarray", "np.ndarr
 
 
 def join(conn: "sqlite3.Connection", keys: "np.ndarray", ids: "np.ndarray", cap: int,
-         min_keys: int = 1) -> tuple["np.ndarray", "np.ndarray"]:
+         min_keys: int = 1, table: str = TABLE) -> tuple["np.ndarray", "np.ndarray"]:
     """Encoded pairs (new id, stored id) sharing at least ``min_keys`` keys with the stored runs,
     and the keys whose bucket is too big: more than ``cap`` new members, or stored and new
     members together more than ``cap`` (boilerplate: never paired, the caller skips them within
-    the round too)."""
+    the round too). ``table``: which key store (band keys by default)."""
     import numpy as np
 
     from .candidates import decode, encode
 
     empty = np.empty(0, dtype=np.int64)
-    ensure(conn)
+    ensure(conn, table)
     if len(keys) == 0:
         return empty, empty
     k, i, _ = _sorted(keys, ids)
@@ -109,7 +112,7 @@ def join(conn: "sqlite3.Connection", keys: "np.ndarray", ids: "np.ndarray", cap:
     # members of the keys that may still be small enough
     at_key: list[np.ndarray] = []
     stored_ids: list[np.ndarray] = []
-    for part, rk, ri in _runs(conn):
+    for part, rk, ri in _runs(conn, table):
         a, b = int(ubounds[part]), int(ubounds[part + 1])
         if a == b:
             continue
@@ -141,17 +144,15 @@ def join(conn: "sqlite3.Connection", keys: "np.ndarray", ids: "np.ndarray", cap:
     return allc[shared >= min_keys], big
 
 
-def add(conn: "sqlite3.Connection", keys: "np.ndarray", ids: "np.ndarray") -> int:
+def add(conn: "sqlite3.Connection", keys: "np.ndarray", ids: "np.ndarray", table: str = TABLE) -> int:
     """Store a round's keys (one run per key range, then size-tiered merges); returns the
     number of entries added. Runs inside the caller's transaction."""
-    import numpy as np
-
-    ensure(conn)
+    ensure(conn, table)
     if len(keys) == 0:
         return 0
     k, i, bounds = _sorted(keys, ids)
     sizes: dict[int, list[tuple[int, int]]] = {}
-    for part, run, n in conn.execute(f"SELECT part, run, n FROM {TABLE} ORDER BY part, run"):
+    for part, run, n in conn.execute(f"SELECT part, run, n FROM {table} ORDER BY part, run"):
         sizes.setdefault(int(part), []).append((int(run), int(n)))
     rows = []
     for part in range(PARTS):
@@ -163,7 +164,7 @@ def add(conn: "sqlite3.Connection", keys: "np.ndarray", ids: "np.ndarray") -> in
         rows.append((part, nxt, b - a, k[a:b].astype("<u8").tobytes(), i[a:b].astype("<i4").tobytes()))
         runs.append((nxt, b - a))
         sizes[part] = runs
-    conn.executemany(f"INSERT INTO {TABLE} (part, run, n, keys, ids) VALUES (?, ?, ?, ?, ?)", rows)
+    conn.executemany(f"INSERT INTO {table} (part, run, n, keys, ids) VALUES (?, ?, ?, ?, ?)", rows)
     for part, runs in sizes.items():
         while True:
             tier = _tier(runs[-1][1])
@@ -172,7 +173,7 @@ def add(conn: "sqlite3.Connection", keys: "np.ndarray", ids: "np.ndarray") -> in
                 take += 1
             if take < FANOUT:
                 break
-            runs[-take:] = [_merge(conn, part, runs[-take:])]
+            runs[-take:] = [_merge(conn, part, runs[-take:], table)]
     return len(k)
 
 
@@ -181,21 +182,21 @@ def _tier(n: int) -> int:
     return (max(n, 1).bit_length() - 1) // (FANOUT.bit_length() - 1)  # log_FANOUT, rounded down
 
 
-def _merge(conn: "sqlite3.Connection", part: int, runs: list[tuple[int, int]]) -> tuple[int, int]:
+def _merge(conn: "sqlite3.Connection", part: int, runs: list[tuple[int, int]], table: str) -> tuple[int, int]:
     """Merge some runs of a range into one (numbered as the oldest of them)."""
     import numpy as np
 
     chosen = [r for r, _ in runs]
     marks = ",".join("?" * len(chosen))
     ks, ids = [], []
-    for keys, idb in conn.execute(f"SELECT keys, ids FROM {TABLE} WHERE part = ? AND run IN ({marks})",
+    for keys, idb in conn.execute(f"SELECT keys, ids FROM {table} WHERE part = ? AND run IN ({marks})",
                                   [part, *chosen]):
         ks.append(np.frombuffer(keys, dtype="<u8"))
         ids.append(np.frombuffer(idb, dtype="<i4"))
     k = np.concatenate(ks)
     i = np.concatenate(ids)
     order = np.lexsort((i, k))
-    conn.execute(f"DELETE FROM {TABLE} WHERE part = ? AND run IN ({marks})", [part, *chosen])
-    conn.execute(f"INSERT INTO {TABLE} (part, run, n, keys, ids) VALUES (?, ?, ?, ?, ?)",
+    conn.execute(f"DELETE FROM {table} WHERE part = ? AND run IN ({marks})", [part, *chosen])
+    conn.execute(f"INSERT INTO {table} (part, run, n, keys, ids) VALUES (?, ?, ?, ?, ?)",
                  (part, chosen[0], len(k), k[order].tobytes(), i[order].tobytes()))
     return chosen[0], len(k)

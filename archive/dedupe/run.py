@@ -28,6 +28,9 @@ from .minhash import KEY_VERSION, algorithm_version
 from .normalize import norm_hash, tokens
 from .params import DedupeParams, params_from_config
 from .sketch import Sketches, read_texts, sketch_from_db, sketch_texts
+from .spin import KEY_VERSION as SPIN_KEY_VERSION
+from .spin import TABLE as SPIN_TABLE
+from .spin import find_spinners
 from .verify import Check, check_from_db, check_pairs, kind_of
 from .versions import Snapshot, update_url
 
@@ -77,6 +80,7 @@ def wanted_params(p: DedupeParams) -> dict[str, str]:
     out["algorithm"] = algorithm_version()
     out["shingle_hash"] = f"{WORD_HASH} roll-splitmix64"
     out["band_key"] = KEY_VERSION
+    out["spin_key"] = f"{SPIN_KEY_VERSION} {keystore.LAYOUT}"
     return out
 
 
@@ -87,6 +91,7 @@ def check_params(conn: "sqlite3.Connection", p: DedupeParams, config_path: str) 
     if not stored:
         with conn:  # fresh state: runs left without their parameters (a foreign clear) go too
             keystore.clear(conn)
+            keystore.clear(conn, SPIN_TABLE)
             conn.executemany("INSERT INTO dedupe_params (name, value) VALUES (?, ?)", wanted.items())
         return
     for name in sorted(set(wanted) | set(stored)):
@@ -348,12 +353,13 @@ def _round(conn: "sqlite3.Connection", path: Path, plan: _Plan, p: DedupeParams,
     stats.verified += len(checks)
     stats.rejected += rejected
     _note(progress, "verify", len(work), len(work))
+    ahead(2)  # the workers sketch the round after next while this one decides and writes
 
     rows = _decide(conn, checks, metas, info, p, set(exact), set(attr), lsh)
-    from .spin import find_spinners  # reworded copies: their keys join this round's transaction
-    rows += find_spinners(conn, path, reps, metas, p, stats, rows, pool if parallel else None)
+    # reworded copies (keys made by the sketch workers; stored in this round's transaction)
+    rows += find_spinners(conn, path, reps, metas, p, stats, rows, sk.spin_keys, sk.spin_ids)
+    sk.spin_keys = sk.spin_ids = np.empty(0, dtype=np.int64)
     _note(progress, "spinners", len(reps), len(reps))
-    ahead(2)  # the workers sketch the round after next while this one writes
 
     # write everything of this round in one transaction
     with conn:

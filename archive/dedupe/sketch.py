@@ -1,5 +1,6 @@
 """Per-article features for a batch: normalised-text hash, token count and candidate keys
-(whole-text MinHash bands, opening-words MinHash bands, paragraph anchors).
+(whole-text MinHash bands, opening-words MinHash bands, paragraph anchors), and the spinner's
+entity-skeleton keys (:func:`.spin.keys_batch`) from the same texts, so they are read once.
 
 :func:`sketch_texts` is pure; :func:`sketch_from_db` is the worker-process entry point (it reads
 the texts itself, so only ids cross the process boundary).
@@ -27,6 +28,8 @@ class Sketches:
     key_ids: "np.ndarray"      # int64: article id of each key
     keys: "np.ndarray"         # int64 candidate keys (unique per article)
     sketched: int              # articles that got MinHash sketches
+    spin_keys: "np.ndarray"    # int64 spinner skeleton keys (unique per article)
+    spin_ids: "np.ndarray"     # int64: article id of each spinner key
 
     @staticmethod
     def concat(parts: Sequence["Sketches"]) -> "Sketches":
@@ -34,13 +37,15 @@ class Sketches:
 
         if not parts:
             e = np.empty(0, dtype=np.int64)
-            return Sketches(e, [], e.copy(), e.copy(), e.copy(), 0)
+            return Sketches(e, [], e.copy(), e.copy(), e.copy(), 0, e.copy(), e.copy())
         return Sketches(np.concatenate([p.ids for p in parts]),
                         [h for p in parts for h in p.norm_hashes],
                         np.concatenate([p.n_tokens for p in parts]),
                         np.concatenate([p.key_ids for p in parts]),
                         np.concatenate([p.keys for p in parts]),
-                        sum(p.sketched for p in parts))
+                        sum(p.sketched for p in parts),
+                        np.concatenate([p.spin_keys for p in parts]),
+                        np.concatenate([p.spin_ids for p in parts]))
 
 
 def sketch_texts(ids: Sequence[int], texts: Sequence[str], p: DedupeParams) -> Sketches:
@@ -114,7 +119,13 @@ def sketch_texts(ids: Sequence[int], texts: Sequence[str], p: DedupeParams) -> S
     else:
         keys = np.empty(0, dtype=np.int64)
         kid = np.empty(0, dtype=np.int64)
-    return Sketches(id_arr, hashes, ntok, kid, keys, len(chosen))
+    if p.spin_window:
+        from .spin import keys_batch
+
+        spin_keys, spin_ids = keys_batch(list(ids), texts, p)
+    else:
+        spin_keys, spin_ids = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return Sketches(id_arr, hashes, ntok, kid, keys, len(chosen), spin_keys, spin_ids)
 
 
 def _digests_flat(sh: "np.ndarray", offs: "np.ndarray", num_perm: int, seed: int) -> "np.ndarray":

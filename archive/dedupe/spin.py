@@ -8,8 +8,10 @@ outlet's own story on the same event uses the same names and quotes, in other pl
 
 * Keys: windows of ``spin_window`` consecutive entities with their gaps (binned by powers of
   two, so a phrase swapped for a longer one rarely moves a bin) are hashed; each article keeps
-  its first ``spin_opening`` windows and the ``spin_keys`` smallest (a consistent sample), in
-  ``dedupe_spin_keys`` — persisted like the band keys, so a later run only adds new articles.
+  its first ``spin_opening`` windows and the ``spin_keys`` smallest (a consistent sample). The
+  sketch workers compute them with the band keys (one read of the texts); they are stored as
+  sorted runs in ``dedupe_spin_runs`` (:mod:`.keystore`, the band keys' layout) and joined the
+  same way, so a later run only adds new articles.
   Articles the other methods found to be copies in the same round, made at least
   ``COPY_SHARE`` of their original's text, get no keys (their original's keys stand for them):
   on a 100k synthetic corpus this cut the spinner candidates from 47 000 to about 800 and the
@@ -50,9 +52,8 @@ if TYPE_CHECKING:
 
     from .meta import Meta
 
-KEY_VERSION = "spin-skeleton-v1"
-TABLE = "dedupe_spin_keys"
-_PART = 10000  # articles per worker task, at most
+KEY_VERSION = "spin-skeleton-v2 runs"  # v2: keys in a sorted-run key store (keystore.py)
+TABLE = "dedupe_spin_runs"
 MAX_ENTITIES = 1000  # entities of each text the verification aligns
 MIN_SPAN_WORDS = 20  # words (outside entities) the matched span must hold
 COPY_SHARE = 0.7  # a found copy with this share of its text from its original gets no spin keys
@@ -328,90 +329,48 @@ def check_spin(text_a: str, text_b: str, p: DedupeParams) -> SpinCheck | None:
 
 # ---------------------------------------------------------------- persistence and candidates
 
-def ensure_table(conn: "sqlite3.Connection") -> None:
-    conn.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (key INTEGER NOT NULL, article_id INTEGER NOT NULL, "
-                 "PRIMARY KEY (key, article_id)) WITHOUT ROWID")
-
-
-def _candidates(conn: "sqlite3.Connection", keys: "np.ndarray", ids: "np.ndarray",
-                p: DedupeParams) -> "np.ndarray":
-    """Encoded pairs sharing spin keys, within the round and with the stored keys; a key whose
-    bucket (stored and new members together) is over ``max_bucket`` is skipped."""
-    import numpy as np
-
-    from .candidates import encode, group_pairs
-
-    new_keys, new_counts = np.unique(keys, return_counts=True)
-    if not len(new_keys):
-        return np.empty(0, dtype=np.int64)
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS spin_new (key INTEGER PRIMARY KEY)")
-    conn.execute("DELETE FROM spin_new")
-    conn.executemany("INSERT INTO spin_new VALUES (?)", ((k,) for k in new_keys.tolist()))
-    stored = np.array(conn.execute(
-        f"SELECT s.key, COUNT(*) FROM {TABLE} s WHERE s.key IN (SELECT key FROM spin_new) "
-        "GROUP BY s.key").fetchall() or np.empty((0, 2)), dtype=np.int64).reshape(-1, 2)
-    total = new_counts.copy()
-    at = np.searchsorted(new_keys, stored[:, 0])
-    total[at] += stored[:, 1]
-    ok = total <= p.max_bucket
-    keep = np.isin(keys, new_keys[ok])
-    within, _ = group_pairs(keys[keep], ids[keep], p.max_bucket, p.spin_min_shared_keys)
-    small = stored[:, 0][ok[at]] if len(stored) else stored[:, 0]
-    conn.execute("DELETE FROM spin_new")
-    if not len(small):
-        return within
-    conn.executemany("INSERT INTO spin_new VALUES (?)", ((k,) for k in small.tolist()))
-    old = conn.execute(f"SELECT key, article_id FROM {TABLE} WHERE key IN (SELECT key FROM spin_new)").fetchall()
-    conn.execute("DELETE FROM spin_new")
-    arr = np.array(old, dtype=np.int64).reshape(-1, 2)
-    order = np.argsort(keys, kind="stable")
-    k_sorted, i_sorted = keys[order], ids[order]
-    lo = np.searchsorted(k_sorted, arr[:, 0], side="left")
-    hi = np.searchsorted(k_sorted, arr[:, 0], side="right")
-    reps = hi - lo
-    new_ids = i_sorted[np.repeat(lo, reps) + (np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps))]
-    old_ids = np.repeat(arr[:, 1], reps)
-    differ = new_ids != old_ids
-    codes, counts = np.unique(encode(new_ids[differ], old_ids[differ]), return_counts=True)
-    return np.union1d(within, codes[counts >= p.spin_min_shared_keys])
-
-
 def find_spinners(conn: "sqlite3.Connection", path: Path, reps: Sequence[int], metas: dict[int, "Meta"],
                   p: DedupeParams, stats: Any, found: Sequence[dict[str, Any]],
-                  pool: Any = None) -> list[dict[str, Any]]:
+                  keys: "np.ndarray | None" = None, key_ids: "np.ndarray | None" = None) -> list[dict[str, Any]]:
     """One dedupe round's spinner pairs among its representatives ``reps``, as syndication
     rows. ``found``: the rows the other methods made this round (those pairs are not checked
-    again); ``pool``: the round's process pool when it runs in parallel (keys are computed in
-    it), else None. The round's spin keys are written on ``conn`` without a commit: they commit
-    with the round's own transaction."""
+    again); ``keys``, ``key_ids``: the representatives' skeleton keys as the sketch workers made
+    them (:class:`.sketch.Sketches`; computed here from the texts when None). The round's keys
+    are added to the key store on ``conn`` without a commit: they commit with the round's own
+    transaction."""
     import numpy as np
 
-    from .candidates import decode, encode
+    from . import keystore
+    from .candidates import decode, encode, group_pairs
     from .sketch import read_texts
 
-    ensure_table(conn)
+    keystore.ensure(conn, TABLE)
     (started,) = conn.execute("SELECT EXISTS (SELECT 1 FROM dedupe_state)").fetchone()
     if not started:  # a fresh or rebuilt state: keys of an earlier build must not linger
-        conn.execute(f"DELETE FROM {TABLE}")
+        keystore.clear(conn, TABLE)
     if not p.spin_window:
         return []
+    if keys is None or key_ids is None:
+        keys, key_ids = keys_from_db(path, reps, p)
     # a copy the other methods found this round, made mostly of its original's text, carries
     # its original's skeleton: no keys of its own (the original's keys find a spun version;
     # copies' shared skeletons and wrappers would only make candidate pairs to reject)
-    copies = {r["copy_article_id"] for r in found if _copy_share(r) >= COPY_SHARE}
-    reps = [i for i in reps if i not in copies]
-    part = max(250, min(_PART, len(reps) // (2 * getattr(pool, "workers", 2)) + 1))
-    if pool is not None and len(reps) >= 2 * part:
-        parts = pool.map(keys_from_db, [(path, reps[s:s + part], p) for s in range(0, len(reps), part)])
-        keys = np.concatenate([k for k, _ in parts])
-        ids = np.concatenate([i for _, i in parts])
+    copies = [r["copy_article_id"] for r in found if _copy_share(r) >= COPY_SHARE]
+    keep = np.isin(key_ids, np.asarray(reps, dtype=np.int64))
+    if copies:
+        keep &= ~np.isin(key_ids, np.asarray(copies, dtype=np.int64))
+    keys, key_ids = keystore.sort(keys[keep], key_ids[keep])
+    del keep
+    # candidates: within the round and against the stored keys; a bucket over max_bucket
+    # (stored and new members together) is skipped in both
+    old, big = keystore.join(conn, keys, key_ids, p.max_bucket, p.spin_min_shared_keys, TABLE)
+    if len(big):
+        ok = ~np.isin(keys, big)
+        within, _ = group_pairs(keys[ok], key_ids[ok], p.max_bucket, p.spin_min_shared_keys)
     else:
-        keys, ids = keys_from_db(path, reps, p)
-    codes = _candidates(conn, keys, ids, p)
-    order = np.argsort(keys, kind="stable")
-    conn.executemany(f"INSERT OR IGNORE INTO {TABLE} (key, article_id) VALUES (?, ?)",
-                     zip(keys[order].tolist(), ids[order].tolist()))
-    del order
+        within, _ = group_pairs(keys, key_ids, p.max_bucket, p.spin_min_shared_keys)
+    codes = np.union1d(within, old)
+    keystore.add(conn, keys, key_ids, TABLE)
     if len(codes):
         seen = encode(np.array([r["copy_article_id"] for r in found], dtype=np.int64),
                       np.array([r["original_article_id"] for r in found], dtype=np.int64))
