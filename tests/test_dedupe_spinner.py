@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from archive.dedupe import keystore
+from archive.dedupe import keystore, spin
 from archive.dedupe.normalize import tokens
 from archive.dedupe.params import parse_params
 from archive.dedupe.run import dedupe_with
@@ -160,7 +160,7 @@ def test_spinner_pairs_incremental_rerun_and_rebuild(tmp_path, corpus):
         assert cont < PARAMS.min_containment and found_by == "spinner" and diff.startswith("- ")
 
 
-def test_worker_processes_give_the_same_spin_keys_and_pairs(tmp_path):
+def test_worker_processes_give_the_same_spin_keys_and_pairs(tmp_path, monkeypatch):
     c = planted(n_originals=430, seed=13, spinners=12)
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir(), b.mkdir()
@@ -168,7 +168,9 @@ def test_worker_processes_give_the_same_spin_keys_and_pairs(tmp_path):
     insert_articles(ca, c.articles)
     insert_articles(cb, c.articles)
     dedupe_with(a, PARAMS)
+    monkeypatch.setattr(spin, "_PART", 2)  # the few spinner candidates are checked in the workers too
     sb = dedupe_with(b, dataclasses.replace(PARAMS, workers=2, parallel_min=0))
+    assert sb.candidates_by_source["spinner"] > 2 * 2
     # 1 051 representatives: the sketch workers compute their spin keys with the band keys
     assert sb.representatives >= 1000
     assert _spin_pairs(ca) == _spin_pairs(cb) and len(_spin_pairs(ca)) >= 11

@@ -353,13 +353,15 @@ def _round(conn: "sqlite3.Connection", path: Path, plan: _Plan, p: DedupeParams,
     stats.verified += len(checks)
     stats.rejected += rejected
     _note(progress, "verify", len(work), len(work))
-    ahead(2)  # the workers sketch the round after next while this one decides and writes
 
     rows = _decide(conn, checks, metas, info, p, set(exact), set(attr), lsh)
     # reworded copies (keys made by the sketch workers; stored in this round's transaction)
-    rows += find_spinners(conn, path, reps, metas, p, stats, rows, sk.spin_keys, sk.spin_ids)
+    rows += find_spinners(conn, path, reps, metas, p, stats, rows, sk.spin_keys, sk.spin_ids,
+                          pool if parallel else None)
     sk.spin_keys = sk.spin_ids = np.empty(0, dtype=np.int64)
     _note(progress, "spinners", len(reps), len(reps))
+    ahead(2)  # the workers sketch the round after next while this one writes (after the spinner
+    # checks, which use the pool: its tasks run first in, first out)
 
     # write everything of this round in one transaction
     with conn:
@@ -471,21 +473,24 @@ def _write_pairs(conn: "sqlite3.Connection", rows: list[dict[str, Any]], stats: 
     for x, y in allx:
         originals[x].add(y)
     drop = {(x, y) for x, y in allx if originals[y] & originals[x]}
-    for x, y in drop & old_edges:
-        conn.execute("DELETE FROM syndication WHERE copy_article_id = ? AND original_article_id = ?", (x, y))
+    conn.executemany("DELETE FROM syndication WHERE copy_article_id = ? AND original_article_id = ?",
+                     sorted(drop & old_edges))
     stats.copy_of_copy_removed += len(drop)
+    # every stored pair of these articles is in old_edges: the rows left are exactly the ones
+    # an INSERT OR IGNORE would add, so they go in one executemany
+    fresh: dict[tuple[int, int], tuple] = {}
+    for r in rows:
+        e = (r["copy_article_id"], r["original_article_id"])
+        if e in drop or e in old_edges or e in fresh:
+            continue
+        fresh[e] = tuple(r[c] for c in COLUMNS)
+        stats.pairs += 1
+        _bump(stats.pairs_by_method, r["method"])
+        _bump(stats.pairs_by_kind, r["kind"])
+        _bump(stats.pairs_by_direction, r["direction"])
     cols = ", ".join(COLUMNS)
     marks = ", ".join("?" * len(COLUMNS))
-    for r in rows:
-        if (r["copy_article_id"], r["original_article_id"]) in drop:
-            continue
-        cur = conn.execute(f"INSERT OR IGNORE INTO syndication ({cols}) VALUES ({marks})",
-                           tuple(r[c] for c in COLUMNS))
-        if cur.rowcount > 0:
-            stats.pairs += 1
-            _bump(stats.pairs_by_method, r["method"])
-            _bump(stats.pairs_by_kind, r["kind"])
-            _bump(stats.pairs_by_direction, r["direction"])
+    conn.executemany(f"INSERT OR IGNORE INTO syndication ({cols}) VALUES ({marks})", fresh.values())
 
 
 def _versions(conn: "sqlite3.Connection", path: Path, metas: dict[int, Meta], ids: list[int],

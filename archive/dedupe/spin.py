@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 
 KEY_VERSION = "spin-skeleton-v2 runs"  # v2: keys in a sorted-run key store (keystore.py)
 TABLE = "dedupe_spin_runs"
+_PART = 50  # candidate pairs per worker task, at least
 MAX_ENTITIES = 1000  # entities of each text the verification aligns
 MIN_SPAN_WORDS = 20  # words (outside entities) the matched span must hold
 COPY_SHARE = 0.7  # a found copy with this share of its text from its original gets no spin keys
@@ -331,13 +332,15 @@ def check_spin(text_a: str, text_b: str, p: DedupeParams) -> SpinCheck | None:
 
 def find_spinners(conn: "sqlite3.Connection", path: Path, reps: Sequence[int], metas: dict[int, "Meta"],
                   p: DedupeParams, stats: Any, found: Sequence[dict[str, Any]],
-                  keys: "np.ndarray | None" = None, key_ids: "np.ndarray | None" = None) -> list[dict[str, Any]]:
+                  keys: "np.ndarray | None" = None, key_ids: "np.ndarray | None" = None,
+                  pool: Any = None) -> list[dict[str, Any]]:
     """One dedupe round's spinner pairs among its representatives ``reps``, as syndication
     rows. ``found``: the rows the other methods made this round (those pairs are not checked
     again); ``keys``, ``key_ids``: the representatives' skeleton keys as the sketch workers made
     them (:class:`.sketch.Sketches`; computed here from the texts when None). The round's keys
     are added to the key store on ``conn`` without a commit: they commit with the round's own
-    transaction."""
+    transaction. ``pool``: the round's process pool when it runs in parallel (the candidates
+    are checked in it), else None."""
     import numpy as np
 
     from . import keystore
@@ -380,15 +383,31 @@ def find_spinners(conn: "sqlite3.Connection", path: Path, reps: Sequence[int], m
         return []
     lo, hi = decode(codes)
     work = list(zip(lo.tolist(), hi.tolist()))
-    texts = read_texts(path, sorted({i for pair in work for i in pair}))
+    part = max(_PART, len(work) // (4 * getattr(pool, "workers", 2)) + 1)
+    if pool is not None and len(work) > part:
+        checks = [c for cs in pool.map(checks_from_db, [(path, work[s:s + part], p)
+                                                        for s in range(0, len(work), part)]) for c in cs]
+    else:
+        checks = checks_from_db(path, work, p)
+    _bump(stats, "verified", len(checks))
+    _bump(stats, "rejected", len(work) - len(checks))
+    texts = read_texts(path, sorted({i for a, b, _ in checks for i in (a, b)}))
+    return _rows(conn, checks, metas, texts, p)
+
+
+def checks_from_db(db_path: Path, work: Sequence[tuple[int, int]],
+                   p: DedupeParams) -> list[tuple[int, int, SpinCheck]]:
+    """The candidate pairs that pass :func:`check_spin`, with their signals (worker-process
+    entry point: reads the texts itself)."""
+    from .sketch import read_texts
+
+    texts = read_texts(db_path, sorted({i for pair in work for i in pair}))
     checks: list[tuple[int, int, SpinCheck]] = []
     for a, b in work:
         c = check_spin(texts.get(a, ""), texts.get(b, ""), p)
         if c is not None and c.passes(p):
             checks.append((a, b, c))
-    _bump(stats, "verified", len(checks))
-    _bump(stats, "rejected", len(work) - len(checks))
-    return _rows(conn, checks, metas, texts, p)
+    return checks
 
 
 def _copy_share(row: dict[str, Any]) -> float:
