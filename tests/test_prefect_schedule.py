@@ -261,7 +261,7 @@ def test_two_sources_run_on_their_schedule(prefect_api: str, client: Any, data_d
         rows = sql(data_dir, "SELECT min(cr.started) FROM crawls cr JOIN captures c ON c.crawl_id = cr.id "
                              "WHERE c.warc_file LIKE ?", f"solo-{r.id}-%")
         if r.state_name == "Completed" and rows[0][0] and r.expected_start_time:
-            due = r.expected_start_time.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            due = dt.datetime.fromtimestamp(r.expected_start_time.timestamp(), dt.timezone.utc).replace(tzinfo=None)
             late = (parse_iso(rows[0][0]) - due).total_seconds()
             assert late >= -1.0, (r.name, rows[0][0], r.expected_start_time)  # crawls.started has 1 s resolution
             checked += 1

@@ -31,6 +31,8 @@ DEFAULTS: dict[str, str] = {
     "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
     "PREFECT_LOGGING_TO_API_ENABLED": "true",
     "PREFECT_LOGGING_EXTRA_LOGGERS": "archive",
+    # the archive's loggers also run outside flows (the CLI, tests): no warning for those records
+    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
     "PREFECT_SERVER_API_HOST": "127.0.0.1",
     "PREFECT_CLI_PROMPT": "false",
 }
