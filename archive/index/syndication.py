@@ -6,7 +6,8 @@
 ``dedupe_key_runs`` the persisted LSH state: MinHash band keys, opening-words band keys and
                   paragraph anchors as sorted runs of (key, article) per key range (made and
                   read by ``archive.dedupe.keystore``), so each run only adds the new articles' keys;
-``dedupe_spin_keys`` entity-skeleton keys of reworded ("spinner") copies (``archive.dedupe.spin``);
+``dedupe_spin_runs`` entity-skeleton keys of reworded ("spinner") copies, sorted runs in the
+                  same layout (``archive.dedupe.spin`` through the key store);
 ``dedupe_params`` the hashing parameters and library versions the keys were made with.
 
 The two key tables are created by the dedupe modules that own their layout; ``clear`` empties
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import sqlite_utils
 
-TABLES = ("syndication", "versions", "dedupe_state", "dedupe_key_runs", "dedupe_spin_keys", "dedupe_params")
+TABLES = ("syndication", "versions", "dedupe_state", "dedupe_key_runs", "dedupe_spin_runs", "dedupe_params")
 
 
 def ensure_schema(db: "sqlite_utils.Database") -> None:
