@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import unquote, urljoin
 
 from .settings import ARCHIVE_DB, data_dir
+
+if TYPE_CHECKING:
+    from ..errors import ArchiveError
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "sandbox",
@@ -60,6 +63,18 @@ def parse_replay_path(rest: str, query_string: str) -> tuple[str, str]:
     except InputError as exc:
         raise ReplayRequestError(400, str(exc)) from None
     return ts, url
+
+
+def http_status(exc: "ArchiveError") -> int:
+    """The answer to an archive error met while serving a route: the request named something
+    invalid (400), something not archived (404), or the archive failed (500)."""
+    from ..errors import InputError, NotFound
+
+    if isinstance(exc, InputError):
+        return 400
+    if isinstance(exc, NotFound):
+        return 404
+    return 500
 
 
 def _accepts(accept_encoding: str, coding: str) -> bool:
@@ -111,7 +126,7 @@ def _error(status: int, message: str) -> Any:
 
 
 async def replay_view(datasette: Any, request: Any) -> Any:
-    from ..errors import ArchiveError, InputError, NotFound
+    from ..errors import ArchiveError
     from ..replay import replay_capture, find_capture, safe_headers, to_timestamp14
 
     if request.method not in ("GET", "HEAD"):
@@ -139,12 +154,8 @@ async def replay_view(datasette: Any, request: Any) -> Any:
 
     try:
         replay = await db.execute_fn(lookup)
-    except InputError as exc:
-        return _error(400, str(exc))
-    except NotFound as exc:
-        return _error(404, str(exc))
     except ArchiveError as exc:
-        return _error(500, str(exc))
+        return _error(http_status(exc), str(exc))
 
     coding = replay.content_encoding
     keep = bool(coding) and _accepts(request.headers.get("accept-encoding", ""), coding or "")

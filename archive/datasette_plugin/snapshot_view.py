@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
-from .replay_view import BytesStream, ReplayRequestError, parse_replay_path
+from .replay_view import BytesStream, ReplayRequestError, http_status, parse_replay_path
 from .settings import ARCHIVE_DB, data_dir
 
 SNAPSHOT_PREFIX = "/-/snapshot/"
@@ -125,7 +125,7 @@ async def wacz_view(datasette: Any, request: Any) -> Any:
 async def snapshot_view(datasette: Any, request: Any) -> Any:
     from datasette.utils.asgi import Response
 
-    from ..errors import ArchiveError, InputError, NotFound
+    from ..errors import ArchiveError, NotFound
     from ..replay import to_timestamp14
     from ..snapshot import (replayable, replaywebpage_dir, snapshot_page, snapshot_target, wacz_captures, wacz_path,
                             write_cached_wacz)
@@ -161,12 +161,8 @@ async def snapshot_view(datasette: Any, request: Any) -> Any:
         target, captures = await db.execute_fn(lookup)
         if captures is not None:  # copying WARC files: off the database thread
             await asyncio.to_thread(write_cached_wacz, ddir, target, captures)
-    except InputError as exc:
-        return _text(400, str(exc))
-    except NotFound as exc:
-        return _text(404, str(exc))
     except ArchiveError as exc:
-        return _text(500, str(exc))
+        return _text(http_status(exc), str(exc))
     capture = target.capture
     ts14 = to_timestamp14(capture.timestamp)
     body = snapshot_page(
