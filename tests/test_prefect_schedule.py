@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
-from tools import query
+from tools import query, write_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "config" / "rules.toml"
@@ -40,15 +40,11 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float = 180.0, every:
 
 
 def write_config(path: Path, sources: dict[str, dict[str, Any]], webhook: str | None = None) -> Path:
-    lines = ["[settings]", f"rules_file = {json.dumps(str(RULES))}"]
+    """A sources file with the project's rules (and a webhook when given)."""
+    settings: dict[str, Any] = {"rules_file": str(RULES)}
     if webhook:
-        lines.append(f"webhook_url = {json.dumps(webhook)}")
-    for name, fields in sources.items():
-        lines.append(f"\n[sources.{name}]")
-        for key, value in fields.items():
-            lines.append(f"{key} = {json.dumps(value)}")
-    path.write_text("\n".join(lines) + "\n")
-    return path
+        settings["webhook_url"] = webhook
+    return write_sources(path, sources, **settings)
 
 
 def sample_sources(web: Any, names: list[str], every: int = 10) -> dict[str, dict[str, Any]]:

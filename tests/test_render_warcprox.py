@@ -26,7 +26,7 @@ from archive.sampleweb import SampleWeb
 from test_browser_replay import chromium
 from test_query_support import Served
 from test_snapshot_browser import SIMILARITY, VIEWPORT, _archived_frame, similarity
-from tools import ROOT, tool
+from tools import ROOT, tool, write_sources
 
 pytestmark = pytest.mark.browser
 LIVE_PATH = "/live/senate-budget-night"
@@ -71,22 +71,10 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Rendered
                              cwd=str(ROOT))
         toml = data.parent / "render.toml"
         pub_host = sw.publisher_url.split("//", 1)[1]
-        toml.write_text(f"""[settings]
-rules_file = ""
-[sources.live-render]
-start = ["{urls['live']}"]
-scope = ["{pub_host}/live/"]
-depth = 0
-delay = 0
-ssrf_guard = false
-render = true
-[sources.live-httpx]
-start = ["{urls['live']}"]
-scope = ["{pub_host}/live/"]
-depth = 0
-delay = 0
-ssrf_guard = false
-""")
+        live_source = {"start": [urls["live"]], "scope": [f"{pub_host}/live/"], "depth": 0, "delay": 0,
+                       "ssrf_guard": False}
+        write_sources(toml, {"live-render": {**live_source, "render": True}, "live-httpx": live_source},
+                      rules_file="")
         both = load_config(toml)
         with ThreadPoolExecutor(1) as pool:  # the httpx crawler runs its own event loop
             dispatched = {name: pool.submit(crawl_or_render, both, data.parent / "dispatch", name).result(timeout=180)

@@ -24,7 +24,7 @@ from archive.sampleweb import SampleWeb
 from archive.snapshot import replaywebpage_dir
 from test_browser_replay import chromium
 from test_query_support import Served
-from tools import ROOT
+from tools import ROOT, write_sources
 
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1100, "height": 800}
@@ -98,16 +98,9 @@ def crawled(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Crawled:
             # original one hop out of scope): its snapshot takes the requisites from other crawls
             time.sleep(1.1)
             toml = data.parent / "original-only.toml"
-            toml.write_text(f"""[settings]
-rules_file = ""
-[sources.original-only]
-start = ["{story.original_url}"]
-scope = ["{sw.publisher_url.split('//', 1)[1]}"]
-depth = 0
-delay = 0
-ssrf_guard = false
-requisites = false
-""")
+            write_sources(toml, {"original-only": {
+                "start": [story.original_url], "scope": [sw.publisher_url.split("//", 1)[1]], "depth": 0,
+                "delay": 0, "ssrf_guard": False, "requisites": False}}, rules_file="")
             alone = pool.submit(crawl, load_config(toml), data, source="original-only").result(timeout=120)
             assert alone.pages == 1
         result = Crawled(data, pages)

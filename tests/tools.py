@@ -33,3 +33,17 @@ def query(where: Path, sql: str, *args: object) -> list[tuple]:
         return conn.execute(sql, args).fetchall()
     finally:
         conn.close()
+
+
+def write_sources(path: Path, sources: dict[str, dict[str, object]], **settings: object) -> Path:
+    """Write a sources file: ``[settings]`` from ``settings``, one ``[sources.NAME]`` table per
+    entry (values as JSON literals, which TOML reads the same for strings, numbers, booleans and
+    lists)."""
+    import json
+
+    lines = ["[settings]"] + [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
+    for name, fields in sources.items():
+        lines.append(f"\n[sources.{name}]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in fields.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
