@@ -240,22 +240,23 @@ async def _429_absurd(s: HostileServer, w: Writer, path: str, n: int) -> bool:
     return await s._send(w, 429, [("Retry-After", "999999")], b"come back in 11 days")
 
 
-async def _reset_headers(s: HostileServer, w: Writer, path: str, n: int) -> bool:
-    w.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/ht")
+async def _reset_after(s: HostileServer, w: Writer, path: str, sent: bytes) -> bool:
+    """Send ``sent`` (part of a message), then reset the connection."""
+    w.write(sent)
     await w.drain()
     await asyncio.sleep(0.05)
     _reset(w)
     s.note(path, "reset")
     return False
+
+
+async def _reset_headers(s: HostileServer, w: Writer, path: str, n: int) -> bool:
+    return await _reset_after(s, w, path, b"HTTP/1.1 200 OK\r\nContent-Type: text/ht")
 
 
 async def _reset_body(s: HostileServer, w: Writer, path: str, n: int) -> bool:
-    w.write(_head(200, "OK", [("Content-Type", "text/html"), ("Content-Length", "100000")]) + b"<html>" + b"x" * 994)
-    await w.drain()
-    await asyncio.sleep(0.05)
-    _reset(w)
-    s.note(path, "reset")
-    return False
+    head = _head(200, "OK", [("Content-Type", "text/html"), ("Content-Length", "100000")])
+    return await _reset_after(s, w, path, head + b"<html>" + b"x" * 994)
 
 
 async def _silent(s: HostileServer, w: Writer, path: str, n: int) -> bool:
