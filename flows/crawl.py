@@ -85,7 +85,6 @@ def crawl_task(source: str, data_dir: str, config_path: str, warc_prefix: str) -
 def publish_task(data_dir: str, config_path: str) -> dict[str, Any]:
     """Publish every closed local WARC the shared store lacks (this run's and any an earlier
     failed upload left); a failure keeps the local files and fails the task (retried)."""
-    from archive.errors import WarcError
     from archive.warc.store import open_store, publish_pending
 
     logger = get_run_logger()
@@ -95,11 +94,9 @@ def publish_task(data_dir: str, config_path: str) -> dict[str, Any]:
     result = publish_pending(Path(data_dir), store)
     logger.info("WARC store %s: %s published (%s bytes), %s already there, %s failed", store.url,
                 len(result.published), result.bytes, len(result.already), len(result.failed))
-    if result.failed:
-        first_name, first_error = result.failed[0]
-        raise WarcError(store.url, None, f"{len(result.failed)} WARC file(s) not published, kept in "
-                        f"{Path(data_dir) / 'warcs'} for the next run or 'archive warc-publish' "
-                        f"(first: {first_name}: {first_error})")
+    failure = result.failure(store.url, Path(data_dir))
+    if failure is not None:
+        raise failure
     return {"store": store.url, "published": len(result.published), "already": len(result.already),
             "published_bytes": result.bytes}
 

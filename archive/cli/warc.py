@@ -135,6 +135,6 @@ def publish_and_report(data_dir: Path, store: "WarcStore", prefix: str | None = 
         click.echo(f"not published: {name}: {error}", err=True)
     click.echo(f"{store.url}: {len(result.published)} published ({result.bytes} bytes), "
                f"{len(result.already)} already there, {len(result.failed)} failed (kept locally)")
-    if result.failed:
-        raise WarcError(store.url, None, f"{len(result.failed)} WARC file(s) not published; they stay in "
-                        f"{Path(data_dir) / 'warcs'}: run again when the store is reachable")
+    failure = result.failure(store.url, Path(data_dir))
+    if failure is not None:
+        raise failure

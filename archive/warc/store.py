@@ -75,6 +75,16 @@ class PublishResult:
     failed: list[tuple[str, str]] = field(default_factory=list)
     bytes: int = 0
 
+    def failure(self, store_url: str, data_dir: Path) -> WarcError | None:
+        """The error that ends a run whose publishing failed (None when nothing failed): how
+        many files, where they stay, how to retry, and the first file's error."""
+        if not self.failed:
+            return None
+        name, error = self.failed[0]
+        return WarcError(store_url, None, f"{len(self.failed)} WARC file(s) not published, kept in "
+                         f"{Path(data_dir) / 'warcs'} for the next run or 'archive warc-publish' "
+                         f"(first: {name}: {error})")
+
 
 @dataclass
 class PullResult:
