@@ -6,7 +6,12 @@ with two changes made at start-up (warcprox itself is unmodified on disk):
 - it asks servers in HTTP/1.0 (Chromium's requests are otherwise forwarded as they are), so
   no response arrives with chunked framing: warcprox records the framing but digests the
   de-chunked payload, which ``warcio check`` (digesting the recorded bytes) reports as a
-  payload digest mismatch. The request records say HTTP/1.0: what was sent.
+  payload digest mismatch. The request records say HTTP/1.0: what was sent;
+- it never reuses a connection to a server: warcprox pools them, and a pooled connection the
+  server was just closing (as it does after an HTTP/1.0 answer) made warcprox answer 502 and
+  remember the whole host as bad for the rest of the run, so every later resource from that
+  host (a page's script, say) went unrecorded. Each request gets a fresh connection, closed
+  after its response.
 """
 from __future__ import annotations
 
@@ -47,6 +52,20 @@ def _patch_http10() -> None:
     handler._build_request = _build_request  # type: ignore[method-assign]
 
 
+def _patch_no_reuse() -> None:
+    import warcprox.mitmproxy
+
+    def closed_after_use(conn: Any) -> bool:
+        """Stands in for urllib3's ``is_connection_dropped`` in warcprox's handler: a connection
+        taken from the pool (never put back, so always new) is reported dropped and opened; one
+        that served its response is closed and reported dropped, so it is never pooled."""
+        if getattr(conn, "sock", None) is not None:
+            conn.close()
+        return True
+
+    warcprox.mitmproxy.is_connection_dropped = closed_after_use
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     fields: list[tuple[str, str]] = []
@@ -62,6 +81,7 @@ def main(argv: list[str] | None = None) -> None:
         args.pop(0)
     _patch_warcinfo(fields)
     _patch_http10()
+    _patch_no_reuse()
     import warcprox.main
 
     warcprox.main.main(["warcprox", *args])
