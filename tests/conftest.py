@@ -8,6 +8,9 @@ import pytest
 # No test may phone home.
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Library code logging outside a flow run, after a Prefect test set up Prefect's log handlers in
+# this process, is not a problem worth a warning in every later test's summary.
+os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
 
 @pytest.fixture
