@@ -38,8 +38,39 @@ def paragraphs(text: str) -> list[str]:
     return out
 
 
+# scheme://host[:port][/path][?query][#fragment] with a plain host (no user info, no IPv6
+# literal) and no whitespace or control characters: url_key reads these without urlsplit (a
+# tenth of the time; dedupe keys every article's URL) and gives the same key
+_PLAIN_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9._-]*)(?::([0-9]{1,5}))?"
+                        r"(/[^?#\x00-\x20\x7f]*)?(?:\?([^#\x00-\x20\x7f]*))?(?:#[^\x00-\x20\x7f]*)?")
+
+
 def url_key(url: str | None) -> str | None:
     """Loose identity of a URL: host without ``www.``, port, path without trailing slash, query."""
+    if not url:
+        return None
+    url = url.strip()
+    m = _PLAIN_URL.fullmatch(url)
+    if m is None or not url.isascii():
+        return _url_key_split(url)
+    host, port, path, query = m.groups()
+    host = host.lower().rstrip(".")
+    if not host:
+        return _url_key_split(url)
+    if host.startswith("www."):
+        host = host[4:]
+    if port is not None and int(port) not in (80, 443):
+        if int(port) > 65535:
+            return _url_key_split(url)
+        host = f"{host}:{int(port)}"
+    key = host + (path or "").rstrip("/")
+    if query:
+        key += "?" + query
+    return key
+
+
+def _url_key_split(url: str) -> str | None:
+    """:func:`url_key` for any URL, through ``urlsplit`` (the reference the fast path matches)."""
     if not url:
         return None
     try:
