@@ -71,6 +71,16 @@ def sort(keys: "np.ndarray", ids: "np.ndarray") -> tuple["np.ndarray", "np.ndarr
     return keys[order], ids[order]
 
 
+def _unique_sorted(k: "np.ndarray") -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
+    """``numpy.unique(k, return_index=True, return_counts=True)`` for a sorted array, without
+    sorting it again."""
+    import numpy as np
+
+    first = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
+    counts = np.diff(np.concatenate((first, [len(k)])))
+    return k[first], first, counts
+
+
 def _runs(conn: "sqlite3.Connection", table: str) -> Iterator[tuple[int, "np.ndarray", "np.ndarray"]]:
     import numpy as np
 
@@ -104,7 +114,7 @@ def join(conn: "sqlite3.Connection", keys: "np.ndarray", ids: "np.ndarray", cap:
     if len(keys) == 0:
         return empty, empty
     k, i, _ = _sorted(keys, ids)
-    u, first, new_cnt = np.unique(k, return_index=True, return_counts=True)
+    u, first, new_cnt = _unique_sorted(k)
     stored_cnt = np.zeros(len(u), dtype=np.int64)
     ubounds = np.searchsorted(u, np.arange(PARTS + 1, dtype=np.uint64) << np.uint64(_SHIFT))
     ubounds[-1] = len(u)
