@@ -6,7 +6,6 @@ common phrasing, not copies: they are skipped and counted.
 """
 from __future__ import annotations
 
-from itertools import combinations
 from typing import TYPE_CHECKING, Iterable
 
 if TYPE_CHECKING:
@@ -37,9 +36,13 @@ def group_pairs(keys: "np.ndarray", ids: "np.ndarray", cap: int,
 
     if len(keys) < 2:
         return np.empty(0, dtype=np.int64), 0
-    order = np.argsort(keys, kind="stable")
-    k = keys[order]
-    i = ids[order]
+    ku = np.ascontiguousarray(keys).view(np.uint64)
+    if np.all(ku[1:] >= ku[:-1]):  # already in the key store's order: equal keys are adjacent
+        k, i = ku, ids
+    else:
+        order = np.argsort(keys, kind="stable")
+        k = keys[order]
+        i = ids[order]
     starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
     sizes = np.diff(np.concatenate((starts, [len(k)])))
     out: list[np.ndarray] = []
@@ -50,8 +53,8 @@ def group_pairs(keys: "np.ndarray", ids: "np.ndarray", cap: int,
             continue
         s = starts[sizes == size]
         block = i[s[:, None] + np.arange(size)[None, :]]
-        for x, y in combinations(range(size), 2):
-            out.append(encode(block[:, x], block[:, y]))
+        x, y = np.triu_indices(size, 1)  # every pair of members, one array op per bucket size
+        out.append(encode(block[:, x], block[:, y]).ravel())
     if not out:
         return np.empty(0, dtype=np.int64), oversized
     codes = np.concatenate(out)
