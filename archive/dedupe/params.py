@@ -30,7 +30,7 @@ class DedupeParams:
     max_anchors: int = 16
     # candidates and verification
     max_bucket: int = 200          # band/anchor buckets larger than this are boilerplate: skipped
-    min_shared_keys: int = 2       # a similarity candidate shares at least this many keys
+    min_shared_keys: int = 3       # a similarity candidate shares at least this many keys
     min_words: int = 15            # shorter texts are only matched exactly
     min_containment: float = 0.5   # share of the shorter text's shingles found in the longer
     min_shared: int = 8            # shingles the two texts must share at least
