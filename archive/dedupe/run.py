@@ -103,28 +103,78 @@ def check_params(conn: "sqlite3.Connection", p: DedupeParams, config_path: str) 
 
 
 class _Pool:
-    """A process pool made on first use. Workers are spawned, not forked: a fork after rensa's
-    Rust thread pool has started leaves the child deadlocked. (Spawn re-imports the caller's
-    ``__main__``: scripts need the usual ``if __name__ == "__main__"`` guard.) Workers open their
-    own read-only connections."""
+    """A process pool made on first use, with two queues: calls the main process waits for
+    (``map``: verification, spinner checks) go before background calls (``submit``: the next
+    rounds' sketches), and only ``workers + 1`` calls are handed to the executor at a time, so
+    a verification waits for at most the sketch chunks already running, not for a whole queued
+    round, and the workers still have sketches to do while the main process writes.
+
+    Workers are spawned, not forked: a fork after rensa's Rust thread pool has started leaves
+    the child deadlocked. (Spawn re-imports the caller's ``__main__``: scripts need the usual
+    ``if __name__ == "__main__"`` guard.) Workers open their own read-only connections."""
 
     def __init__(self, workers: int) -> None:
+        import threading
+
         self.workers = workers
         self.ex: Any = None
+        self._lock = threading.Lock()
+        self._urgent: deque[tuple[Any, Callable, tuple]] = deque()
+        self._background: deque[tuple[Any, Callable, tuple]] = deque()
+        self._running = 0
 
-    def submit(self, fn: Callable, args: list[tuple]) -> list:
-        """Queue the calls (first in, first out); returns their futures."""
+    def submit(self, fn: Callable, args: list[tuple], *, urgent: bool = False) -> list:
+        """Queue the calls (first in, first out within their queue); returns their futures."""
+        from concurrent.futures import Future
+
         if self.ex is None:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
             self.ex = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-        return [self.ex.submit(fn, *a) for a in args]
+        futures: list[Future] = [Future() for _ in args]
+        with self._lock:
+            (self._urgent if urgent else self._background).extend(
+                (f, fn, a) for f, a in zip(futures, args))
+        self._fill()
+        return futures
+
+    def _fill(self) -> None:
+        while True:
+            with self._lock:
+                if self._running > self.workers or self.ex is None:
+                    return
+                queue = self._urgent or self._background
+                if not queue:
+                    return
+                mine, fn, args = queue.popleft()
+                if not mine.set_running_or_notify_cancel():
+                    continue
+                self._running += 1
+            inner = self.ex.submit(fn, *args)
+            inner.add_done_callback(lambda done, mine=mine: self._done(done, mine))
+
+    def _done(self, done: Any, mine: Any) -> None:
+        with self._lock:
+            self._running -= 1
+        if done.cancelled():
+            mine.cancel()
+        elif done.exception() is not None:
+            mine.set_exception(done.exception())
+        else:
+            mine.set_result(done.result())
+        self._fill()
 
     def map(self, fn: Callable, args: list[tuple]) -> list:
-        return [f.result() for f in self.submit(fn, args)]
+        return [f.result() for f in self.submit(fn, args, urgent=True)]
 
     def close(self) -> None:
+        with self._lock:
+            waiting = list(self._urgent) + list(self._background)
+            self._urgent.clear()
+            self._background.clear()
+        for f, _, _ in waiting:
+            f.cancel()
         if self.ex is not None:
             self.ex.shutdown(wait=True, cancel_futures=True)
             self.ex = None
@@ -203,7 +253,7 @@ def _verify(path: Path, work: list[tuple[int, int, float]], p: DedupeParams, poo
     if not parallel or len(work) < 2000:
         ids = sorted({i for a, b, _ in work for i in (a, b)})
         return check_pairs(work, read_texts(path, ids), p)
-    size = max(1000, min(20000, len(work) // (pool.workers * 4) + 1))
+    size = max(1000, min(20000, len(work) // (pool.workers * 8) + 1))
     parts = pool.map(check_from_db, [(path, work[s:s + size], p) for s in range(0, len(work), size)])
     ok = [c for part, _ in parts for c in part]
     return ok, sum(r for _, r in parts)
@@ -258,7 +308,7 @@ def _plan(conn: "sqlite3.Connection", ids: list[int], in_flight: set[str]) -> _P
 def _start_sketch(path: Path, ids: list[int], p: DedupeParams, pool: _Pool, parallel: bool) -> Any:
     if not parallel:
         return None
-    size = max(1000, min(10000, len(ids) // (pool.workers * 4) + 1))
+    size = max(1000, min(5000, len(ids) // (pool.workers * 8) + 1))
     return pool.submit(sketch_from_db, [(path, ids[s:s + size], p) for s in range(0, len(ids), size)])
 
 
@@ -286,7 +336,8 @@ def _round(conn: "sqlite3.Connection", path: Path, plan: _Plan, p: DedupeParams,
 
     sk = _finish_sketch(path, plan, p)
     plan.pending = None
-    ahead(1)  # the next round sketches while this one looks for candidates
+    ahead(2)  # the next two rounds sketch in the background while this one works (the pool
+    # runs this round's verification and spinner checks first)
     stats.sketches += sk.sketched
     _note(progress, "sketch", len(reps), len(reps))
     info: dict[int, tuple[str, int]] = {int(i): (h, int(n)) for i, h, n in
@@ -362,8 +413,6 @@ def _round(conn: "sqlite3.Connection", path: Path, plan: _Plan, p: DedupeParams,
                           pool if parallel else None)
     sk.spin_keys = sk.spin_ids = np.empty(0, dtype=np.int64)
     _note(progress, "spinners", len(reps), len(reps))
-    ahead(2)  # the workers sketch the round after next while this one writes (after the spinner
-    # checks, which use the pool: its tasks run first in, first out)
 
     # write everything of this round in one transaction
     with conn:
