@@ -109,3 +109,29 @@ def test_within_round_pairs_unchanged():
     codes, big = group_pairs(keys, ids, cap=2, min_keys=1)
     lo, hi = decode(codes)
     assert set(zip(lo.tolist(), hi.tolist())) == {(10, 11)} and big == 1
+
+
+def test_sort_runs_merges_sketch_chunks_into_the_store_order() -> None:
+    """Chunks each in store order over ascending id ranges (as the sketch workers return them)
+    come out exactly as a full sort puts them; the bucket join and its sizes use that order."""
+    rng = np.random.default_rng(11)
+    keys_parts, id_parts = [], []
+    for c in range(7):
+        n = int(rng.integers(0, 3000))
+        ids = rng.integers(c * 100, (c + 1) * 100, n).astype(np.int64)
+        keys = rng.integers(-40, 40, n, dtype=np.int64) if c % 2 else rng.integers(-2**63, 2**63 - 1, n, dtype=np.int64)
+        pairs = sorted(set(zip(keys.tolist(), ids.tolist())))   # one key per article at most once
+        k = np.array([a for a, _ in pairs], dtype=np.int64)
+        i = np.array([b for _, b in pairs], dtype=np.int64)
+        k, i = keystore.sort(k, i)
+        keys_parts.append(k)
+        id_parts.append(i)
+    keys, ids = np.concatenate(keys_parts), np.concatenate(id_parts)
+    merged = keystore.sort_runs(keys, ids)
+    full = keystore.sort(keys, ids)
+    assert np.array_equal(merged[0], full[0]) and np.array_equal(merged[1], full[1])
+    u = merged[0].view(np.uint64)
+    assert np.all(u[1:] >= u[:-1])
+    got = keystore._unique_sorted(u)
+    want = np.unique(u, return_index=True, return_counts=True)
+    assert all(np.array_equal(a, b) for a, b in zip(got, want))

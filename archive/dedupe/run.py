@@ -348,7 +348,7 @@ def _round(conn: "sqlite3.Connection", path: Path, plan: _Plan, p: DedupeParams,
         info[i] = (norm_hash(toks), len(toks))
 
     # candidates (keys sorted once, in the store's order: the join and the write reuse it)
-    sk.keys, sk.key_ids = keystore.sort(sk.keys, sk.key_ids)
+    sk.keys, sk.key_ids = keystore.sort_runs(sk.keys, sk.key_ids)  # chunks in id order
     lsh_old, big_old = keystore.join(conn, sk.keys, sk.key_ids, p.max_bucket, p.min_shared_keys)
     if len(big_old):  # buckets already too big with their stored members
         keep = ~np.isin(sk.keys, big_old)

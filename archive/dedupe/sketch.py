@@ -26,7 +26,7 @@ class Sketches:
     norm_hashes: list[str]
     n_tokens: "np.ndarray"     # int64
     key_ids: "np.ndarray"      # int64: article id of each key
-    keys: "np.ndarray"         # int64 candidate keys (unique per article)
+    keys: "np.ndarray"         # int64 candidate keys (unique per article), by (unsigned key, id)
     sketched: int              # articles that got MinHash sketches
     spin_keys: "np.ndarray"    # int64 spinner skeleton keys (unique per article)
     spin_ids: "np.ndarray"     # int64: article id of each spinner key
@@ -111,7 +111,7 @@ def sketch_texts(ids: Sequence[int], texts: Sequence[str], p: DedupeParams) -> S
     if key_parts:
         keys = np.concatenate(key_parts)
         kid = np.concatenate(id_parts)
-        order = np.lexsort((keys, kid))
+        order = np.lexsort((kid, keys.view(np.uint64)))  # the key store's order (keystore.sort)
         keys, kid = keys[order], kid[order]
         keep = np.ones(len(keys), dtype=bool)
         keep[1:] = (keys[1:] != keys[:-1]) | (kid[1:] != kid[:-1])
