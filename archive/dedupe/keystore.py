@@ -216,7 +216,11 @@ def _merge(conn: "sqlite3.Connection", part: int, runs: list[tuple[int, int]], t
         ids.append(np.frombuffer(idb, dtype="<i4"))
     k = np.concatenate(ks)
     i = np.concatenate(ids)
-    order = np.lexsort((i, k))
+    order = np.argsort(k, kind="stable")  # merges the sorted runs (timsort)
+    if len(k) > 1:
+        ko, io = k[order], i[order]
+        if not np.all((ko[1:] > ko[:-1]) | (io[1:] > io[:-1])):  # runs' ids not ascending
+            order = np.lexsort((i, k))
     conn.execute(f"DELETE FROM {table} WHERE part = ? AND run IN ({marks})", [part, *chosen])
     conn.execute(f"INSERT INTO {table} (part, run, n, keys, ids) VALUES (?, ?, ?, ?, ?)",
                  (part, chosen[0], len(k), k[order].tobytes(), i[order].tobytes()))
