@@ -35,6 +35,7 @@ about 2 ms of CPU per document besides. The skeleton signals separate both cases
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ _M64 = (1 << 64) - 1
 _QUOTE = re.compile("[\"“”]")
 _STRIP = "\"'“”‘’()[]{},;:.!?*_-–—"
 _ENDS = ".!?"
+_RSTRIP = "\"'”’)]"  # closers after a sentence end
 _SALT = 0x5350494E ^ 3  # "SPIN"
 _CAND = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789$£€(")
 
@@ -87,12 +89,14 @@ class Skeleton:
 
 
 def _is_end(tok: str) -> bool:
-    t = tok.rstrip("\"'”’)]")
+    t = tok.rstrip(_RSTRIP)
     return bool(t) and t[-1] in _ENDS
 
 
 def skeleton(text: str) -> Skeleton:
-    """The entity skeleton of a text (words are whitespace tokens; a line starts a sentence)."""
+    """The entity skeleton of a text (words are whitespace tokens; a line starts a sentence).
+    The reference definition, one text at a time: :func:`skeletons` computes the same for a
+    batch, vectorised for ASCII texts (and falls back to this for the others)."""
     ascii_only = text.isascii()
     if not ascii_only:
         text = unicodedata.normalize("NFKC", text)
@@ -147,6 +151,262 @@ def skeleton(text: str) -> Skeleton:
     return Skeleton(labels, starts, ends, pos)
 
 
+# ---------------------------------------------------------------- the skeletons of a batch
+
+# ASCII texts are classified byte by byte in one buffer per slice of the batch (numpy): token
+# bounds, lines and quote parity for every token, then only the candidate tokens (first byte in
+# _CAND, about one in ten) are looked at; each entity's label is gathered into one byte string
+# and hashed (BLAKE2b, as word_hash does, through a cache of its own). str.split()'s ASCII
+# whitespace, the quote that splits a line and the line break all end a token.
+_WS_RANGES = ((9, 13), (28, 32))  # str.split()'s ASCII whitespace (and the line break \n = 10)
+_SLICE_BYTES = 1_000_000  # text bytes classified at once (bounded memory)
+_LABELS: dict[bytes, int] = {}
+_LABELS_MAX = 1_000_000
+_BYTE_TABLES: dict[str, bytes] = {}
+_TABLES: dict[str, "np.ndarray"] = {}
+
+
+def _tables() -> tuple[dict[str, bytes], dict[str, "np.ndarray"]]:
+    """bytes.translate tables (separators; line breaks and quotes) and numpy byte classes."""
+    import numpy as np
+
+    if not _TABLES:
+        def table(chars: str) -> "np.ndarray":
+            t = np.zeros(256, dtype=bool)
+            t[[ord(c) for c in chars if c.isascii()]] = True
+            return t
+
+        lower = np.arange(256, dtype=np.uint8)
+        lower[65:91] += 32
+        _BYTE_TABLES["lower"] = lower.tobytes()
+        _TABLES["cand"] = table("".join(_CAND))
+        _TABLES["strip"] = table(_STRIP)
+        _TABLES["rstrip"] = table(_RSTRIP)
+        _TABLES["end"] = table(_ENDS)
+        _TABLES["digit"] = table("0123456789")
+        _TABLES["upper"] = table("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return _BYTE_TABLES, _TABLES
+
+
+def _label_hash(label: bytes) -> int:
+    """word_hash of an ASCII label, cached by its bytes."""
+    h = _LABELS.get(label)
+    if h is None:
+        if len(_LABELS) >= _LABELS_MAX:
+            _LABELS.clear()
+        h = int.from_bytes(hashlib.blake2b(label, digest_size=8).digest(), "little")
+        _LABELS[label] = h
+    return h
+
+
+@dataclass
+class _Entities:
+    """Entities of a batch, concatenated (each text's in order, each text's together)."""
+    labels: "np.ndarray"   # uint64 label hashes
+    starts: "np.ndarray"   # int64 first word (index in its text)
+    ends: "np.ndarray"     # int64 word after the last
+    docs: "np.ndarray"     # int64 text of each entity (index in the batch)
+    n_words: "np.ndarray"  # int64 words of each text of the batch
+
+
+def _core(a: "np.ndarray", s: "np.ndarray", e: "np.ndarray", possessive: "np.ndarray | bool",
+          strip: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    """Bounds of tokens a[s:e] stripped of _STRIP, then of a final "'s" where ``possessive``."""
+    import numpy as np
+
+    cs, ce = s.copy(), e.copy()
+    act = np.flatnonzero(strip[a[cs]])  # a token ends before the buffer's final newline
+    while len(act):
+        cs[act] += 1
+        act = act[(cs[act] < ce[act]) & strip[a[cs[act]]]]
+    act = np.flatnonzero((ce > cs) & strip[a[ce - 1]])
+    while len(act):
+        ce[act] -= 1
+        act = act[(ce[act] > cs[act]) & strip[a[ce[act] - 1]]]
+    poss = possessive & (ce - cs >= 2) & (a[ce - 1] == ord("s")) & (a[ce - 2] == ord("'"))
+    ce -= 2 * poss
+    return cs, ce
+
+
+def _ends_sentence(a: "np.ndarray", s: "np.ndarray", e: "np.ndarray", tables: dict[str, "np.ndarray"]) -> "np.ndarray":
+    """:func:`_is_end` of tokens a[s:e]."""
+    import numpy as np
+
+    q = e - 1
+    rstrip = tables["rstrip"]
+    act = np.flatnonzero(rstrip[a[q]])
+    while len(act):
+        q[act] -= 1
+        act = act[(q[act] >= s[act]) & rstrip[a[q[act]]]]
+    return (q >= s) & tables["end"][a[q]]
+
+
+def _ascii_entities(texts: Sequence[str]) -> _Entities:
+    """:class:`_Entities` of ASCII texts, vectorised (the same as :func:`skeleton` of each)."""
+    import numpy as np
+
+    _, t = _tables()
+    raw = b"\n" + b"\n".join(x.encode("ascii") for x in texts) + b"\n"
+    a = np.frombuffer(raw, dtype=np.uint8)
+    n = len(texts)
+    doc_at = np.zeros(n + 1, dtype=np.int64)  # byte offset of each text in the buffer
+    np.cumsum(np.fromiter((len(x) + 1 for x in texts), dtype=np.int64, count=n), out=doc_at[1:])
+    doc_at += 1
+    # tokens: the buffer starts and ends with a separator, so its class changes alternate
+    # (byte comparisons and boolean arrays: faster here than a translate table or int8 diff)
+    sep = a == ord('"')
+    for lo, hi in _WS_RANGES:
+        sep |= (a - np.uint8(lo)) <= np.uint8(hi - lo)
+    flips = np.flatnonzero(sep[1:] != sep[:-1]) + 1
+    del sep
+    st, en = flips[0::2], flips[1::2]
+    first_tok = np.searchsorted(st, doc_at)  # first token of each text (and the end)
+    n_words = np.diff(first_tok)
+    # line breaks and quotes, in order; a quote opens a quoted part when it is the 1st, 3rd, ...
+    # of its line; every token's part is the one opened by the last of these before it
+    sp = np.flatnonzero((a == ord("\n")) | (a == ord('"')))
+    is_q = a[sp] == ord('"')
+    qn = np.cumsum(is_q)
+    line_of = np.maximum.accumulate(np.where(is_q, 0, np.arange(len(sp))))  # its line's break
+    opens = is_q & ((qn - qn[line_of]) % 2 == 1)
+
+    # candidate tokens outside quotes
+    ci = np.flatnonzero(t["cand"][a[st]])
+    cs0 = st[ci]
+    m = np.searchsorted(sp, cs0) - 1
+    outside = ~opens[m]
+    ci, cs0, m = ci[outside], cs0[outside], m[outside]
+    ce0 = en[ci]
+    prev = np.maximum(ci - 1, 0)
+    line_start = (ci == 0) | (st[prev] < sp[line_of[m]])
+    at_start = line_start | _ends_sentence(a, st[prev], en[prev], t)
+    cs, ce = _core(a, cs0, ce0, True, t["strip"])
+    full = ce > cs
+    lead = a[cs]  # the byte after an empty core: a separator
+    is_n = full & (t["digit"][lead] | (a[cs0] == ord("$")))
+    is_c = (full & ~is_n & t["upper"][lead] & ~((ce - cs == 1) & (lead == ord("I"))) & ~at_start)
+    # runs of capitalised words in one part are one entity
+    c_tok, c_part = ci[is_c], m[is_c]
+    joined = np.zeros(len(c_tok), dtype=bool)
+    joined[1:] = (c_tok[1:] == c_tok[:-1] + 1) & (c_part[1:] == c_part[:-1])
+    heads = np.flatnonzero(~joined)
+    run_end = np.append(c_tok[heads[1:] - 1], c_tok[-1:]) + 1 if len(heads) else heads
+    # quoted parts: the tokens between an opening quote and the next quote or line break
+    qo = np.flatnonzero(opens)
+    q0 = np.searchsorted(st, sp[qo])
+    q1 = np.searchsorted(st, sp[qo + 1])
+    some = q1 > q0
+    q0, q1 = q0[some], q1[some]
+
+    n_tok = ci[is_n]
+    e0 = np.concatenate((n_tok, c_tok[heads], q0))
+    e1 = np.concatenate((n_tok + 1, run_end, q1))
+    kind = np.concatenate((np.zeros(len(n_tok), dtype=np.int64), np.ones(len(heads), dtype=np.int64),
+                           np.full(len(q0), 2, dtype=np.int64)))
+    order = np.argsort(e0, kind="stable")
+    e0, e1, kind = e0[order], e1[order], kind[order]
+    labels = _labels(raw, a, st, en, e0, e1, kind, t["strip"])
+    docs = np.searchsorted(first_tok, e0, "right") - 1
+    return _Entities(labels, e0 - first_tok[docs], e1 - first_tok[docs], docs, n_words)
+
+
+def _labels(raw: bytes, a: "np.ndarray", st: "np.ndarray", en: "np.ndarray", e0: "np.ndarray",
+            e1: "np.ndarray", kind: "np.ndarray", strip: "np.ndarray") -> "np.ndarray":
+    """Label hashes of entities (tokens e0..e1; kind 0 number, 1 name run, 2 quoted part): the
+    labels are gathered into one byte string ("n:" core, "c:" cores, "q:" first six stripped
+    words, joined by spaces, lower-cased), then hashed one by one."""
+    import numpy as np
+
+    if not len(e0):
+        return np.empty(0, dtype=np.uint64)
+    bt, _ = _tables()
+    pieces = np.where(kind == 2, np.minimum(e1 - e0, 6), e1 - e0)
+    first = np.zeros(len(e0) + 1, dtype=np.int64)
+    np.cumsum(pieces, out=first[1:])
+    owner = np.repeat(np.arange(len(e0)), pieces)
+    tok = e0[owner] + np.arange(first[-1]) - first[owner]
+    cs, ce = _core(a, st[tok], en[tok], kind[owner] != 2, strip)
+    # each piece is preceded by its entity's prefix or by a space: both live after the text
+    extra = len(a)
+    src = np.concatenate((a, np.frombuffer(b"n:c:q: ", dtype=np.uint8)))
+    lead = np.full(len(tok), extra + 6, dtype=np.int64)
+    lead_len = np.ones(len(tok), dtype=np.int64)
+    lead[first[:-1]] = extra + 2 * kind
+    lead_len[first[:-1]] = 2
+    seg_at = np.empty(2 * len(tok), dtype=np.int64)
+    seg_len = np.empty(2 * len(tok), dtype=np.int64)
+    seg_at[0::2], seg_at[1::2] = lead, cs
+    seg_len[0::2], seg_len[1::2] = lead_len, ce - cs
+    out_at = np.zeros(len(seg_at) + 1, dtype=np.int64)
+    np.cumsum(seg_len, out=out_at[1:])
+    idx = np.repeat(seg_at - out_at[:-1], seg_len) + np.arange(out_at[-1])
+    buf = src[idx].tobytes().translate(bt["lower"])
+    bounds = out_at[2 * first].tolist()
+    get = _LABELS.get
+    vals = [get(b) or _label_hash(b) for b in map(buf.__getitem__, map(slice, bounds[:-1], bounds[1:]))]
+    return np.array(vals, dtype=np.uint64)
+
+
+def _entities(texts: Sequence[str]) -> _Entities:
+    """:class:`_Entities` of a batch: ASCII texts vectorised in slices of about ``_SLICE_BYTES``,
+    the others through :func:`skeleton`."""
+    import numpy as np
+
+    parts: list[_Entities] = []
+    n_words = np.zeros(len(texts), dtype=np.int64)
+    at: list[int] = []       # texts of the slice being filled (index in the batch)
+    pending: list[str] = []  # and their ASCII forms
+    size = 0
+
+    def flush() -> None:
+        e = _ascii_entities(pending)
+        where = np.array(at, dtype=np.int64)
+        n_words[where] = e.n_words
+        e.docs = where[e.docs]
+        parts.append(e)
+        at.clear()
+        pending.clear()
+
+    for d, text in enumerate(texts):
+        text = text or ""
+        if not text.isascii():
+            norm = unicodedata.normalize("NFKC", text)
+            if not norm.isascii():
+                sk = skeleton(text)
+                n_words[d] = sk.n_words
+                parts.append(_Entities(np.array(sk.labels, dtype=np.uint64), np.array(sk.starts, dtype=np.int64),
+                                       np.array(sk.ends, dtype=np.int64), np.full(len(sk.labels), d, dtype=np.int64),
+                                       n_words[d:d + 1]))
+                continue
+            text = norm  # e.g. an ellipsis "…" (NFKC "..."): the text skeleton() reads
+        at.append(d)
+        pending.append(text)
+        size += len(text)
+        if size >= _SLICE_BYTES:
+            flush()
+            size = 0
+    if pending or not parts:
+        flush()
+    return _Entities(np.concatenate([e.labels for e in parts]), np.concatenate([e.starts for e in parts]),
+                     np.concatenate([e.ends for e in parts]), np.concatenate([e.docs for e in parts]), n_words)
+
+
+def skeletons(texts: Sequence[str]) -> list[Skeleton]:
+    """:func:`skeleton` of each text of a batch (vectorised for ASCII texts: the same result)."""
+    import numpy as np
+
+    e = _entities(texts)
+    order = np.argsort(e.docs, kind="stable")
+    docs = e.docs[order]
+    bounds = np.searchsorted(docs, np.arange(len(texts) + 1)).tolist()
+    labels, starts, ends = e.labels[order].tolist(), e.starts[order].tolist(), e.ends[order].tolist()
+    return [Skeleton(labels[b0:b1], starts[b0:b1], ends[b0:b1], n)
+            for b0, b1, n in zip(bounds[:-1], bounds[1:], e.n_words.tolist())]
+
+
+_BIN_EDGES = [1 << b for b in range(_CAP)]  # _bin(g) = how many of these g reaches
+
+
 def _bin(gap: int) -> int:
     return min(max(gap, 0).bit_length(), _CAP)
 
@@ -172,41 +432,38 @@ def spin_keys(sk: Skeleton, p: DedupeParams) -> list[int]:
 
 def keys_batch(ids: Sequence[int], texts: Sequence[str], p: DedupeParams) -> tuple["np.ndarray", "np.ndarray"]:
     """(keys, article ids) of a batch, one row per distinct (article, key), vectorised over the
-    batch's concatenated entity labels."""
+    batch's concatenated entity labels (:func:`spin_keys` of each text's :func:`skeleton`)."""
     import numpy as np
 
     from .shingles import mix
 
     w = p.spin_window
-    labels: list[int] = []
-    bins: list[int] = []
-    doc: list[int] = []
-    rank: list[int] = []
-    for d, text in enumerate(texts):
-        sk = skeleton(text)
-        n = len(sk.labels)
-        if w < 1 or n < w:
-            continue
-        labels.extend(sk.labels)
-        bins.extend([_bin(b - e) for b, e in zip(sk.starts[1:], sk.ends)] + [0])
-        doc.extend([d] * n)
-        rank.extend(range(n - w + 1))
-        rank.extend([-1] * (w - 1))  # no window starts this close to the end
     empty = np.empty(0, dtype=np.int64)
-    if not labels:
+    if w < 1:
         return empty, empty.copy()
-    lab = np.array(labels, dtype=np.uint64)
-    gap = np.array(bins, dtype=np.uint64)
-    pos = np.array(rank, dtype=np.int64)
-    starts = np.flatnonzero(pos >= 0)
+    e = _entities(texts)
+    n = len(e.labels)
+    if not n:
+        return empty, empty.copy()
+    # each text's entities are together and in order: their index in the text and its count
+    head = np.flatnonzero(np.concatenate(([True], e.docs[1:] != e.docs[:-1])))
+    sizes = np.diff(np.append(head, n))
+    k = np.arange(n) - np.repeat(head, sizes)
+    gap = np.zeros(n, dtype=np.int64)
+    gap[:-1] = e.starts[1:] - e.ends[:-1]  # across two texts: never inside a window
+    lab = e.labels
+    bins = np.searchsorted(_BIN_EDGES, np.maximum(gap, 0), "right").astype(np.uint64)  # _bin
+    starts = np.flatnonzero(k <= np.repeat(sizes, sizes) - w)  # where a window starts
     h = np.full(len(starts), _SALT, dtype=np.uint64)
     for j in range(w):
         h = mix(h ^ lab[starts + j])
         if j + 1 < w:
-            h = mix(h ^ gap[starts + j])
-    dk = np.array(doc, dtype=np.int64)[starts]
+            h = mix(h ^ bins[starts + j])
+    if not len(starts):
+        return empty, empty.copy()
+    dk = e.docs[starts]
     order = np.lexsort((h, dk))
-    h, dk, first = h[order], dk[order], pos[starts][order]
+    h, dk, first = h[order], dk[order], k[starts][order]
     group = np.flatnonzero(np.concatenate(([True], dk[1:] != dk[:-1])))
     sizes = np.diff(np.concatenate((group, [len(dk)])))
     distinct = np.concatenate(([True], (h[1:] != h[:-1]) | (dk[1:] != dk[:-1])))
