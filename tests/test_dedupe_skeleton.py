@@ -27,7 +27,8 @@ WORDS = ["the", "said", "a", "of", "Bob", "Smith", "Smith.", "New", "York", "Yor
          "'", "\"", "\"Quote", "x\"", "?\"", "end.\"", "\"A", "B\"", "Q\"R", "O'Neil", "McDonald's", "NASA",
          "x\x00y", "~", "@Bob", "Ó", "É", "é", "Élan", "über", "Ünal", "São", "“", "”", "“Hi", "there”",
          "‘odd’", "Israel’s", "’s", "£3", "€4", "£", "—", "–", "Ａbc", "ﬁne", "…", "Now…", "½", "²", "٣",
-         "İstanbul", "Σ", "ΣΑΣ", "ǅ", "Ⅻ", "\u00a0", "Mr.\u00a0Lee", "\u2009", "\u3000", "\u2028", "\x85"]
+         "İstanbul", "Σ", "ΣΑΣ", "ΟΔΟΣ", "Σ's", "(٣", "(²", "ǅ", "Ⅻ", "\u00a0", "Mr.\u00a0Lee", "\u2009",
+         "\u3000", "\u2028", "\x85", "\U00010400", "北京", "Ｔokyo", "\ufeff"]
 SEPS = [" ", " ", " ", " ", "  ", "\t", "\n", "\n", "\n\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e",
         "\x1f", " \n ", "", "\u00a0", "\u2003"]
 
@@ -49,7 +50,8 @@ def _texts() -> list[str]:
     odd = ["", " ", "\n", "\n\n\n", '"', '""', '"""', 'a "b c', 'Bob "" Smith', 'Bob""Smith', 'Bob"Smith',
            '"Smith', 'He said "this never ends. Mr Smith left' * 20, "Bob\nSmith", "end.\nBob Smith",
            "I I I", "x I Bob", "5 Bob", "Bob 5 Smith", "A. B. C.", "said (AP) Bob Smith's Co. left",
-           "\x1cBob\x1dSmith\x1e", " ".join(["7"] * 3000)]
+           "\x1cBob\x1dSmith\x1e", " ".join(["7"] * 3000), "x Bob \ud800 Smith said 5",
+           "“Ab” c “d” e ‘Fg’ hi Jo’s", "x ΣΑΣ ΟΔΟΣ σας", "x İSTANBUL Mr. Ünal, É. Élan."]
     return real + odd + _generated(3000, 5, True) + _generated(3000, 6, False)
 
 
@@ -57,6 +59,38 @@ def test_separator_bytes_are_str_split_whitespace():
     ws = {c for c in range(128) if chr(c).isspace()}
     ranges = {c for lo, hi in spin._WS_RANGES for c in range(lo, hi + 1)}
     assert ranges == ws and ord("\n") in ranges
+
+
+def test_stand_ins_are_classified_as_their_characters():
+    """Every character of the first planes is classified through its stand-in byte as skeleton()
+    classifies the character itself (whitespace, quote, strip, candidate, number, name, ...)."""
+    _, t = spin._tables()
+
+    def by_char(ch: str) -> tuple[bool, ...]:
+        return (ch.isspace(), bool(spin._QUOTE.match(ch)), ch in spin._STRIP, ch in spin._RSTRIP,
+                ch in spin._ENDS, ch in spin._CAND or ch.isupper(), ch.isdigit(), ch.isupper(),
+                ch in "$£€", ch in "'’", ch == "I", ch == "s")
+
+    def by_byte(b: int) -> tuple[bool, ...]:
+        ws = any(lo <= b <= hi for lo, hi in spin._WS_RANGES)
+        return (ws, b == ord('"'), bool(t["strip"][b]), bool(t["rstrip"][b]), bool(t["end"][b]),
+                bool(t["cand"][b]), bool(t["digit"][b]), bool(t["upper"][b]), b == ord("$"), b == ord("'"),
+                b == ord("I"), b == ord("s"))
+
+    chars = [chr(c) for c in list(range(128, 0x3100)) + list(range(0xFF00, 0xFFF0))
+             + list(range(0x10400, 0x10450))] + list(spin._STAND_INS)
+
+    def same(ch: str) -> bool:
+        want, got = by_char(ch), by_byte(spin._stand_in(ch))
+        if want[1]:  # a quote splits the line, never sits in a token: only that counts
+            return got[:2] == want[:2]
+        return got == want
+
+    assert [ch for ch in chars if not same(ch)] == []
+    assert spin._stand_in("“") == spin._stand_in("”") == ord('"')
+    # ASCII is its own stand-in: the tables say what skeleton() says of each character
+    assert [by_char(chr(b)) for b in range(128) if chr(b) != "\n"] == \
+           [by_byte(b) for b in range(128) if chr(b) != "\n"]
 
 
 def test_skeletons_equal_the_reference(monkeypatch):

@@ -153,15 +153,20 @@ def skeleton(text: str) -> Skeleton:
 
 # ---------------------------------------------------------------- the skeletons of a batch
 
-# ASCII texts are classified byte by byte in one buffer per slice of the batch (numpy): token
-# bounds, lines and quote parity for every token, then only the candidate tokens (first byte in
-# _CAND, about one in ten) are looked at; each entity's label is gathered into one byte string
-# and hashed (BLAKE2b, as word_hash does, through a cache of its own). str.split()'s ASCII
-# whitespace, the quote that splits a line and the line break all end a token.
+# Texts are classified byte by byte in one buffer per slice of the batch (numpy): token bounds,
+# lines and quote parity for every token, then only the candidate tokens (first byte in _CAND,
+# about one in ten) are looked at; each entity's label is gathered into one string and hashed
+# (BLAKE2b, as word_hash does). str.split()'s whitespace, the quote that splits a line and the
+# line break all end a token. ASCII texts are their own buffer. Other texts (NFKC first, as
+# skeleton() does) are classified on a stand-in byte per character that the rules treat the
+# same way (_stand_in: "’" acts as "'", "“" as '"', "£" as "$", "É" as "A", ...), and their
+# labels are gathered from the characters themselves and lower-cased word by word.
 _WS_RANGES = ((9, 13), (28, 32))  # str.split()'s ASCII whitespace (and the line break \n = 10)
 _SLICE_BYTES = 1_000_000  # text bytes classified at once (bounded memory)
 _LABELS: dict[bytes, int] = {}
 _LABELS_MAX = 1_000_000
+_OTHER, _DIGIT = 0x80, 0x81  # stand-ins: a character of no class; a digit that is no candidate
+_STAND_INS = {"“": '"', "”": '"', "’": "'", "‘": ",", "–": ",", "—": ",", "£": "$", "€": "$"}
 _BYTE_TABLES: dict[str, bytes] = {}
 _TABLES: dict[str, "np.ndarray"] = {}
 
@@ -184,6 +189,7 @@ def _tables() -> tuple[dict[str, bytes], dict[str, "np.ndarray"]]:
         _TABLES["rstrip"] = table(_RSTRIP)
         _TABLES["end"] = table(_ENDS)
         _TABLES["digit"] = table("0123456789")
+        _TABLES["digit"][_DIGIT] = True
         _TABLES["upper"] = table("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     return _BYTE_TABLES, _TABLES
 
@@ -241,15 +247,43 @@ def _ends_sentence(a: "np.ndarray", s: "np.ndarray", e: "np.ndarray", tables: di
     return (q >= s) & tables["end"][a[q]]
 
 
-def _ascii_entities(texts: Sequence[str]) -> _Entities:
-    """:class:`_Entities` of ASCII texts, vectorised (the same as :func:`skeleton` of each)."""
+def _stand_in(ch: str) -> int:
+    """The byte a non-ASCII character (of an NFKC text) is classified as."""
+    if ch.isspace():
+        return ord(" ")
+    if ch in _STAND_INS:
+        return ord(_STAND_INS[ch])
+    if ch.isupper():
+        return ord("A")
+    return _DIGIT if ch.isdigit() else _OTHER
+
+
+def _stand_ins(cps: "np.ndarray") -> "np.ndarray":
+    """The classification buffer of code points: ASCII as it is, other characters' stand-ins."""
+    import numpy as np
+
+    a = cps.astype(np.uint8)
+    wide = np.flatnonzero(cps >= 128)
+    distinct, which = np.unique(cps[wide], return_inverse=True)
+    a[wide] = np.array([_stand_in(chr(c)) for c in distinct.tolist()], dtype=np.uint8)[which]
+    return a
+
+
+def _batch_entities(texts: Sequence[str], wide: bool) -> _Entities:
+    """:class:`_Entities` of texts (ASCII, or NFKC normal forms when ``wide``), vectorised: the
+    same as :func:`skeleton` of each."""
     import numpy as np
 
     _, t = _tables()
-    raw = b"\n" + b"\n".join(x.encode("ascii") for x in texts) + b"\n"
-    a = np.frombuffer(raw, dtype=np.uint8)
+    cps = None
+    if wide:  # one code point a character; lone surrogates pass (skeleton() keeps them too)
+        buf = ("\n" + "\n".join(texts) + "\n").encode("utf-32-le", "surrogatepass")
+        cps = np.frombuffer(buf, dtype=np.uint32)
+        a = _stand_ins(cps)
+    else:
+        a = np.frombuffer(b"\n" + b"\n".join(x.encode("ascii") for x in texts) + b"\n", dtype=np.uint8)
     n = len(texts)
-    doc_at = np.zeros(n + 1, dtype=np.int64)  # byte offset of each text in the buffer
+    doc_at = np.zeros(n + 1, dtype=np.int64)  # offset of each text in the buffer
     np.cumsum(np.fromiter((len(x) + 1 for x in texts), dtype=np.int64, count=n), out=doc_at[1:])
     doc_at += 1
     # tokens: the buffer starts and ends with a separator, so its class changes alternate
@@ -287,9 +321,9 @@ def _ascii_entities(texts: Sequence[str]) -> _Entities:
     is_c = (full & ~is_n & t["upper"][lead] & ~((ce - cs == 1) & (lead == ord("I"))) & ~at_start)
     # runs of capitalised words in one part are one entity
     c_tok, c_part = ci[is_c], m[is_c]
-    joined = np.zeros(len(c_tok), dtype=bool)
-    joined[1:] = (c_tok[1:] == c_tok[:-1] + 1) & (c_part[1:] == c_part[:-1])
-    heads = np.flatnonzero(~joined)
+    follows = np.zeros(len(c_tok), dtype=bool)
+    follows[1:] = (c_tok[1:] == c_tok[:-1] + 1) & (c_part[1:] == c_part[:-1])
+    heads = np.flatnonzero(~follows)
     run_end = np.append(c_tok[heads[1:] - 1], c_tok[-1:]) + 1 if len(heads) else heads
     # quoted parts: the tokens between an opening quote and the next quote or line break
     qo = np.flatnonzero(opens)
@@ -305,16 +339,17 @@ def _ascii_entities(texts: Sequence[str]) -> _Entities:
                            np.full(len(q0), 2, dtype=np.int64)))
     order = np.argsort(e0, kind="stable")
     e0, e1, kind = e0[order], e1[order], kind[order]
-    labels = _labels(raw, a, st, en, e0, e1, kind, t["strip"])
+    labels = _labels(a, cps, st, en, e0, e1, kind, t["strip"])
     docs = np.searchsorted(first_tok, e0, "right") - 1
     return _Entities(labels, e0 - first_tok[docs], e1 - first_tok[docs], docs, n_words)
 
 
-def _labels(raw: bytes, a: "np.ndarray", st: "np.ndarray", en: "np.ndarray", e0: "np.ndarray",
-            e1: "np.ndarray", kind: "np.ndarray", strip: "np.ndarray") -> "np.ndarray":
-    """Label hashes of entities (tokens e0..e1; kind 0 number, 1 name run, 2 quoted part): the
-    labels are gathered into one byte string ("n:" core, "c:" cores, "q:" first six stripped
-    words, joined by spaces, lower-cased), then hashed one by one."""
+def _labels(a: "np.ndarray", cps: "np.ndarray | None", st: "np.ndarray", en: "np.ndarray",
+            e0: "np.ndarray", e1: "np.ndarray", kind: "np.ndarray", strip: "np.ndarray") -> "np.ndarray":
+    """Label hashes of entities (tokens e0..e1; kind 0 number, 1 name run, 2 quoted part): "n:"
+    core, "c:" cores, "q:" first six stripped words, lower-cased, joined by spaces. The labels of
+    an ASCII buffer are gathered into one byte string; with code points ``cps``, the words are
+    gathered and lower-cased one by one (as skeleton() does: a final sigma depends on it)."""
     import numpy as np
 
     if not len(e0):
@@ -326,6 +361,16 @@ def _labels(raw: bytes, a: "np.ndarray", st: "np.ndarray", en: "np.ndarray", e0:
     owner = np.repeat(np.arange(len(e0)), pieces)
     tok = e0[owner] + np.arange(first[-1]) - first[owner]
     cs, ce = _core(a, st[tok], en[tok], kind[owner] != 2, strip)
+    if cps is not None:
+        at = np.zeros(len(tok) + 1, dtype=np.int64)
+        np.cumsum(ce - cs, out=at[1:])
+        words = cps[np.repeat(cs - at[:-1], ce - cs) + np.arange(at[-1])].tobytes().decode("utf-32-le",
+                                                                                           "surrogatepass")
+        bounds = at.tolist()
+        low = [words[i:j].lower() for i, j in zip(bounds[:-1], bounds[1:])]
+        heads = first.tolist()
+        return np.array([word_hash(("n:", "c:", "q:")[k] + " ".join(low[i:j]))
+                         for k, i, j in zip(kind.tolist(), heads[:-1], heads[1:])], dtype=np.uint64)
     # each piece is preceded by its entity's prefix or by a space: both live after the text
     extra = len(a)
     src = np.concatenate((a, np.frombuffer(b"n:c:q: ", dtype=np.uint8)))
@@ -348,47 +393,47 @@ def _labels(raw: bytes, a: "np.ndarray", st: "np.ndarray", en: "np.ndarray", e0:
 
 
 def _entities(texts: Sequence[str]) -> _Entities:
-    """:class:`_Entities` of a batch: ASCII texts vectorised in slices of about ``_SLICE_BYTES``,
-    the others through :func:`skeleton`."""
+    """:class:`_Entities` of a batch, vectorised in slices of about ``_SLICE_BYTES`` characters:
+    ASCII texts in some, the others' NFKC normal forms in others."""
     import numpy as np
 
     parts: list[_Entities] = []
     n_words = np.zeros(len(texts), dtype=np.int64)
-    at: list[int] = []       # texts of the slice being filled (index in the batch)
-    pending: list[str] = []  # and their ASCII forms
-    size = 0
+    # per kind of slice (ASCII, wide): the texts being gathered, their index, their size
+    pending: tuple[list[str], list[str]] = ([], [])
+    at: tuple[list[int], list[int]] = ([], [])
+    size = [0, 0]
 
-    def flush() -> None:
-        e = _ascii_entities(pending)
-        where = np.array(at, dtype=np.int64)
+    def flush(wide: int) -> None:
+        e = _batch_entities(pending[wide], bool(wide))
+        where = np.array(at[wide], dtype=np.int64)
         n_words[where] = e.n_words
         e.docs = where[e.docs]
         parts.append(e)
-        at.clear()
-        pending.clear()
+        pending[wide].clear()
+        at[wide].clear()
+        size[wide] = 0
 
     for d, text in enumerate(texts):
         text = text or ""
+        wide = 0
         if not text.isascii():
-            norm = unicodedata.normalize("NFKC", text)
-            if not norm.isascii():
-                sk = skeleton(text)
-                n_words[d] = sk.n_words
-                parts.append(_Entities(np.array(sk.labels, dtype=np.uint64), np.array(sk.starts, dtype=np.int64),
-                                       np.array(sk.ends, dtype=np.int64), np.full(len(sk.labels), d, dtype=np.int64),
-                                       n_words[d:d + 1]))
-                continue
-            text = norm  # e.g. an ellipsis "…" (NFKC "..."): the text skeleton() reads
-        at.append(d)
-        pending.append(text)
-        size += len(text)
-        if size >= _SLICE_BYTES:
-            flush()
-            size = 0
-    if pending or not parts:
-        flush()
-    return _Entities(np.concatenate([e.labels for e in parts]), np.concatenate([e.starts for e in parts]),
-                     np.concatenate([e.ends for e in parts]), np.concatenate([e.docs for e in parts]), n_words)
+            text = unicodedata.normalize("NFKC", text)  # what skeleton() reads
+            wide = int(not text.isascii())              # (an ellipsis "…" becomes "...")
+        pending[wide].append(text)
+        at[wide].append(d)
+        size[wide] += len(text)
+        if size[wide] >= _SLICE_BYTES:
+            flush(wide)
+    for wide in (0, 1):
+        if pending[wide] or not parts:
+            flush(wide)
+    # each text's entities together, the texts in batch order
+    order = np.argsort(np.concatenate([e.docs for e in parts]), kind="stable")
+    return _Entities(np.concatenate([e.labels for e in parts])[order],
+                     np.concatenate([e.starts for e in parts])[order],
+                     np.concatenate([e.ends for e in parts])[order],
+                     np.concatenate([e.docs for e in parts])[order], n_words)
 
 
 def skeletons(texts: Sequence[str]) -> list[Skeleton]:
@@ -396,10 +441,8 @@ def skeletons(texts: Sequence[str]) -> list[Skeleton]:
     import numpy as np
 
     e = _entities(texts)
-    order = np.argsort(e.docs, kind="stable")
-    docs = e.docs[order]
-    bounds = np.searchsorted(docs, np.arange(len(texts) + 1)).tolist()
-    labels, starts, ends = e.labels[order].tolist(), e.starts[order].tolist(), e.ends[order].tolist()
+    bounds = np.searchsorted(e.docs, np.arange(len(texts) + 1)).tolist()
+    labels, starts, ends = e.labels.tolist(), e.starts.tolist(), e.ends.tolist()
     return [Skeleton(labels[b0:b1], starts[b0:b1], ends[b0:b1], n)
             for b0, b1, n in zip(bounds[:-1], bounds[1:], e.n_words.tolist())]
 
