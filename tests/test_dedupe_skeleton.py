@@ -98,9 +98,13 @@ def test_skeletons_equal_the_reference(monkeypatch):
     ref = [skeleton(t) for t in texts]
     assert sum(len(sk.labels) for sk in ref) > 20_000  # the texts do hold many entities
     assert skeletons(texts) == ref
-    # small slices of the batch (many buffers, texts across the slice limits) change nothing
+    # small slices of the batch (many buffers, texts across the slice limits) and a label cache
+    # that fills up and starts again change nothing
     monkeypatch.setattr(spin, "_SLICE_BYTES", 3000)
+    monkeypatch.setattr(spin, "_LABELS", {})
+    monkeypatch.setattr(spin, "_LABELS_MAX", 500)
     assert skeletons(texts) == ref
+    assert 0 < len(spin._LABELS) <= 500
     assert skeletons(texts[::-1]) == ref[::-1]
     assert skeletons([]) == []
 
