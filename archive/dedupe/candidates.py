@@ -28,6 +28,15 @@ def decode(codes: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
     return (codes >> np.int64(32)).astype(np.int64), (codes & np.int64(0xFFFFFFFF)).astype(np.int64)
 
 
+def buckets(k: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    """Start and length of each run of equal values in ``k`` (equal keys adjacent, e.g. sorted):
+    ``numpy.unique(k, return_index=True, return_counts=True)`` without sorting again."""
+    import numpy as np
+
+    starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
+    return starts, np.diff(np.concatenate((starts, [len(k)])))
+
+
 def group_pairs(keys: "np.ndarray", ids: "np.ndarray", cap: int,
                 min_keys: int = 1) -> tuple["np.ndarray", int]:
     """Encoded pairs of ids sharing at least ``min_keys`` keys (within the given arrays); and the
@@ -43,8 +52,7 @@ def group_pairs(keys: "np.ndarray", ids: "np.ndarray", cap: int,
         order = np.argsort(keys, kind="stable")
         k = keys[order]
         i = ids[order]
-    starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
-    sizes = np.diff(np.concatenate((starts, [len(k)])))
+    starts, sizes = buckets(k)
     out: list[np.ndarray] = []
     oversized = int(np.count_nonzero(sizes > cap))
     for size in np.unique(sizes):

@@ -55,12 +55,19 @@ def _sorted(keys: "np.ndarray", ids: "np.ndarray") -> tuple["np.ndarray", "np.nd
 
     k = np.ascontiguousarray(keys).view(np.uint64)
     i = np.asarray(ids)
-    if len(k) > 1 and not (np.all(k[1:] >= k[:-1]) and np.all((k[1:] > k[:-1]) | (i[1:] > i[:-1]))):
+    if not _in_order(k, i):
         k, i = sort(k, i)
         k = k.view(np.uint64)
     bounds = np.searchsorted(k, np.arange(PARTS + 1, dtype=np.uint64) << np.uint64(_SHIFT))
     bounds[-1] = len(k)
     return k, i.astype(np.int32), bounds
+
+
+def _in_order(k: "np.ndarray", i: "np.ndarray") -> bool:
+    """Whether uint64 keys ``k`` with ids ``i`` are in the store's order: by key, then id."""
+    import numpy as np
+
+    return len(k) < 2 or bool(np.all(k[1:] >= k[:-1]) and np.all((k[1:] > k[:-1]) | (i[1:] > i[:-1])))
 
 
 def sort(keys: "np.ndarray", ids: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
@@ -80,16 +87,6 @@ def sort_runs(keys: "np.ndarray", ids: "np.ndarray") -> tuple["np.ndarray", "np.
 
     order = np.argsort(np.ascontiguousarray(keys).view(np.uint64), kind="stable")
     return keys[order], ids[order]
-
-
-def _unique_sorted(k: "np.ndarray") -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
-    """``numpy.unique(k, return_index=True, return_counts=True)`` for a sorted array, without
-    sorting it again."""
-    import numpy as np
-
-    first = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
-    counts = np.diff(np.concatenate((first, [len(k)])))
-    return k[first], first, counts
 
 
 def _runs(conn: "sqlite3.Connection", table: str) -> Iterator[tuple[int, "np.ndarray", "np.ndarray"]]:
@@ -118,14 +115,15 @@ def join(conn: "sqlite3.Connection", keys: "np.ndarray", ids: "np.ndarray", cap:
     the round too). ``table``: which key store (band keys by default)."""
     import numpy as np
 
-    from .candidates import decode, encode
+    from .candidates import buckets, decode, encode
 
     empty = np.empty(0, dtype=np.int64)
     ensure(conn, table)
     if len(keys) == 0:
         return empty, empty
     k, i, _ = _sorted(keys, ids)
-    u, first, new_cnt = _unique_sorted(k)
+    first, new_cnt = buckets(k)
+    u = k[first]
     stored_cnt = np.zeros(len(u), dtype=np.int64)
     ubounds = np.searchsorted(u, np.arange(PARTS + 1, dtype=np.uint64) << np.uint64(_SHIFT))
     ubounds[-1] = len(u)
@@ -217,10 +215,8 @@ def _merge(conn: "sqlite3.Connection", part: int, runs: list[tuple[int, int]], t
     k = np.concatenate(ks)
     i = np.concatenate(ids)
     order = np.argsort(k, kind="stable")  # merges the sorted runs (timsort)
-    if len(k) > 1:
-        ko, io = k[order], i[order]
-        if not np.all((ko[1:] > ko[:-1]) | (io[1:] > io[:-1])):  # runs' ids not ascending
-            order = np.lexsort((i, k))
+    if not _in_order(k[order], i[order]):  # the runs' ids were not ascending
+        order = np.lexsort((i, k))
     conn.execute(f"DELETE FROM {table} WHERE part = ? AND run IN ({marks})", [part, *chosen])
     conn.execute(f"INSERT INTO {table} (part, run, n, keys, ids) VALUES (?, ?, ?, ?, ?)",
                  (part, chosen[0], len(k), k[order].tobytes(), i[order].tobytes()))

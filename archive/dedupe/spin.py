@@ -479,6 +479,7 @@ def keys_batch(ids: Sequence[int], texts: Sequence[str], p: DedupeParams) -> tup
     batch's concatenated entity labels (:func:`spin_keys` of each text's :func:`skeleton`)."""
     import numpy as np
 
+    from .candidates import buckets
     from .shingles import mix
 
     w = p.spin_window
@@ -490,8 +491,7 @@ def keys_batch(ids: Sequence[int], texts: Sequence[str], p: DedupeParams) -> tup
     if not n:
         return empty, empty.copy()
     # each text's entities are together and in order: their index in the text and its count
-    head = np.flatnonzero(np.concatenate(([True], e.docs[1:] != e.docs[:-1])))
-    sizes = np.diff(np.append(head, n))
+    head, sizes = buckets(e.docs)
     k = np.arange(n) - np.repeat(head, sizes)
     gap = np.zeros(n, dtype=np.int64)
     gap[:-1] = e.starts[1:] - e.ends[:-1]  # across two texts: never inside a window
@@ -508,8 +508,7 @@ def keys_batch(ids: Sequence[int], texts: Sequence[str], p: DedupeParams) -> tup
     dk = e.docs[starts]
     order = np.lexsort((h, dk))
     h, dk, first = h[order], dk[order], k[starts][order]
-    group = np.flatnonzero(np.concatenate(([True], dk[1:] != dk[:-1])))
-    sizes = np.diff(np.concatenate((group, [len(dk)])))
+    group, sizes = buckets(dk)
     distinct = np.concatenate(([True], (h[1:] != h[:-1]) | (dk[1:] != dk[:-1])))
     run = np.cumsum(distinct) - 1          # index of each row's distinct (doc, hash)
     nth = run - np.repeat(run[group], sizes)  # rank of that hash in its doc, ascending
