@@ -18,7 +18,7 @@ import pytest
 
 from archive.model import Capture
 from archive.warc.reader import DamagedSpan, WarcReader, iter_records, read_payload, read_record
-from test_hardening_input import corrupt_header, corrupt_member, write_warc
+from support.warcs import corrupt_header, corrupt_member, write_warc
 from tools import SHARED, query, tool
 
 
@@ -185,7 +185,7 @@ def test_cut_at_the_end_reads_as_without_resync(pages: tuple[Path, Path, list[An
 def test_whole_file_gzip_damage_keeps_what_precedes(tmp_path: Path) -> None:
     caps = write_warc(tmp_path, "big", 6, body_size=40_000)  # damage past the first 64 KiB read
     parts = members((tmp_path / caps[0].warc_file).read_bytes())
-    whole = bytearray(gzip.compress(b"".join(t for _, t in parts)))
+    whole = bytearray(gzip.compress(b"".join(t for _, t in parts), mtime=0))
     whole[len(whole) * 2 // 3] ^= 0xFF  # one deflate stream: nothing to resynchronise on
     bad = tmp_path / "whole.warc.gz"
     bad.write_bytes(bytes(whole))
@@ -214,28 +214,41 @@ def test_recovery_keeps_cutting_at_the_first_break(pages: tuple[Path, Path, list
 
 
 def _cdxj(path: Path) -> tuple[int, list[tuple[str, int, int]]]:
+    """cdxj-indexer's exit code and (url, offset, length) rows; a line it printed that is not a
+    CDXJ row (it can print garbage decoded from a damaged member) is kept as ("", -1, -1)."""
     proc = subprocess.run([tool("cdxj-indexer"), str(path)], capture_output=True, text=True, timeout=60)
     rows = []
     for line in proc.stdout.splitlines():
-        fields = json.loads(line.split(" ", 2)[2])
-        rows.append((fields["url"], int(fields["offset"]), int(fields["length"])))
+        try:
+            fields = json.loads(line.split(" ", 2)[2])
+            rows.append((fields["url"], int(fields["offset"]), int(fields["length"])))
+        except (IndexError, ValueError, KeyError, TypeError):
+            rows.append(("", -1, -1))
     return proc.returncode, rows
 
 
 def test_other_tools_stop_at_the_break(pages: tuple[Path, Path, list[Any]], tmp_path: Path) -> None:
+    """What other tools make of a damaged member depends on which deflate bytes the damage hits
+    (cdxj-indexer sometimes prints rows decoded from garbage after the break). The claim holds
+    for any damaged bytes: every real record they index, we index at the same offset; they miss
+    a record we keep; nothing of theirs before the break differs from ours."""
     clean, bad, caps = pages
     corrupt_header(bad, caps[2])
     gzbad = tmp_path / "gzbad.warc.gz"
     gzbad.write_bytes(clean.read_bytes())
     corrupt_member(gzbad, caps[2])
+    written = {c.url for c in caps}
     for path in (bad, gzbad):
         check = subprocess.run([tool("warcio"), "check", "-v", str(path)], capture_output=True, text=True,
                                timeout=60)
         assert check.returncode != 0 and "skipping rest of file" in check.stdout + check.stderr
         code, theirs = _cdxj(path)
         ours = [(c.url, c.warc_offset, c.warc_length) for c in captures(path)]
-        assert code != 0 and theirs and set(theirs) < set(ours), (theirs, ours)
-        assert {u for u, _, _ in ours} == {c.url for c in caps if c is not caps[2]}
+        real = [r for r in theirs if r[0] in written]
+        assert code != 0 and real and set(real) < set(ours), (theirs, ours)
+        assert [r for r in theirs if r[1] < caps[2].warc_offset] == \
+            [r for r in ours if r[1] < caps[2].warc_offset]
+        assert {u for u, _, _ in ours} == written - {caps[2].url}
     # on the clean file all three agree
     code, theirs = _cdxj(clean)
     assert code == 0 and theirs == [(c.url, c.warc_offset, c.warc_length) for c in caps]
@@ -282,7 +295,7 @@ def test_records_inside_a_multi_record_member_after_damage_are_reported(
     head = data[:caps[2].warc_offset]
     broken = bytearray(data[caps[2].warc_offset:caps[2].warc_offset + caps[2].warc_length])
     broken[len(broken) // 2] ^= 0xFF
-    tail = gzip.compress(b"".join(t for o, t in parts if o > caps[2].warc_offset))  # one member
+    tail = gzip.compress(b"".join(t for o, t in parts if o > caps[2].warc_offset), mtime=0)  # one member
     bad = tmp_path / "mixed.warc.gz"
     bad.write_bytes(head + bytes(broken) + tail)
     reader = WarcReader(bad, resync=True)

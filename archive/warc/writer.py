@@ -16,6 +16,9 @@ de-chunked: ``Transfer-Encoding`` is renamed ``X-Archive-Orig-Transfer-Encoding`
 ``Capture.id`` is the UUID of the response/revisit record's ``WARC-Record-ID``
 (``<urn:uuid:UUID>``), so ``archive reindex`` derives identical rows from the file alone.
 Depth and referring page travel in a ``WARC-JSON-Metadata`` header of the response/revisit.
+Record ids are random (uuid4) unless ``record_ids`` supplies them: a seeded supplier makes every
+record's bytes reproducible, which tests that damage a file at a fixed byte depend on (with random
+ids the same flip hit different deflate bytes on each run and other tools' output varied).
 """
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from ..errors import WarcError
@@ -158,7 +161,8 @@ class WarcWriter:
 
     def __init__(self, warcs_dir: Path, prefix: str, *, source: str | None, crawl_id: str | None,
                  max_size: int = 1_000_000_000, gzip_level: int = 6,
-                 info: dict[str, Any] | None = None, fsync: bool = False) -> None:
+                 info: dict[str, Any] | None = None, fsync: bool = False,
+                 record_ids: Callable[[], Any] | None = None) -> None:
         if not prefix or "/" in prefix or prefix.startswith("."):
             raise WarcError(str(warcs_dir), None, f"bad WARC file prefix {prefix!r}")
         self.warcs_dir = Path(warcs_dir)
@@ -181,6 +185,8 @@ class WarcWriter:
         from warcio.warcwriter import WARCWriter
 
         self._builder = WARCWriter(io.BytesIO(), gzip=False, warc_version="1.1")
+        if record_ids is not None:  # warcinfo records take their id from the builder too
+            self._builder._make_warc_id = lambda: f"<urn:uuid:{record_ids()}>"  # type: ignore[method-assign]
 
     # -- files ---------------------------------------------------------------------------------
     @property
