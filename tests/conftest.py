@@ -31,9 +31,44 @@ def sample_web():
         yield sw
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """Print the hardening ledger (tests/hardening.py) when any hardening case ran."""
-    from hardening import LEDGER
+def pytest_configure(config):
+    config.addinivalue_line("markers", "hardening(kind): a hardening case, kind 'e2e' or 'unit' "
+                                       "(counted in the hardening summary: tests/support/hardening.py)")
 
-    if LEDGER.tried:
+
+def pytest_collection_finish(session):
+    """Register every collected hardening case (after -k/-m deselection)."""
+    from support.hardening import KINDS, LEDGER
+
+    for item in session.items:
+        mark = item.get_closest_marker("hardening")
+        if mark is None:
+            continue
+        kind = mark.args[0] if mark.args else None
+        if kind not in KINDS:
+            raise pytest.UsageError(f"{item.nodeid}: hardening kind must be one of {sorted(KINDS)}, not {kind!r}")
+        LEDGER.registered[item.nodeid] = kind
+
+
+def pytest_runtest_logreport(report):
+    from support.hardening import LEDGER
+
+    LEDGER.record(report.nodeid, report.when, report.outcome)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session, exitstatus):
+    """A registered hardening case that did not run fails the session (unless it already failed
+    or was interrupted): the summary's counts would otherwise shrink without anyone noticing."""
+    from support.hardening import LEDGER
+
+    if LEDGER.registered and LEDGER.not_run() and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Print the hardening ledger when any hardening case was collected."""
+    from support.hardening import LEDGER
+
+    if LEDGER.registered:
         terminalreporter.write_line(LEDGER.line())

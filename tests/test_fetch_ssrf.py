@@ -18,13 +18,14 @@ from typing import Any, Callable
 
 import pytest
 
-import hardening
 from archive.errors import FetchError
 from archive.fetch import crawler, ssrf
 from archive.fetch.engine import Task
 from archive.fetch.frontier import decode_kind, encode_kind
 from test_query_support import HTML, ROOT, Site, page
 from tools import query
+
+pytestmark = pytest.mark.hardening("e2e")
 
 
 def _public_only(*public_hosts: str) -> Callable[[str], bool]:
@@ -61,7 +62,6 @@ def test_names_resolving_to_private_addresses_are_refused_and_recorded(
     resolver), so the refusals came from the resolved address."""
     from warcio.archiveiterator import ArchiveIterator
 
-    hardening.tried("ssrf-resolution")
     public, private = Site("127.0.0.1"), Site("127.0.0.2")
     with public, private:
         pub_host = public.url("/").split("//")[1].rstrip("/")
@@ -111,7 +111,6 @@ def test_names_resolving_to_private_addresses_are_refused_and_recorded(
         open_caps = {u: ip for u, ip in query(control, "SELECT url, ip FROM captures")}
         assert open_caps.get(named) == "127.0.0.2" and open_caps.get(rebound) == "127.0.0.2"
         assert [r[0] for r in query(control, "SELECT url FROM fetch_errors WHERE error = 'ssrf'")] == [loop]
-    hardening.survived("ssrf-resolution")
 
 
 @pytest.mark.parametrize("plain_backend", ["1", "0"])
@@ -123,7 +122,6 @@ def test_connections_go_to_the_checked_address_never_a_rebound_one(
     ``ssrf``) — for the project's plain-http backend and for httpcore's own."""
     from archive.fetch.client import fetch_exchange, make_client
 
-    hardening.tried(f"ssrf-rebinding-{plain_backend}")
     monkeypatch.setenv("ARCHIVE_PLAIN_BACKEND", plain_backend)
     with Site("127.0.0.1") as public:
         public.pages["/"] = (200, [("Content-Type", HTML)], page("Public"))
@@ -153,9 +151,9 @@ def test_connections_go_to_the_checked_address_never_a_rebound_one(
         rebound = asyncio.run(run(0.0))
         assert isinstance(rebound, FetchError) and rebound.kind == "ssrf", rebound
         assert "rebind.example resolves to 127.0.0.2" in rebound.detail and len(answers) == 2
-    hardening.survived(f"ssrf-rebinding-{plain_backend}")
 
 
+@pytest.mark.hardening("unit")
 def test_guard_decisions_on_addresses_and_the_frontier_keeps_the_guard() -> None:
     """Resolved addresses go through the same predicate as literal hosts; a guarded task's
     frontier kind keeps the flag (a resumed crawl goes on checking), old kinds still read."""

@@ -4,7 +4,13 @@ One module-scoped crawl, run in a subprocess so its peak RSS can be read with ge
 every case at once: the hostile host (127.0.0.1), three hosts with a huge / missing / failing
 robots.txt, and a well-behaved host on 127.0.0.2 that must not be slowed by the others. Each test
 then checks the recorded outcome of its case (a capture with its status, or a fetch_errors row
-naming the URL and the reason). The last test prints the summary: cases tried, survived, lost.
+naming the URL and the reason): each is an end-to-end case of the hardening ledger
+(tests/support/hardening.py); the parser checks at the end are unit checks.
+
+No assertion bounds the wall clock from above except by a margin far beyond any load: the
+deadline (6 s) is what the trickling servers would otherwise outlast by minutes, and "not
+slowed" is an order of events (the normal host was done before the trickle was cut), not a
+duration. Hang guards (pytest-timeout, the subprocess timeout) are generous for the same reason.
 """
 from __future__ import annotations
 
@@ -19,12 +25,12 @@ from typing import Any
 import pytest
 
 from hostile_server import BOMB_MB, CASES, CHAIN_LENGTH, HUGE_HTML_BYTES, HostileServer, gzip_bomb
-import hardening as ledger
+from support.hardening import check_archive
 from tools import tool
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(900), pytest.mark.hardening("e2e")]
 
-DEADLINE = 3.0
+DEADLINE = 6.0  # the trickles (1 byte/s for 600 s) run far past it; the normal host ends well before it
 TIMEOUT = 2.0  # per read: above the slowloris' 1 s between bytes, so only the deadline cuts it
 MAX_BODY = 12 * 1024 * 1024  # holds the 10 MB page whole; the 13 MB body and the endless stream are cut
 STORM_PAGES = 10
@@ -100,8 +106,7 @@ class Outcome:
         self.normal = normal
         self.robots = robots
         self.storm: HostileServer | None = None
-        self.tried: set[str] = set()
-        self.survived: set[str] = set()
+        self.check = check_archive("hostile crawl", data)  # before any test asserts anything
 
     def rows(self, sql: str, *args: object) -> list[tuple]:
         with sqlite3.connect(self.data / "archive.db") as conn:
@@ -143,7 +148,7 @@ def outcome(tmp_path_factory):
     try:
         cfg = _config(tmp, hostile, normal, robots, storm)
         proc = subprocess.run([sys.executable, "-c", CRAWL_SCRIPT, str(cfg), str(data), hostile.url + "/bomb"],
-                              capture_output=True, text=True, timeout=100)
+                              capture_output=True, text=True, timeout=800)  # a hang guard only
         assert proc.returncode == 0, proc.stderr[-3000:]
         report = json.loads(proc.stdout.strip().splitlines()[-1])
         out = Outcome(data, report, hostile, normal, robots)
@@ -155,11 +160,7 @@ def outcome(tmp_path_factory):
 
 
 @pytest.fixture
-def case(outcome, request):
-    """Mark the test's case as tried (each test marks it survived as its last line)."""
-    name = request.node.name.removeprefix("test_")
-    outcome.tried.add(name)
-    ledger.tried("hostile:" + name)
+def case(outcome):
     return outcome
 
 
@@ -173,11 +174,6 @@ def warc_header(out: Outcome, path: str, name: str) -> str | None:
         return next(iter(ArchiveIterator(fh))).rec_headers.get_header(name)
 
 
-def survived(out: Outcome, name: str) -> None:
-    out.survived.add(name)
-    ledger.survived("hostile:" + name)
-
-
 # ---------------------------------------------------------------------------- the crawl itself
 
 def test_crawl_finished_with_bounded_memory(case):
@@ -187,7 +183,6 @@ def test_crawl_finished_with_bounded_memory(case):
     assert r["rss_kb"] < RSS_LIMIT_MB * 1024, f"peak RSS {r['rss_kb'] / 1024:.0f} MB"
     print(f"\npeak RSS: crawl {r['rss_crawl_kb'] / 1024:.0f} MB, with bomb decodes "
           f"{r['rss_before_extract_kb'] / 1024:.0f} MB, with extraction {r['rss_kb'] / 1024:.0f} MB")
-    survived(case, "crawl_finished_with_bounded_memory")
 
 
 def test_extraction_records_every_hostile_page(case):
@@ -201,7 +196,14 @@ def test_extraction_records_every_hostile_page(case):
     errors = dict(case.rows("SELECT url, error FROM extract_errors"))
     assert "charset" in errors[case.u("/binary")]
     assert "charset" in errors[case.u("/wrong-charset")]
-    survived(case, "extraction_records_every_hostile_page")
+
+
+def test_archive_reads_back_complete(case):
+    """Read independently (warcio over every WARC, each index row resolved at its offset): every
+    response record is indexed, every index row names a record that is there."""
+    check = case.check
+    assert check.records >= 60 and check.index_rows == check.records, str(check)
+    assert check.lost == 0, str(check)
 
 
 def test_every_warc_passes_warcio_check(case):
@@ -210,7 +212,6 @@ def test_every_warc_passes_warcio_check(case):
     for w in warcs:
         proc = subprocess.run([tool("warcio"), "check", str(w)], capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0, proc.stdout + proc.stderr
-    survived(case, "every_warc_passes_warcio_check")
 
 
 def test_every_linked_case_is_recorded(case):
@@ -221,7 +222,6 @@ def test_every_linked_case_is_recorded(case):
         if not case.captures(url) and not case.errors(url):
             missing.append(path)
     assert missing == []
-    survived(case, "every_linked_case_is_recorded")
 
 
 # ---------------------------------------------------------------------------- 5xx and 429
@@ -230,7 +230,6 @@ def test_5xx_storm_without_retry_after(case):
     assert case.hostile.counts["/storm"] == 2  # one retry (retries = 1), then recorded
     assert [c[0] for c in case.captures(case.u("/storm"))] == [503]
     assert case.errors(case.u("/storm")) == ["http-5xx"]
-    survived(case, "5xx_storm_without_retry_after")
 
 
 def test_5xx_storm_with_retry_after(case):
@@ -238,7 +237,6 @@ def test_5xx_storm_with_retry_after(case):
     assert len(t) == 2 and t[1] - t[0] >= 1.0
     assert [c[0] for c in case.captures(case.u("/storm-retry-after"))] == [503]
     assert case.errors(case.u("/storm-retry-after")) == ["http-5xx"]
-    survived(case, "5xx_storm_with_retry_after")
 
 
 def test_5xx_storm_whole_host(case):
@@ -250,21 +248,18 @@ def test_5xx_storm_whole_host(case):
         assert [c[0] for c in case.captures(url)] == [503], url
         assert case.errors(url) == ["http-5xx"], url
         assert storm.counts[f"/s/{i}"] == 2, url
-    survived(case, "5xx_storm_whole_host")
 
 
 def test_429_retry_after_seconds(case):
     t = [e[2] for e in case.hostile.events("/429-seconds", "request")]
     assert len(t) == 2 and t[1] - t[0] >= 1.0
     assert [c[0] for c in case.captures(case.u("/429-seconds"))] == [200]
-    survived(case, "429_retry_after_seconds")
 
 
 def test_429_retry_after_http_date(case):
     t = [e[2] for e in case.hostile.events("/429-date", "request")]
     assert len(t) == 2 and t[1] - t[0] >= 1.0
     assert [c[0] for c in case.captures(case.u("/429-date"))] == [200]
-    survived(case, "429_retry_after_http_date")
 
 
 def test_429_absurd_retry_after_is_an_error_not_a_sleep(case):
@@ -273,7 +268,6 @@ def test_429_absurd_retry_after_is_an_error_not_a_sleep(case):
     assert case.errors(case.u("/429-absurd")) == ["http-429"]
     detail = case.rows("SELECT detail FROM fetch_errors WHERE url = ?", case.u("/429-absurd"))[0][0]
     assert "'999999'" in detail and "max_retry_after 30" in detail
-    survived(case, "429_absurd_retry_after_is_an_error_not_a_sleep")
 
 
 # ---------------------------------------------------------------------------- broken connections
@@ -282,14 +276,12 @@ def test_reset_mid_headers(case):
     assert case.captures(case.u("/reset-headers")) == []
     errs = case.errors(case.u("/reset-headers"))
     assert len(errs) == 1 and errs[0] in ("protocol", "connect")
-    survived(case, "reset_mid_headers")
 
 
 def test_reset_mid_body_keeps_what_arrived(case):
     caps = case.captures(case.u("/reset-body"))
     assert len(caps) == 1 and caps[0][0] == 200 and caps[0][1] == "disconnect"
     assert case.errors(case.u("/reset-body")) == ["disconnect"]
-    survived(case, "reset_mid_body_keeps_what_arrived")
 
 
 def test_server_that_never_answers_times_out(case):
@@ -301,7 +293,6 @@ def test_server_that_never_answers_times_out(case):
     if errs == ["timeout"]:
         assert case.hostile.counts["/silent"] == 2
     assert len(case.hostile.events("/silent", "gone")) == case.hostile.counts["/silent"]  # each connection dropped
-    survived(case, "server_that_never_answers_times_out")
 
 
 def test_slowloris_body_cut_at_the_deadline(case):
@@ -310,9 +301,10 @@ def test_slowloris_body_cut_at_the_deadline(case):
     assert case.errors(case.u("/slowloris")) == ["deadline"]
     (_, _, start), = case.hostile.events("/slowloris", "request")
     (_, _, dropped), = case.hostile.events("/slowloris", "dropped")
-    assert DEADLINE - 0.5 <= dropped - start <= DEADLINE + 5  # cut by the deadline, not the 600 s trickle
+    # cut by the deadline, not the 600 s trickle: the upper bound is a tenth of the trickle, a
+    # margin no load reaches (the lower bound cannot be broken by load)
+    assert DEADLINE - 0.5 <= dropped - start < 60
     assert warc_header(case, "/slowloris", "WARC-Truncated") == "time"
-    survived(case, "slowloris_body_cut_at_the_deadline")
 
 
 def test_body_stalled_after_headers_kept_as_truncated_in_time(case):
@@ -320,13 +312,11 @@ def test_body_stalled_after_headers_kept_as_truncated_in_time(case):
     assert caps == [(200, "time", 1000)]  # a read timeout mid-body: what arrived is kept
     assert case.errors(case.u("/stall-body")) == ["deadline"]
     assert warc_header(case, "/stall-body", "WARC-Truncated") == "time"
-    survived(case, "body_stalled_after_headers_kept_as_truncated_in_time")
 
 
 def test_slowloris_headers_cut_at_the_deadline(case):
     assert case.captures(case.u("/slow-headers")) == []
     assert case.errors(case.u("/slow-headers")) == ["deadline"]
-    survived(case, "slowloris_headers_cut_at_the_deadline")
 
 
 def test_other_hosts_are_not_slowed(case):
@@ -334,9 +324,13 @@ def test_other_hosts_are_not_slowed(case):
     assert len(served) == 30
     assert len(case.rows("SELECT 1 FROM captures WHERE url LIKE ? AND status = 200", case.normal.url + "/p/%")) == 30
     (_, _, loris_start), = case.hostile.events("/slowloris", "request")
-    # the normal host finished its pages before the trickling exchange reached its deadline
-    assert max(served) < loris_start + DEADLINE
-    survived(case, "other_hosts_are_not_slowed")
+    (_, _, loris_cut), = case.hostile.events("/slowloris", "dropped")
+    # an order of events, not a duration: the normal host was done before the trickling exchange
+    # (started at the same time) was cut at its deadline; a crawl that queued it behind the
+    # hostile hosts would serve it after that
+    assert max(served) < loris_cut, (max(served) - loris_start, loris_cut - loris_start)
+    print(f"\nnormal host: 30 pages done {max(served) - loris_start:.2f} s after the slowloris began; "
+          f"the slowloris was cut after {loris_cut - loris_start:.2f} s")
 
 
 # ---------------------------------------------------------------------------- size
@@ -347,7 +341,6 @@ def test_body_over_the_size_limit_kept_up_to_the_limit(case):
     assert case.errors(case.u("/too-big")) == ["too-large"]
     assert caps[0][2] == MAX_BODY
     assert warc_header(case, "/too-big", "WARC-Truncated") == "length"
-    survived(case, "body_over_the_size_limit_kept_up_to_the_limit")
 
 
 def test_endless_chunked_stream_cut_at_the_limit(case):
@@ -355,7 +348,6 @@ def test_endless_chunked_stream_cut_at_the_limit(case):
     assert len(caps) == 1 and caps[0][:2] == (200, "length")
     assert case.errors(case.u("/endless")) == ["too-large"]
     assert case.hostile.events("/endless", "dropped")
-    survived(case, "endless_chunked_stream_cut_at_the_limit")
 
 
 def test_gzip_bomb_stored_as_received_and_every_decode_capped(case):
@@ -369,20 +361,17 @@ def test_gzip_bomb_stored_as_received_and_every_decode_capped(case):
         (f"ExtractError: body is larger than {20 * 1024 * 1024} bytes once decompressed (refused)",)]
     assert b["replay"].startswith("refused") and b["replayed"] < BOMB_MB * 1024 * 1024
     assert zlib.decompressobj(31).decompress(bomb, 100) == bytes(100)  # it is a real gzip stream
-    survived(case, "gzip_bomb_stored_as_received_and_every_decode_capped")
 
 
 def test_huge_html_discovered_to_its_end(case):
     caps = case.captures(case.u("/huge"))
     assert len(caps) == 1 and caps[0][:2] == (200, None) and caps[0][2] > HUGE_HTML_BYTES - 4096
     assert [c[0] for c in case.captures(case.u("/huge-tail"))] == [200]
-    survived(case, "huge_html_discovered_to_its_end")
 
 
 def test_deeply_nested_html_discovered(case):
     assert [c[0] for c in case.captures(case.u("/nested"))] == [200]
     assert [c[0] for c in case.captures(case.u("/nested-tail"))] == [200]
-    survived(case, "deeply_nested_html_discovered")
 
 
 def test_tag_soup_discovered_without_stalling(case):
@@ -390,7 +379,6 @@ def test_tag_soup_discovered_without_stalling(case):
     before, blocking the crawl's loop), and the one real link is followed."""
     assert [c[0] for c in case.captures(case.u("/tag-soup"))] == [200]
     assert [c[0] for c in case.captures(case.u("/soup-tail"))] == [200]
-    survived(case, "tag_soup_discovered_without_stalling")
 
 
 # ---------------------------------------------------------------------------- redirects
@@ -402,7 +390,6 @@ def test_redirect_loop_recorded(case):
     assert case.errors(case.u("/loop-a")) == []
     assert case.errors(case.u("/loop-b")) == ["redirect-loop"]
     assert case.hostile.counts["/loop-a"] == 1
-    survived(case, "redirect_loop_recorded")
 
 
 def test_long_redirect_chain_recorded(case):
@@ -410,19 +397,16 @@ def test_long_redirect_chain_recorded(case):
     assert errs == ["too-many-redirects"]
     hops = case.rows("SELECT count(*) FROM captures WHERE url LIKE ?", case.u("/chain/%"))[0][0]
     assert hops < CHAIN_LENGTH
-    survived(case, "long_redirect_chain_recorded")
 
 
 def test_relative_location_followed(case):
     assert [c[0] for c in case.captures(case.u("/relative-location"))] == [302]
     assert [c[0] for c in case.captures(case.u("/rel-target"))] == [200]
-    survived(case, "relative_location_followed")
 
 
 def test_invalid_location_recorded(case):
     assert [c[0] for c in case.captures(case.u("/invalid-location"))] == [302]
     assert case.errors(case.u("/invalid-location")) == ["invalid-url"]
-    survived(case, "invalid_location_recorded")
 
 
 # ---------------------------------------------------------------------------- content
@@ -431,17 +415,14 @@ def test_invalid_location_recorded(case):
 def test_odd_content_captured(case, path):
     assert [c[0] for c in case.captures(case.u(path))] == [200]
     assert case.errors(case.u(path)) == []
-    survived(case, f"odd_content_captured[{path}]")
 
 
 @pytest.mark.parametrize("path", ["/malformed-headers", "/conflicting-length"])
 def test_malformed_headers_recorded(case, path):
-    caps = case.captures(case.u(path))
-    errs = case.errors(case.u(path))
-    assert caps or errs
-    if not caps:
-        assert errs == ["protocol"]
-    survived(case, f"malformed_headers_recorded[{path}]")
+    """A header line with no colon, or two different Content-Lengths (RFC 9112 §6.3: a message
+    that cannot be framed): no capture, one `protocol` error naming the URL."""
+    assert case.captures(case.u(path)) == []
+    assert case.errors(case.u(path)) == ["protocol"]
 
 
 def test_odd_urls_captured(case):
@@ -456,7 +437,6 @@ def test_odd_urls_captured(case):
     assert canonicalize("http://BÜCHER.example/puny") == canonicalize("http://xn--bcher-kva.example/puny")
     assert case.rows("SELECT count(*) FROM captures WHERE url LIKE '%bcher%'") == [(0,)]
     assert case.rows("SELECT count(*) FROM fetch_errors WHERE url LIKE '%bcher%'") == [(0,)]
-    survived(case, "odd_urls_captured")
 
 
 # ---------------------------------------------------------------------------- robots.txt
@@ -465,14 +445,12 @@ def test_robots_missing_allows_the_host(case):
     srv = case.robots["missing"]
     assert [c[0] for c in case.captures(srv.url + "/robots.txt")] == [404]
     assert len(case.rows("SELECT 1 FROM captures WHERE url LIKE ?", srv.url + "/p/%")) == 3
-    survived(case, "robots_missing_allows_the_host")
 
 
 def test_robots_huge_read_up_to_its_limit(case):
     srv = case.robots["huge"]
     assert [c[:2] for c in case.captures(srv.url + "/robots.txt")] == [(200, "length")]  # kept up to 512 KiB
     assert len(case.rows("SELECT 1 FROM captures WHERE url LIKE ?", srv.url + "/p/%")) == 3
-    survived(case, "robots_huge_read_up_to_its_limit")
 
 
 def test_robots_gzip_bomb_stored_as_received_and_not_inflated(case):
@@ -481,7 +459,6 @@ def test_robots_gzip_bomb_stored_as_received_and_not_inflated(case):
     assert [c[:2] for c in caps] == [(200, None)] and caps[0][2] == len(gzip_bomb(256))
     # refused when decoded beyond the robots size limit: treated as no rules, the host is crawled
     assert len(case.rows("SELECT 1 FROM captures WHERE url LIKE ?", srv.url + "/p/%")) == 3
-    survived(case, "robots_gzip_bomb_stored_as_received_and_not_inflated")
 
 
 def test_robots_500_blocks_the_host_and_says_so(case):
@@ -489,14 +466,6 @@ def test_robots_500_blocks_the_host_and_says_so(case):
     assert [c[0] for c in case.captures(srv.url + "/robots.txt")] == [500]
     assert case.captures(srv.url + "/") == []
     assert case.errors(srv.url + "/") == ["robots"]
-    survived(case, "robots_500_blocks_the_host_and_says_so")
-
-
-def test_zz_summary(outcome):
-    """Runs last in the module (file order): every case that was tried survived, nothing lost.
-    (The totals over all hardening modules are printed at the end of the run: tests/hardening.py.)"""
-    lost = outcome.tried - outcome.survived
-    assert outcome.tried and not lost, sorted(lost)
 
 
 # ---------------------------------------------------------------------------- the client fixes, one exchange each
@@ -520,20 +489,23 @@ def _one_exchange(url: str, *, timeout: float = 1.0, deadline: float = 5.0) -> A
     return asyncio.run(go())
 
 
-@pytest.mark.timeout(30)
+@pytest.mark.hardening("unit")
+@pytest.mark.timeout(120)
 def test_invalid_location_keeps_the_redirect_response(lone_hostile):
     """httpx parsed Location itself and raised before returning the 302: the response was lost."""
     ex = _one_exchange(lone_hostile.url + "/invalid-location")
     assert ex.status == 302 and ex.header("location") == "http://[::1:bad"
 
 
-@pytest.mark.timeout(30)
+@pytest.mark.hardening("unit")
+@pytest.mark.timeout(120)
 def test_read_timeout_mid_body_is_truncated_in_time(lone_hostile):
     ex = _one_exchange(lone_hostile.url + "/stall-body", timeout=0.5)
     assert ex.status == 200 and ex.truncated == "time" and len(ex.body) == 1000
 
 
-@pytest.mark.timeout(30)
+@pytest.mark.hardening("unit")
+@pytest.mark.timeout(120)
 @pytest.mark.parametrize("soup", [b"<a " * 400_000, b"<!-- " * 400_000, b"<a " + b"x" * 400_000,
                                   b"<a " + b"x" * 400_000 + b">", b"<a " * 400_000 + b">"])
 def test_discovery_is_linear_on_unclosed_markup(soup):
@@ -547,7 +519,8 @@ def test_discovery_is_linear_on_unclosed_markup(soup):
     assert "http://h.test/before" in urls
 
 
-@pytest.mark.timeout(30)
+@pytest.mark.hardening("unit")
+@pytest.mark.timeout(120)
 @pytest.mark.parametrize("soup", [b"<a " * 400_000, b'<a x="' * 400_000, b"<!-- " * 400_000,
                                   b"<style>" + b"/* " * 400_000])
 def test_requisite_parsing_is_linear_on_unclosed_markup(soup):
@@ -559,7 +532,8 @@ def test_requisite_parsing_is_linear_on_unclosed_markup(soup):
     assert {r.url for r in reqs} == {"http://h.test/i.png", "http://h.test/b.png"}
 
 
-@pytest.mark.timeout(30)
+@pytest.mark.hardening("unit")
+@pytest.mark.timeout(120)
 @pytest.mark.parametrize("soup", [b"/* " * 400_000, b"@font-face {" * 200_000])
 def test_css_requisites_linear_on_unclosed_comments_and_blocks(soup):
     from archive.fetch.requisites import css_requisites
@@ -568,7 +542,8 @@ def test_css_requisites_linear_on_unclosed_comments_and_blocks(soup):
     assert [(r.url, r.kind) for r in reqs] == [("http://h.test/f.woff2", "font"), ("http://h.test/b.png", "image")]
 
 
-@pytest.mark.timeout(30)
+@pytest.mark.hardening("unit")
+@pytest.mark.timeout(120)
 def test_robots_wildcards_do_not_backtrack():
     """``Disallow: /*a*a*…*b`` against a long path: the old regex form did not finish in a
     minute (polynomial backtracking, for every URL of the host); answers as RFC 9309 says."""
