@@ -268,6 +268,9 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
                     raise ConfigError("defined twice (also in the sources file)", path=str(rules_path),
                                       section=f"rules.{name}")
                 rules[name] = block
+        elif isinstance(data.get("settings"), dict) and "rules_file" in data["settings"]:
+            # named on purpose: a missing file is an error (the default's absence is not)
+            raise ConfigError(f"no such file: {rules_path}", path=spath, section="settings", field="rules_file")
         else:
             rules_path = None
     for src in sources.values():

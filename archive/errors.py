@@ -8,6 +8,7 @@ Every error a user can cause derives from :class:`ArchiveError`; the CLI prints 
     ├── InputError           bad command-line input: URL, timestamp, file name
     ├── FetchError           one exchange failed (DNS, connect, timeout, too large, robots …)
     ├── WarcError            a WARC file is unreadable or a record is cut / corrupt
+    │   └── UnsafePath       a WARC file name that would reach outside DATA/warcs (refused)
     ├── IndexError_          the SQLite index is missing, locked or inconsistent
     ├── ExtractError         a page could not be decoded or parsed
     └── NotFound             nothing in the archive matches (replay, captures)
@@ -60,6 +61,11 @@ class WarcError(ArchiveError):
         self.offset = offset
         at = f" at offset {offset}" if offset is not None else ""
         super().__init__(f"{path}{at}: {message}")
+
+
+class UnsafePath(WarcError):
+    """A WARC file name (from the index or a request) that resolves outside ``DATA/warcs``:
+    refused before any file is opened (HTTP 403 in the replay routes)."""
 
 
 class IndexError_(ArchiveError):

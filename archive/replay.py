@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from .errors import InputError, NotFound, WarcError
+from .errors import InputError, NotFound, UnsafePath, WarcError
 from .index.captures import row_to_capture
 from .model import Capture, parse_iso
 from .urls import check_http_url, surt
@@ -264,8 +264,8 @@ def warc_path(data_dir: Path, capture: Capture) -> Path:
     base = (Path(data_dir) / "warcs").resolve()
     path = (base / capture.warc_file).resolve()
     if base not in path.parents:
-        raise WarcError(capture.warc_file, capture.warc_offset,
-                        "WARC file name in the index points outside DATA/warcs")
+        raise UnsafePath(capture.warc_file, capture.warc_offset,
+                         "WARC file name in the index points outside DATA/warcs")
     return path
 
 

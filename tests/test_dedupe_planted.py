@@ -43,20 +43,22 @@ def _when(value: str | None) -> tuple[dt.datetime, bool] | None:
     return dt.datetime.fromisoformat(value.replace("Z", "")), True
 
 
-def _expected_lag(copy, orig) -> tuple[int | None, str | None]:
-    """The lag rule restated from the generator's side: the copy appeared at its first capture,
-    unless its aggregator date is an earlier day (then at that day)."""
-    cap = _when(copy.captured)
-    agg = _when(copy.aggregator_date)
-    moment = cap
-    if agg is not None and cap is not None and agg[0].date() < cap[0].date():
-        moment = agg
-    pub = _when(orig.published)
-    if pub is None or moment is None:
-        return None, None
-    if moment[1] and pub[1]:
-        return int((moment[0] - pub[0]).total_seconds()), "second"
-    return (moment[0].date() - pub[0].date()).days * 86400, "day"
+def _lag_within_what_was_seen(found: dict, t, copy, orig) -> bool:
+    """Held against the generator's own record of when the copy went up (``Truth.appeared``),
+    not against the lag rule: a lag in seconds lies between the copy's real delay and the delay
+    to its first capture (the archive cannot see it earlier, nor need longer); a lag in days is
+    whole days within a day of the real delay (a day-only date on either side)."""
+    got, res = found["lag_seconds"], found["lag_resolution"]
+    pub, appeared, captured = _when(orig.published), _when(t.appeared), _when(copy.captured)
+    if pub is None:
+        return got is None and res is None
+    assert appeared is not None and captured is not None
+    real = (appeared[0] - pub[0]).total_seconds()
+    if res == "second":
+        return pub[1] and real <= got <= (captured[0] - pub[0]).total_seconds()
+    if res == "day":
+        return got % 86400 == 0 and abs(got - real) < 2 * 86400
+    return False
 
 
 def test_planted_pairs(planted_run):
@@ -108,11 +110,10 @@ def test_planted_pairs(planted_run):
         if k not in truth:
             continue
         t = truth[k]
-        exp = _expected_lag(arts[t.copy], arts[t.original])
-        lag_ok.append((found[k]["lag_seconds"], found[k]["lag_resolution"]) == exp)
+        lag_ok.append(_lag_within_what_was_seen(found[k], t, arts[t.copy], arts[t.original]))
     recall = sum(groups["all"]) / len(groups["all"])
     print(f"recall {recall:.4f} precision {precision:.4f} original right {sum(right) / len(right):.4f} "
-          f"lag right {sum(lag_ok) / len(lag_ok):.4f}")
+          f"lag within what was seen {sum(lag_ok) / len(lag_ok):.4f}")
     print("stats", stats.summary(), "candidates", stats.candidates_by_source,
           "oversized buckets", stats.oversized_buckets, "copy-of-copy dropped", stats.copy_of_copy_removed)
     assert recall >= 0.98

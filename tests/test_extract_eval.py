@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "eval"))
-from evaluate import baseline, evaluate, load_cases, prf, report  # noqa: E402
+from evaluate import baseline, evaluate, extractions, load_cases, prf, report  # noqa: E402
 
 from archive.extract.text import normalize_space  # noqa: E402
 
@@ -45,10 +45,18 @@ def test_eval_set_is_large_and_varied():
 
 def test_token_f1_floor(scored):
     print("\n" + report(scored))
-    mean = sum(s.f1 for s in scored) / len(scored)
+    pages = extractions(scored)
+    mean = sum(s.f1 for s in pages) / len(pages)
     assert mean >= MEAN_F1_FLOOR, report(scored)
-    low = [(s.case.name, round(s.f1, 3)) for s in scored if s.f1 < PAGE_F1_FLOOR]
+    low = [(s.case.name, round(s.f1, 3)) for s in pages if s.f1 < PAGE_F1_FLOOR]
     assert not low, low
+
+
+def test_pages_that_must_be_refused_are(scored):
+    refusals = [s for s in scored if s.expects_error]
+    assert refusals
+    wrong = [(s.case.name, s.mismatches) for s in refusals if not s.refused_as_expected]
+    assert not wrong, wrong
 
 
 def test_rules_beat_bare_trafilatura_on_copies(scored):

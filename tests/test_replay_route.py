@@ -178,7 +178,7 @@ def test_index_rows_never_lead_outside_the_warcs_dir(ds: Any, arc: Archive) -> N
         conn.execute(f"INSERT INTO captures ({', '.join(CAPTURE_COLUMNS)}) VALUES "
                      f"({', '.join('?' * len(CAPTURE_COLUMNS))})", [row[c] for c in CAPTURE_COLUMNS])
     r = replay(ds, "20250101000000", "http://evil.example/")
-    assert r.status_code == 500
+    assert r.status_code == 403  # refused, not a server failure
     assert "outside DATA/warcs" in r.text and b"SQLite format" not in r.content
 
 

@@ -1,11 +1,11 @@
 """The bundled sample web, over real sockets on loopback."""
 from __future__ import annotations
 
-from typing import Iterator
-
 import gzip
 import socket
 import time
+from html import unescape
+from typing import Iterator
 
 import httpx
 import pytest
@@ -264,7 +264,9 @@ def test_advance_changes_some_pages_and_keeps_the_rest(sample_web: SampleWeb, ht
         assert t[i].revision == 1 and t[i].paragraphs[-1].startswith("UPDATE 1:")
     new = t[-4:]
     for s in new:
-        assert s.copy_url and s.copy_url.split("/6-slug-")[0] + '"' not in ""  # copies exist
+        assert s.copy_url  # every story advance() adds is copied by the aggregator ...
+        copy = http.get(s.copy_url)  # ... and its copy is served, with the story's headline
+        assert copy.status_code == 200 and s.headline in unescape(copy.text), s.copy_url
         assert f'href="{s.copy_url[len(sample_web.aggregator_url):]}"' in http.get(f["topics"][s.outlet]).text
     assert sample_web.advance() == 2
 

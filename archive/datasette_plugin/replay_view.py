@@ -67,11 +67,14 @@ def parse_replay_path(rest: str, query_string: str) -> tuple[str, str]:
 
 def http_status(exc: "ArchiveError") -> int:
     """The answer to an archive error met while serving a route: the request named something
-    invalid (400), something not archived (404), or the archive failed (500)."""
-    from ..errors import InputError, NotFound
+    invalid (400), a file outside the archive (403), something not archived (404), or the
+    archive failed (500: a WARC file missing or damaged, named in the message)."""
+    from ..errors import InputError, NotFound, UnsafePath
 
     if isinstance(exc, InputError):
         return 400
+    if isinstance(exc, UnsafePath):
+        return 403
     if isinstance(exc, NotFound):
         return 404
     return 500

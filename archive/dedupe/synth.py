@@ -48,6 +48,7 @@ class Truth:
     edited: bool = False
     wrapped: bool = False
     host: str = ""
+    appeared: str = ""        # when the copy really went up (the generator's own record)
 
 
 @dataclass
@@ -215,6 +216,7 @@ class Generator:
         text = "\n".join(paras)
         if on_aggregator:
             posted = pub_when + dt.timedelta(seconds=r.randrange(600, 30 * 3600))
+            appeared = posted
             captured = posted + dt.timedelta(seconds=r.randrange(60, 20 * 3600))
             agg_date = posted.date().isoformat() if r.random() < 0.7 else None
             published = (orig.published or '')[:10] or None if r.random() < 0.3 else None
@@ -222,6 +224,7 @@ class Generator:
         else:
             shift = r.randrange(2 * 3600, 3 * 86400) if len(orig.published or "") > 10 else r.randrange(86400, 4 * 86400)
             when = pub_when + dt.timedelta(seconds=shift)
+            appeared = when
             captured = when + dt.timedelta(seconds=r.randrange(300, 6 * 3600))
             agg_date = None
             published = iso(when)
@@ -236,7 +239,8 @@ class Generator:
                       author=None, published=published, aggregator_date=agg_date, text=text,
                       word_count=len(text.split()), original_publisher=orig_pub, original_url=orig_url,
                       sitename=name, captured=iso(captured), attribution=attribution, language="en")
-        return art, Truth(art.capture_id, orig.capture_id, kind, attributed, spinner, edited, wrapped, host)
+        return art, Truth(art.capture_id, orig.capture_id, kind, attributed, spinner, edited, wrapped, host,
+                          appeared=iso(appeared))
 
     def later_capture(self, orig: Article) -> Article:
         paras = orig.text.split("\n")
