@@ -67,8 +67,12 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """Print the hardening ledger when any hardening case was collected."""
+    """Print the hardening ledger when any hardening case was collected, and say so when the
+    browser tests ran on another Chromium major than the one they were written for."""
+    from support.browser import used, version_note
     from support.hardening import LEDGER
 
     if LEDGER.registered:
         terminalreporter.write_line(LEDGER.line())
+    if used and version_note():
+        terminalreporter.write_line(f"note: {version_note()}", yellow=True)

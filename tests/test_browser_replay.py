@@ -4,8 +4,6 @@ browse the articles table, search, follow a replay link; and an archived script 
 same page served without them (a control server of this test's own) runs it."""
 from __future__ import annotations
 
-import contextlib
-
 import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,11 +13,8 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
+from support.browser import chromium
 from test_query_support import Archive, Served, build_archive
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = pytest.mark.browser
 
@@ -33,20 +28,6 @@ def arc(tmp_path_factory: pytest.TempPathFactory) -> Archive:
 def served(arc: Archive) -> Iterator[Served]:
     with Served(arc.data_dir) as server:
         yield server
-
-
-@contextlib.contextmanager
-def chromium() -> Iterator[Any]:
-    """Debian's headless Chromium driven by Playwright (it cannot download its own browsers here)."""
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Debian chromium missing: run 'make browser'"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture(scope="module")

@@ -308,7 +308,7 @@ def test_csp_sandbox_stops_archived_scripts_leaving_the_replay(escape_archive: t
     through under the replay's headers; the same bytes without them (control) do each one."""
     import httpx
 
-    from test_browser_replay import chromium
+    from support.browser import chromium
     from test_query_support import Served
 
     data, urls = escape_archive

@@ -23,7 +23,7 @@ from archive.errors import InputError
 from archive.render.capture import RenderResult, crawl_or_render, render_urls
 from archive.replay import to_timestamp14
 from archive.sampleweb import SampleWeb
-from test_browser_replay import chromium
+from support.browser import chromium, version_note
 from test_query_support import Served
 from test_snapshot_browser import SIMILARITY, VIEWPORT, _archived_frame, similarity
 from tools import ROOT, tool, write_sources
@@ -169,7 +169,7 @@ def test_script_built_page_snapshot_looks_like_the_live_page(rendered: Rendered,
         (tmp_path / "live.png").write_bytes(rendered.live_shot)
         (tmp_path / "snapshot.png").write_bytes(shot)
         score = similarity(rendered.live_shot, shot)
-        assert score >= SIMILARITY, f"similarity {score:.4f} (screenshots in {tmp_path})"
+        assert score >= SIMILARITY, f"similarity {score:.4f} (screenshots in {tmp_path}) {version_note()}"
     finally:
         context.close()
     origin = urlsplit(served.base).netloc

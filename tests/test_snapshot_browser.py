@@ -22,7 +22,7 @@ from archive.fetch.requisites import requisites_of
 from archive.replay import to_timestamp14
 from archive.sampleweb import SampleWeb
 from archive.snapshot import replaywebpage_dir
-from test_browser_replay import chromium
+from support.browser import chromium, version_note
 from test_query_support import Served
 from tools import ROOT, write_sources
 
@@ -186,7 +186,7 @@ def test_snapshot_renders_like_the_live_page(browser: Any, served: Served, crawl
         (tmp_path / f"{name}-snapshot.png").write_bytes(shot)
         (tmp_path / f"{name}-live.png").write_bytes(crawled.live_shots[name])
         score = similarity(crawled.live_shots[name], shot)
-        assert score >= SIMILARITY, f"{name}: similarity {score:.4f} (screenshots in {tmp_path})"
+        assert score >= SIMILARITY, f"{name}: similarity {score:.4f} (screenshots in {tmp_path}) {version_note()}"
     finally:
         context.close()
     origin = urlsplit(served.base).netloc

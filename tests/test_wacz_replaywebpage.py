@@ -19,7 +19,7 @@ from archive.sampleweb import SampleWeb
 from archive.snapshot import replaywebpage_dir, snapshot_page
 from archive.datasette_plugin.snapshot_view import _REPLAY_INDEX
 from archive.wacz import export_wacz
-from test_browser_replay import chromium
+from support.browser import chromium
 from tools import ROOT
 
 pytestmark = pytest.mark.browser

@@ -1,0 +1,62 @@
+"""Debian's headless Chromium, driven by Playwright (it cannot download its own browsers here).
+
+The browser tests compare screenshots pixel by pixel and rely on how this Chromium renders and
+runs ReplayWeb.page. They were written against Chromium's major version ``WRITTEN_FOR``; Debian
+moves the package on security updates, and the version cannot be pinned with apt here. So the
+version is read, not assumed: every screenshot assertion carries ``version_note()`` and the
+test session ends with a line saying so when the running major differs.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+import subprocess
+from pathlib import Path
+from typing import Any, Iterator
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+WRITTEN_FOR = 156  # Chromium 156.0.8078 (Debian bookworm), where every threshold was measured
+
+
+@functools.lru_cache(maxsize=1)
+def chromium_version() -> str | None:
+    """The full version Chromium prints (e.g. ``156.0.8078.129``), or None if it is missing."""
+    if not Path(CHROMIUM).exists():
+        return None
+    out = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, timeout=60)
+    m = re.search(r"Chromium (\d+(?:\.\d+)+)", out.stdout + out.stderr)
+    return m.group(1) if m else None
+
+
+def chromium_major() -> int | None:
+    v = chromium_version()
+    return int(v.split(".")[0]) if v else None
+
+
+def version_note() -> str:
+    """'' when the running Chromium is the major the tests were written for, else a sentence."""
+    major = chromium_major()
+    if major is None or major == WRITTEN_FOR:
+        return ""
+    return (f"Chromium {chromium_version()} runs here, but the browser tests were written for "
+            f"Chromium {WRITTEN_FOR}: a rendering difference may come from the browser, not the archive")
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian chromium missing: run 'make browser'"
+    used.add(chromium_version() or "unknown")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+used: set[str] = set()  # versions launched in this session (for the session's closing line)
