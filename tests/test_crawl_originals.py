@@ -39,7 +39,8 @@ def test_an_anchor_to_another_site_is_classed_by_its_rel_and_its_text():
     got = kinds("""<head><link rel="canonical" href="https://nypost.com/2025/06/20/a/">
         <meta property="og:url" content="https://nypost.com/2025/06/20/a/"></head><body>
         <a href="https://nypost.com/2025/06/20/b/" rel="nofollow">Read the <b>original</b> at New&nbsp;York Post</a>
-        <a href="https://nypost.com/2025/06/20/c/">Continue reading</a>
+        <a href="https://nypost.com/2025/06/20/c/">Continue&nbsp;
+          reading</a>
         <a href="https://ads.example/1" rel="sponsored nofollow">Promoted: rates fall. Read more</a>
         <a href="https://forum.example/u/9" rel="ugc">Source: my blog</a>
         <a href="https://ads.example/2" rel="nofollow">Advertisement: gold</a>

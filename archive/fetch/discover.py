@@ -208,6 +208,7 @@ def _anchor_kind(text: str, end: int, attrs: dict[str, str]) -> LinkKind:
         label = _INNER_TAG.sub(" ", label)
     if "&" in label:
         label = html.unescape(label)
+    label = " ".join(label.split())  # NBSP, line breaks and runs of spaces: one space, as extraction
     return "source" if _LINK_TEXT.search(label) else "page"
 
 
