@@ -80,6 +80,9 @@ class Config:
     rules: dict[str, dict[str, Any]]          # raw [rules.NAME] blocks; validated by extract
     dedupe: dict[str, Any] = field(default_factory=dict)  # raw [dedupe] table (thresholds)
     rules_path: Path | None = None
+    # the rules file's raw [publishers."NAME"] blocks (aliases, hosts): extract reads the names,
+    # the crawl the hosts (archive/attribution.py), neither through the other
+    publishers: dict[str, Any] = field(default_factory=dict)
 
     def source(self, name: str) -> Source:
         try:
@@ -259,10 +262,14 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
     sources = {name: parse_source(name, table, spath) for name, table in raw_sources.items()}
     rules = _rules_blocks(data, spath)
     rules_path: Path | None = None
+    publishers: dict[str, Any] = {}
     if settings.rules_file:
         rules_path = (path.parent / settings.rules_file)
         if rules_path.exists():
             rdata = _read_toml(rules_path)
+            publishers = rdata.get("publishers") or {}
+            if not isinstance(publishers, dict):
+                raise ConfigError("must be tables [publishers.\"NAME\"]", path=str(rules_path), section="publishers")
             for name, block in _rules_blocks(rdata, str(rules_path)).items():
                 if name in rules:
                     raise ConfigError("defined twice (also in the sources file)", path=str(rules_path),
@@ -281,4 +288,4 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
     if not isinstance(dedupe, dict):
         raise ConfigError("must be a table", path=spath, section="dedupe")
     return Config(path=path, settings=settings, sources=sources, rules=rules, dedupe=dedupe,
-                  rules_path=rules_path)
+                  rules_path=rules_path, publishers=publishers)

@@ -73,8 +73,10 @@ def test_names_resolving_to_private_addresses_are_refused_and_recorded(
         story = f"http://news.example:{pub_port}/story"
         for path in ("/secret", "/secret?l=1", "/secret?r=1"):
             private.pages[path] = (200, [("Content-Type", HTML)], page("internal only"))
+        # each off-scope link names itself the original ("Source: …"): the only links a crawl follows
         public.pages["/"] = (200, [("Content-Type", HTML)], page(
-            "Front", f'<a href="{named}">a</a> <a href="{loop}">b</a> <a href="{story}">c</a> <a href="/go">d</a>'))
+            "Front", f'<a href="{named}">Source: a</a> <a href="{loop}">Source: b</a> '
+                     f'<a href="{story}">Source: c</a> <a href="/go">d</a>'))
         public.pages["/go"] = (302, [("Location", rebound), ("Content-Type", "text/plain")], b"moved")
         public.pages["/story"] = (200, [("Content-Type", HTML)], page("A public story"))
         monkeypatch.setattr(crawler, "_private_host", _public_only(pub_host))

@@ -49,7 +49,9 @@ def _crawl_aggregator(web: Any, data: Path, guard: bool) -> set[str]:
     from archive.config import Config, Settings, Source
     from archive.fetch import CrawlOptions, crawl
 
-    src = Source(name="agg", start=(web.aggregator_url + "/",), depth=1, delay=0.0, per_host=4,
+    # the front page and a copy: the copy names its original on the publisher's host (the front
+    # page's only link there is to the publisher's front page, which is no original)
+    src = Source(name="agg", start=(web.aggregator_url + "/", web.truth()[0].copy_url), depth=1, delay=0.0, per_host=4,
                  follow_original=True, ssrf_guard=guard, requisites=False, max_pages=40)
     config = Config(path=data / "none.toml", settings=Settings(), sources={"agg": src}, rules={})
     crawl(config, data, source="agg", options=CrawlOptions())
@@ -89,7 +91,7 @@ def test_crawl_refuses_a_redirect_from_a_public_page_to_a_private_address(
         secret = private.url("/secret")
         private.pages["/secret"] = (200, [("Content-Type", HTML)], page("internal only"))
         public.pages["/"] = (200, [("Content-Type", HTML)],
-                             page("Front", f'<a href="/go">go</a> <a href="{secret}?direct=1">direct</a>'))
+                             page("Front", f'<a href="/go">go</a> <a href="{secret}?direct=1">Source: direct</a>'))
         public.pages["/go"] = (302, [("Location", secret), ("Content-Type", "text/plain")], b"moved")
         real = crawler._private_host
         host = public.url("/").split("//")[1].rstrip("/")

@@ -81,11 +81,12 @@ def test_other_loopback_addresses() -> None:
 def test_same_seed_same_bytes() -> None:
     urls: list[str] = []
     bodies: list[dict[str, bytes]] = []
-    ports: tuple[int, int] | None = None
+    ports: tuple[int, int, int] | None = None
     for _ in range(2):
-        kw = {"aggregator_port": ports[0], "publisher_port": ports[1]} if ports else {}
+        # copies link to the third host too: the same three ports give the same bytes
+        kw = {"aggregator_port": ports[0], "publisher_port": ports[1], "others_port": ports[2]} if ports else {}
         with SampleWeb(articles=30, seed=7, **kw) as sw:
-            ports = (sw.aggregator_port, sw.publisher_port)
+            ports = (sw.aggregator_port, sw.publisher_port, sw.others_port)
             t = sw.truth()
             urls = [sw.aggregator_url + "/", sw.publisher_url + "/feed.xml", sw.publisher_url + "/sitemap-1.xml",
                     t.digests[0].url, sw.features()["script_page"],
@@ -417,9 +418,18 @@ def test_prerendered_pages_are_the_same_bytes() -> None:
             return out
 
         def normal(sw: SampleWeb, pages: dict[str, tuple[int, bytes, str | None, str | None]]) -> dict[str, object]:
-            # bodies name their own ports: compare with the base URLs written out
-            return {k: (s, b.replace(sw.aggregator_url.encode(), b"AGG").replace(sw.publisher_url.encode(), b"PUB"))
-                    for k, (s, b, _, _) in pages.items()}
+            # bodies name their own ports: compare with the base URLs written out (the share
+            # buttons carry the original's URL percent-encoded)
+            from urllib.parse import quote
+
+            names = [(quote(sw.publisher_url, safe=""), b"PUB%"), (sw.aggregator_url, b"AGG"),
+                     (sw.publisher_url, b"PUB"), (sw.others_url, b"OTHERS")]
+
+            def written_out(body: bytes) -> bytes:
+                for url, name in names:
+                    body = body.replace(url.encode(), name)
+                return body
+            return {k: (s, written_out(b)) for k, (s, b, _, _) in pages.items()}
 
         with httpx.Client() as c:
             a, b = fetch(lazy, c), fetch(pre, c)

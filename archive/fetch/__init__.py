@@ -8,7 +8,8 @@ Library API (the CLI, ``archive run``/``archive demo`` and the Prefect flow call
 
 Modules: ``client`` (one exchange), ``robots``, ``politeness``, ``discover``, ``frontier``,
 ``engine`` (one task: robots → fetch with retries → WARC → links), ``worker`` (fetcher
-processes), ``crawler`` (orchestration). Importing this package imports no httpx/warcio.
+processes), ``originals`` (which off-host links a page names as its original), ``crawler``
+(orchestration). Importing this package imports no httpx/warcio.
 """
 from __future__ import annotations
 

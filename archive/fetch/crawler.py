@@ -21,12 +21,14 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 from urllib.parse import urlsplit
 
+from ..attribution import PublisherHosts
 from ..config import Config, Source
 from ..errors import ArchiveError, ConfigError, InputError, WarcError
 from ..model import Capture, CrawlStats, FetchFailure, iso, utcnow
 from ..urls import canonicalize, check_http_url, host_of
 from .engine import EngineOptions, Result, Task
 from .frontier import Frontier, write_batch
+from .originals import pick_originals
 from .ssrf import address_url
 from .ssrf import private_host as _private_host  # the guard's predicate (tests see one address as public)
 
@@ -226,6 +228,7 @@ class Crawl:
         self.prefix = warc_prefix or config.settings.warc_prefix
         self.scope = _scope_entries(source)
         self.requisite_hosts = {h.lower() for h in source.requisite_hosts}
+        self.publisher_hosts = PublisherHosts.from_config(config)  # evidence of an original
         self.override = options.override_politeness
         if self.override is None:
             self.override = options.per_host is not None or options.delay is not None
@@ -297,6 +300,8 @@ class Crawl:
         if not t.expand and t.kind not in ("requisite", "original"):  # an original: its requisites
             return
         page_host = host_of(t.url)
+        originals = pick_originals(t.url, res.links, self.publisher_hosts) \
+            if src.follow_original and t.expand else set()
         for url, kind in res.links:
             if url in self.seen:
                 queued = self.waiting.get(url)
@@ -319,8 +324,8 @@ class Crawl:
             task_kind = kind if kind in ("feed", "sitemap") else "page"
             if in_scope(url, self.scope):
                 self._queue(Task(url=url, depth=depth, kind=task_kind, via=t.url, expand=True, guard=guard))
-            elif src.follow_original and kind in ("page", "canonical") and host_of(url) != page_host:
-                # a link to another site from an in-scope page: the original publisher, one hop
+            elif url in originals:
+                # a link the in-scope page names as its original (archive/fetch/originals.py): one hop
                 self._queue(Task(url=url, depth=depth, kind="original", via=t.url, expand=False,
                                  guard=guard))
 

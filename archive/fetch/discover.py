@@ -3,6 +3,12 @@
 Bodies arrive as they were on the wire, so the content-encoding is decoded here first (gzip
 pages yield no links otherwise), and decoding stops at a size limit (gzip bombs).
 Regular expressions rather than a DOM: discovery runs once per page on the crawl's hot path.
+
+An anchor to another origin is classed by what the page says of it, for the crawl's choice of
+originals (``archive/fetch/originals.py``): ``sponsored`` when its ``rel`` says it is paid for or
+user-written (``sponsored``, ``ugc``), ``source`` when its text names the original (the shared
+``link_text`` default of ``archive/attribution.py``), else ``page``. ``rel=nofollow`` alone says
+nothing: am1's own "Read the original at …" links carry it.
 """
 from __future__ import annotations
 
@@ -13,9 +19,11 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
+from ..attribution import DEFAULT_LINK_TEXT
+
 MAX_DECODED = 20 * 1024 * 1024
 
-LinkKind = Literal["page", "requisite", "feed", "sitemap", "canonical"]
+LinkKind = Literal["page", "requisite", "feed", "sitemap", "canonical", "source", "sponsored"]
 
 
 @dataclass(frozen=True)
@@ -173,11 +181,57 @@ def _resolve(base: str, ref: str) -> str | None:
     return url.split("#", 1)[0]
 
 
+_ANCHOR_END = re.compile(r"</a\s*>|<a[\s>]", re.I)  # its close, or the next anchor (no nesting)
+_INNER_TAG = re.compile(r"<[^>]*>")
+_LINK_TEXT = re.compile(DEFAULT_LINK_TEXT)
+ANCHOR_TEXT_SPAN = 1000
+"""Characters after ``<a …>`` searched for its end: bounded, so a page of unclosed anchors stays
+linear; a phrase naming the original ("Read the original at New York Post") is far shorter."""
+# when one URL is linked several ways, every occurrence takes the strongest claim (the engine
+# keeps the first occurrence of a URL): the page's own canonical, then a paid/user link, then text
+_CLAIM = {"page": 0, "source": 1, "sponsored": 2, "canonical": 3}
+
+
+def _anchor_kind(text: str, end: int, attrs: dict[str, str]) -> LinkKind:
+    """``sponsored``, ``source`` or ``page`` for an anchor whose start tag ends at ``end``
+    (``end`` < 0: no text to read, as for ``<area>``)."""
+    rels = attrs.get("rel", "").lower().split()
+    if "sponsored" in rels or "ugc" in rels:
+        return "sponsored"
+    if end < 0:
+        return "page"
+    close = _ANCHOR_END.search(text, end, end + ANCHOR_TEXT_SPAN)
+    if close is None:
+        return "page"
+    label = text[end:close.start()]
+    if "<" in label:
+        label = _INNER_TAG.sub(" ", label)
+    if "&" in label:
+        label = html.unescape(label)
+    label = " ".join(label.split())  # NBSP, line breaks and runs of spaces: one space, as extraction
+    return "source" if _LINK_TEXT.search(label) else "page"
+
+
+def _settle_claims(links: list[Link]) -> list[Link]:
+    strongest: dict[str, LinkKind] = {}
+    for link in links:
+        rank = _CLAIM.get(link.kind)
+        if rank is not None and rank > 0 and rank > _CLAIM[strongest.get(link.url, "page")]:
+            strongest[link.url] = link.kind
+    if not strongest:
+        return links
+    return [Link(link.url, strongest[link.url]) if link.url in strongest and link.kind in _CLAIM else link
+            for link in links]
+
+
 def html_links(text: str, base_url: str, *, requisites: bool = True) -> list[Link]:
-    """Links of an HTML page: anchors (``page``), feeds named by ``<link rel=alternate>``,
+    """Links of an HTML page: anchors (``page``; to another origin ``source`` or ``sponsored``
+    by what the page says of them), feeds named by ``<link rel=alternate>``,
     ``canonical``/``og:url``, and (when ``requisites``) images, scripts and stylesheets."""
     text = _upto_last(_strip_comments(text), ">")
     base = base_url
+    origin = base_url[: base_url.find("/", base_url.find("//") + 2) + 1] if base_url.count("/") >= 3 \
+        else base_url + "/"
     out: list[Link] = []
     for m in _TAG.finditer(text):
         tag = m.group(1).lower()
@@ -222,8 +276,10 @@ def html_links(text: str, base_url: str, *, requisites: bool = True) -> list[Lin
             continue
         url = _absolute(base, ref)
         if url:
+            if tag in ("a", "area") and not (url.startswith(origin) or url == origin[:-1]):
+                kind = _anchor_kind(text, m.end() if tag == "a" else -1, attrs)
             out.append(Link(url, kind))
-    return out
+    return _settle_claims(out)
 
 
 _LOC = re.compile(r"<loc>\s*(?:<!\[CDATA\[)?\s*(.*?)\s*(?:\]\]>)?\s*</loc>", re.I | re.S)

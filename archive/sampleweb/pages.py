@@ -1,8 +1,8 @@
-"""HTML, feeds and sitemaps of the two hosts, rendered from a :class:`Site`.
+"""HTML, feeds and sitemaps of the three hosts, rendered from a :class:`Site`.
 
 ``render(role, path, query)`` answers one request target with a :class:`Page` (status, type,
 body bytes, Last-Modified, redirect target). Bodies depend only on the site's seed, size,
-generation and the two base URLs — never on the clock.
+generation and the three base URLs — never on the clock.
 """
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ import math
 from dataclasses import dataclass, field
 from html import escape
 from typing import Literal
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
-from . import assets
-from .site import OUTLET_BY_SLUG, OUTLETS, PER_PAGE, Site, Story
+from . import assets, text
+from .site import (ADS, OTHER_OUTLETS, OUTLET_BY_SLUG, OUTLETS, PER_PAGE, SHARE_NETWORKS, Site, Story)
 
-Role = Literal["aggregator", "publisher"]
+Role = Literal["aggregator", "publisher", "others"]
 NBSP = "\xa0"
 SITEMAP_CHUNK = 1000
 CONTROL_PREFIX = "/__sampleweb/"
@@ -72,10 +72,11 @@ def _img(s: Story, alt: str) -> str:
 
 
 class Renderer:
-    def __init__(self, site: Site, aggregator_url: str, publisher_url: str) -> None:
+    def __init__(self, site: Site, aggregator_url: str, publisher_url: str, others_url: str) -> None:
         self.site = site
         self.agg = aggregator_url.rstrip("/")
         self.pub = publisher_url.rstrip("/")
+        self.others = others_url.rstrip("/")  # share, sponsor, ad and other outlets' pages
 
     # ---- helpers -------------------------------------------------------------------------
     def original_url(self, s: Story) -> str:
@@ -103,13 +104,21 @@ class Renderer:
             cache[key] = idx
         return cache[key]
 
+    def sponsor_url(self, slot: int) -> str:
+        """The sponsor link of the header's ``slot``-th "Sponsor:" line (on every aggregator page)."""
+        return f"{self.others}/qwiket/fantasy-sports?slot={slot}"
+
+    def sponsor_slots(self, seed_variant: int) -> int:
+        return 2 + seed_variant % 3
+
     def _header_lines(self, d: dt.datetime, seed_variant: int, link_site: bool = True) -> str:
         """The aggregator's header lines, as on the real am1 pages (NBSPs included)."""
         sponsors = [f"Sponsor:{NBSP} QWIKET{NBSP}", f"Sponsor:{NBSP} QWIKET{NBSP}",
                     f"Sponsor:{NBSP} QWIKET:{NBSP}Elevate your fantasy game! Interactive Sports Knowledge.",
                     f"Sponsor:{NBSP} QWIKET:{NBSP}Elevate your fantasy game! Interactive Sports Knowledge "
                     f"and Reasoning Support for Fantasy Sports and Betting Enthusiasts."]
-        sponsor_html = "\n".join(f'<p class="sponsor">{escape(x)}</p>' for x in sponsors[:2 + seed_variant % 3])
+        sponsor_html = "\n".join(f'<p class="sponsor"><a href="{self.sponsor_url(n)}">{escape(x)}</a></p>'
+                                 for n, x in enumerate(sponsors[:self.sponsor_slots(seed_variant)]))
         site = '<a href="/">THE AMERICA ONE NEWS</a>' if link_site else "THE AMERICA ONE NEWS"
         return (f'<div class="hdr">\n<p class="site">{site}</p>\n'
                 f'<p class="date">{_date_line(d)}</p>\n<p class="count">0</p>\n'
@@ -123,6 +132,8 @@ class Renderer:
             return Page(200, "image/x-icon", assets.favicon_ico(0 if role == "aggregator" else 1))
         if role == "aggregator":
             return self._aggregator(path, query)
+        if role == "others":
+            return self._others(path)
         return self._publisher(path, query)
 
     # ---- aggregator ----------------------------------------------------------------------
@@ -294,9 +305,52 @@ class Renderer:
             lines.append(f'<p class="orig"><a href="{escape(link)}" rel="nofollow">Read the original at '
                          f"{escape(s.outlet.name)}</a></p>\n")
         lines.append("</div>\n")
+        lines.append(self._copy_extras(s))
         revised = site.revised_at(s.index) if s.copy_kind == "full" else None  # a cut copy misses updates
         lm = max(s.copied, revised or s.copied)
         return Page(200, body=_html(s.headline, "".join(head), "".join(lines), "am1").encode(), last_modified=lm)
+
+    def decoy_links(self, s: Story) -> list[str]:
+        """Every off-host link on ``s``'s copy that is not its original: the header's sponsor
+        links, share buttons (their query carries the original's URL), two ads (one
+        ``rel=nofollow``, one ``rel=sponsored`` reading "Read more") and the related stories of
+        other outlets (two on the third host, one a known publisher's original on 127.0.0.2)."""
+        return ([self.sponsor_url(n) for n in range(self.sponsor_slots(s.index))]
+                + [u for u, _ in self._share(s)] + [u for u, _, _ in self._ads(s)]
+                + [u for u, _, _ in self._related(s)])
+
+    def _share(self, s: Story) -> list[tuple[str, str]]:
+        q = quote(self.original_url(s), safe="")
+        return [(f"{self.others}/share/{net}?{param}={q}", label) for net, label, param in SHARE_NETWORKS]
+
+    def _ads(self, s: Story) -> list[tuple[str, str, str]]:
+        a, b = self.site.ads(s.index)
+        return [(f"{self.others}/ads/{a}?src=am1", f"Advertisement: {ADS[a]}", "nofollow"),
+                (f"{self.others}/ads/{b}?src=am1", f"Promoted: {ADS[b]}. Read more", "sponsored nofollow")]
+
+    def _related(self, s: Story) -> list[tuple[str, str, str]]:
+        names = dict(OTHER_OUTLETS)
+        out = [(self.others + self._other_path(slug, k), text.headline(k), names[slug])
+               for slug, k in self.site.related_elsewhere(s.index)]
+        j = self.site.related_known(s.index)
+        if j is not None:
+            other = self.site.story(j)
+            out.append((self.original_url(other), other.headline, other.outlet.name))
+        return out
+
+    def _copy_extras(self, s: Story) -> str:
+        """Share buttons, ads and "related" stories of other outlets, after the copy's text (in
+        ``nav``/``aside``, as real pages have them: no part of the article's text)."""
+        share = " ".join(f'<a href="{escape(u)}">{escape(label)}</a>' for u, label in self._share(s))
+        ads = "".join(f'<p><a href="{escape(u)}" rel="{rel}">{escape(label)}</a></p>\n' for u, label, rel in self._ads(s))
+        items = "\n".join(f'<li><a href="{escape(u)}">{escape(h)}</a> <span class="src">{escape(o)}</span></li>'
+                          for u, h, o in self._related(s))
+        return (f'<nav class="share">{share}</nav>\n<aside class="ad">\n{ads}</aside>\n'
+                f'<aside class="related">\n<h2>From other outlets</h2>\n<ul>\n{items}\n</ul>\n</aside>\n')
+
+    @staticmethod
+    def _other_path(slug: str, k: int) -> str:
+        return f"/{slug}/{k}/{text.slugify(text.headline(k))}"
 
     def _digest_index(self, query: str) -> Page:
         ds = self.site.digests()[::-1]
@@ -495,6 +549,28 @@ class Renderer:
         part = urls[(n - 1) * SITEMAP_CHUNK: n * SITEMAP_CHUNK]
         body = head + f"<urlset {ns}>\n" + "".join(f"<url><loc>{escape(u)}</loc></url>\n" for u in part) + "</urlset>\n"
         return Page(200, "application/xml", body.encode())
+
+    # ---- the third host: share endpoints, the sponsor, ads, other outlets ----------------------
+    def _others(self, path: str) -> Page:
+        if path == "/robots.txt":
+            return Page(200, "text/plain; charset=utf-8", b"User-agent: *\nDisallow:\n")
+        parts = path.strip("/").split("/")
+        if len(parts) == 2 and parts[0] == "share" and parts[1] in {n for n, _, _ in SHARE_NETWORKS}:
+            return self._simple("Share this story", "<p>Sign in to share.</p>", "pub")
+        if path == "/qwiket/fantasy-sports":
+            return self._simple("QWIKET", "<p>Elevate your fantasy game!</p>", "pub")
+        if len(parts) == 2 and parts[0] == "ads" and parts[1].isdigit() and int(parts[1]) < len(ADS):
+            return self._simple(ADS[int(parts[1])], "<p>Limited time offer.</p>", "pub")
+        names = dict(OTHER_OUTLETS)
+        if len(parts) == 3 and parts[0] in names and parts[1].isdigit() and \
+                path == self._other_path(parts[0], int(parts[1])):
+            k = int(parts[1])
+            paras = text.body(self.site.seed, k, promo_headlines=[], promo_line=None,
+                              caption_date="Monday, June 2, 2025")
+            inner = (f"<article>\n<h1>{escape(text.headline(k))}</h1>\n<p class=\"byline\">{escape(names[parts[0]])}</p>\n"
+                     + "\n".join(f"<p>{escape(p)}</p>" for p in paras) + "\n</article>")
+            return Page(200, body=_html(text.headline(k), "", inner, "pub").encode())
+        return self._not_found()
 
     # ---- static --------------------------------------------------------------------------
     def _static(self, role: Role, path: str) -> Page:

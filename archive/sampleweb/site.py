@@ -42,6 +42,16 @@ OUTLETS: tuple[Outlet, ...] = (
 OUTLET_BY_SLUG = {o.slug: o for o in OUTLETS}
 _OUTLET_WEIGHTS = (40, 25, 15, 20)
 
+# outlets on the third host (127.0.0.3) that no [publishers] block knows: a copy's "related"
+# box links to their stories, which are no copy's original
+OTHER_OUTLETS: tuple[tuple[str, str], ...] = (
+    ("dailyledger", "The Daily Ledger"), ("frontiertimes", "Frontier Times"), ("capitolwire", "Capitol Wire"))
+OTHER_STORY_BASE = 300_000  # their stories' headline indexes: far from any sample story's
+SHARE_NETWORKS = (("facebook", "Share on Facebook", "u"), ("x", "Post on X", "url"),
+                  ("email", "Share via Email", "body"))  # "via": the shared link_text default matches it
+ADS = ("Gold IRA: the free guide retirees ask for", "Mortgage rates fall again: see today's offers",
+       "This fantasy app picks your lineup", "Doctors stunned by one simple knee trick")
+
 
 @dataclass(frozen=True)
 class Story:
@@ -231,6 +241,25 @@ class Site:
                 out.append(j)
             j -= 1
         return out
+
+    def related_known(self, i: int) -> int | None:
+        """The latest earlier story of another outlet: the copy's "related" box links to its
+        original (a known publisher's host, yet not this copy's original)."""
+        s = self.story(i)
+        j = i - 1
+        while j >= 0 and i - j < 60:
+            if self.story(j).outlet != s.outlet:
+                return j
+            j -= 1
+        return None
+
+    def related_elsewhere(self, i: int) -> list[tuple[str, int]]:
+        """Two (outlet slug, story number) pairs of the third host's outlets for copy ``i``."""
+        return [(OTHER_OUTLETS[(i + r) % len(OTHER_OUTLETS)][0], OTHER_STORY_BASE + 2 * i + r) for r in range(2)]
+
+    def ads(self, i: int) -> tuple[int, int]:
+        """The two ads copy ``i`` shows (indexes of ADS)."""
+        return i % len(ADS), (i + 1) % len(ADS)
 
     # ---- listings --------------------------------------------------------------------------
     def _cached(self, name: str, build: Callable[[], Any]) -> Any:

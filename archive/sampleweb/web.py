@@ -2,6 +2,7 @@
 
     with SampleWeb(articles=40, seed=1) as sw:
         sw.aggregator_url, sw.publisher_url   # "http://127.0.0.1:PORT", "http://127.0.0.2:PORT"
+        sw.others_url                          # "http://127.0.0.3:PORT": share, sponsor, ad, other outlets
         sw.advance()                           # next generation: new stories, a few edits
         sw.request_log                         # what the servers saw
         sw.truth()                             # the ground truth extraction and dedupe score against
@@ -64,6 +65,9 @@ class StoryTruth(_Mapping):
     revision: int  # times updated by advance()
     promo_line: str | None  # the publisher's own promo line inside the body, if any
     copy_markup: str | None = None  # "flat", "chrome" or "flat-div": how the copy page is built
+    # off-host links on the copy that are not its original (sponsor, share, ads, other outlets'
+    # stories; the last one a known publisher's original): never to be followed as the original
+    decoy_links: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -112,19 +116,22 @@ class SampleWeb:
     def __init__(self, articles: int = 40, seed: int = 1, latency_ms: float = 0,
                  aggregator_host: str = "127.0.0.1", publisher_host: str = "127.0.0.2",
                  aggregator_port: int = 0, publisher_port: int = 0, keep_log: bool = True,
-                 cache_entries: int = CACHE_ENTRIES) -> None:
+                 cache_entries: int = CACHE_ENTRIES, others_host: str = "127.0.0.3",
+                 others_port: int = 0) -> None:
         if articles < 1:
             raise InputError(f"articles: must be at least 1, got {articles}")
         if latency_ms < 0:
             raise InputError(f"latency_ms: must be >= 0, got {latency_ms}")
-        for name, host in (("aggregator_host", aggregator_host), ("publisher_host", publisher_host)):
+        for name, host in (("aggregator_host", aggregator_host), ("publisher_host", publisher_host),
+                           ("others_host", others_host)):
             if not host.startswith("127."):
                 raise InputError(f"{name}: the sample web serves on loopback only (127.0.0.0/8), got {host!r}")
         self.site = Site(articles=articles, seed=seed)
         self.latency_ms = latency_ms
         self.aggregator_host = aggregator_host
         self.publisher_host = publisher_host
-        self._ports = (aggregator_port, publisher_port)
+        self.others_host = others_host
+        self._ports = (aggregator_port, publisher_port, others_port)
         self.keep_log = keep_log
         self.cache_entries = max(16, cache_entries)
         self.request_log: list[RequestRecord] = []
@@ -168,22 +175,24 @@ class SampleWeb:
             self._thread = None
             exc = error[0]
             raise InputError(f"sample web: cannot listen on {self.aggregator_host}:{self._ports[0]} / "
-                             f"{self.publisher_host}:{self._ports[1]}: {exc}") from exc
+                             f"{self.publisher_host}:{self._ports[1]} / {self.others_host}:{self._ports[2]}: "
+                             f"{exc}") from exc
         return self
 
     async def _start_servers(self) -> None:
-        agg = SiteServer("aggregator", self.aggregator_host, self._ports[0], self._variant, self._control,
-                         self._log, self.latency_ms)
-        pub = SiteServer("publisher", self.publisher_host, self._ports[1], self._variant, self._control,
-                         self._log, self.latency_ms)
-        await agg.start()
+        started: list[SiteServer] = []
         try:
-            await pub.start()
+            for role, host, port in zip(("aggregator", "publisher", "others"),
+                                        (self.aggregator_host, self.publisher_host, self.others_host), self._ports):
+                server = SiteServer(role, host, port, self._variant, self._control, self._log, self.latency_ms)
+                await server.start()
+                started.append(server)
         except BaseException:
-            await agg.stop()
+            for server in started:
+                await server.stop()
             raise
-        self._servers = [agg, pub]
-        self._renderer = Renderer(self.site, self.aggregator_url, self.publisher_url)
+        self._servers = started
+        self._renderer = Renderer(self.site, self.aggregator_url, self.publisher_url, self.others_url)
 
     async def _stop_servers(self) -> None:
         for s in self._servers:
@@ -217,6 +226,17 @@ class SampleWeb:
     @property
     def publisher_port(self) -> int:
         return self._servers[1].port if self._servers else self._ports[1]
+
+    @property
+    def others_port(self) -> int:
+        return self._servers[2].port if self._servers else self._ports[2]
+
+    @property
+    def others_url(self) -> str:
+        """The third host: share endpoints, the header's sponsor, ads and other outlets' stories
+        (no copy's original: a crawl following originals never requests it)."""
+        self._require_started()
+        return f"http://{self.others_host}:{self.others_port}"
 
     @property
     def aggregator_url(self) -> str:
@@ -397,10 +417,11 @@ class SampleWeb:
     def _split(self, url: str) -> tuple[str, str, str]:
         role = "aggregator"
         if url.startswith("http"):
-            if url.startswith(self.publisher_url):
-                role, url = "publisher", url[len(self.publisher_url):]
-            elif url.startswith(self.aggregator_url):
-                url = url[len(self.aggregator_url):]
+            for role, base in (("publisher", self.publisher_url), ("aggregator", self.aggregator_url),
+                               ("others", self.others_url)):
+                if url == base or url.startswith((base + "/", base + "?")):  # not a longer port's prefix
+                    url = url[len(base):]
+                    break
             else:
                 raise InputError(f"{url!r}: not a URL of this sample web")
         path, _, query = (url or "/").partition("?")
@@ -430,7 +451,8 @@ class SampleWeb:
                     canonical=bool(copy) and s.canonical, og_url=bool(copy) and s.og_url,
                     source_lines=bool(copy) and s.source_lines, copy_link=link,
                     revision=site.revision(i), promo_line=s.outlet.promo_line,
-                    copy_markup=("flat", "chrome", "flat-div")[i % 3] if copy else None))
+                    copy_markup=("flat", "chrome", "flat-div")[i % 3] if copy else None,
+                    decoy_links=r.decoy_links(s) if copy else []))
             out.digests = []
             for d in site.digests():
                 items = []
@@ -476,4 +498,5 @@ class SampleWeb:
             "stylesheets": [a + "/static/am1.css", a + "/static/base.css", p + "/static/pub.css", p + "/static/base.css"],
             "font": [a + "/static/font.ttf", p + "/static/font.ttf"],
             "control": a + pages.CONTROL_PREFIX + "advance",
+            "others": self.others_url,  # the decoys' host: see StoryTruth.decoy_links
         }
