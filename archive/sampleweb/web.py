@@ -112,7 +112,7 @@ class SampleWeb:
     def __init__(self, articles: int = 40, seed: int = 1, latency_ms: float = 0,
                  aggregator_host: str = "127.0.0.1", publisher_host: str = "127.0.0.2",
                  aggregator_port: int = 0, publisher_port: int = 0, keep_log: bool = True,
-                 cache_entries: int = CACHE_ENTRIES) -> None:
+                 cache_entries: int = CACHE_ENTRIES, ssl_context: Any = None) -> None:
         if articles < 1:
             raise InputError(f"articles: must be at least 1, got {articles}")
         if latency_ms < 0:
@@ -121,6 +121,8 @@ class SampleWeb:
             if not host.startswith("127."):
                 raise InputError(f"{name}: the sample web serves on loopback only (127.0.0.0/8), got {host!r}")
         self.site = Site(articles=articles, seed=seed)
+        self.ssl_context = ssl_context  # a server ssl.SSLContext: both hosts serve https
+        self.scheme = "https" if ssl_context is not None else "http"
         self.latency_ms = latency_ms
         self.aggregator_host = aggregator_host
         self.publisher_host = publisher_host
@@ -173,9 +175,9 @@ class SampleWeb:
 
     async def _start_servers(self) -> None:
         agg = SiteServer("aggregator", self.aggregator_host, self._ports[0], self._variant, self._control,
-                         self._log, self.latency_ms)
+                         self._log, self.latency_ms, self.ssl_context)
         pub = SiteServer("publisher", self.publisher_host, self._ports[1], self._variant, self._control,
-                         self._log, self.latency_ms)
+                         self._log, self.latency_ms, self.ssl_context)
         await agg.start()
         try:
             await pub.start()
@@ -221,12 +223,12 @@ class SampleWeb:
     @property
     def aggregator_url(self) -> str:
         self._require_started()
-        return f"http://{self.aggregator_host}:{self.aggregator_port}"
+        return f"{self.scheme}://{self.aggregator_host}:{self.aggregator_port}"
 
     @property
     def publisher_url(self) -> str:
         self._require_started()
-        return f"http://{self.publisher_host}:{self.publisher_port}"
+        return f"{self.scheme}://{self.publisher_host}:{self.publisher_port}"
 
     def _require_started(self) -> None:
         if not self._servers:
