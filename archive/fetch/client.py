@@ -59,9 +59,10 @@ def _error_kind(exc: BaseException) -> str:
             return "ssrf"
         if isinstance(cause, socket.gaierror):
             return "dns"
-        if isinstance(cause, ssl.SSLError):
-            return tls_error_kind(cause)
         cause = cause.__cause__ or cause.__context__
+    handshake = tls_failure(exc)
+    if handshake is not None:
+        return tls_error_kind(handshake)
     if isinstance(exc, httpx.ConnectTimeout):
         return "timeout"
     if isinstance(exc, httpx.ConnectError):
@@ -195,17 +196,33 @@ def tls_error_kind(exc: ssl.SSLError) -> str:
     return "tls"
 
 
-def tls_error_detail(exc: BaseException) -> str | None:
-    """OpenSSL's own words for the TLS error inside ``exc`` (e.g. "certificate has expired"),
-    or None when it holds none."""
+def tls_failure(exc: BaseException) -> ssl.SSLError | None:
+    """The TLS error that made a connection fail (``exc`` an ``httpx.ConnectError``), or None.
+    Only a failed connection counts: a read that timed out over TLS carries an
+    ``SSLWantReadError`` in its context (the TLS layer was waiting for bytes), which is no
+    TLS failure."""
+    import httpx
+
+    if not isinstance(exc, httpx.ConnectError):
+        return None
     cause: BaseException | None = exc
     while cause is not None:
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return f"certificate verify failed: {cause.verify_message}"
-        if isinstance(cause, ssl.SSLError):
-            return str(cause.reason or cause)
+        if isinstance(cause, ssl.SSLError) and not isinstance(cause, (ssl.SSLWantReadError,
+                                                                      ssl.SSLWantWriteError)):
+            return cause
         cause = cause.__cause__ or cause.__context__
     return None
+
+
+def tls_error_detail(exc: BaseException) -> str | None:
+    """OpenSSL's own words for the TLS failure of a connection (e.g. "certificate verify
+    failed: certificate has expired"), or None when ``exc`` is no TLS failure."""
+    failure = tls_failure(exc)
+    if failure is None:
+        return None
+    if isinstance(failure, ssl.SSLCertVerificationError):
+        return f"certificate verify failed: {failure.verify_message}"
+    return str(failure.reason or failure)
 
 
 _SSL_CONTEXTS: dict[tuple[str | None, str | None, str | None], ssl.SSLContext] = {}
