@@ -7,7 +7,10 @@
 * httpx timeouts bound each network operation, and ``asyncio.timeout(deadline)`` bounds the
   whole exchange (a server trickling one byte a second would otherwise hold it for ever): a
   deadline (or a read timeout) after the headers keeps what arrived with ``truncated="time"``;
-* :func:`retry_after` reads both forms of ``Retry-After`` (seconds and HTTP-date).
+* :func:`retry_after` reads both forms of ``Retry-After`` (seconds and HTTP-date);
+* https is verified (:func:`ssl_context`: certifi or ``SSL_CERT_FILE``, plus a ``ca_bundle``);
+  a failed handshake is a :class:`FetchError` whose kind names the certificate's fault
+  (:func:`tls_error_kind`) and whose detail is OpenSSL's reason.
 """
 from __future__ import annotations
 

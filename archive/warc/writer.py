@@ -13,6 +13,11 @@ HTTP headers are written byte for byte as received (latin-1), except that the bo
 de-chunked: ``Transfer-Encoding`` is renamed ``X-Archive-Orig-Transfer-Encoding`` and a true
 ``Content-Length`` is set (a differing original one is kept as ``X-Archive-Orig-Content-Length``).
 
+An exchange becomes a ``response`` record, or a ``revisit`` (:mod:`.revisit`): an
+unchanged payload (identical-payload-digest, the default re-crawl) or a 304 answer to a
+conditional GET (server-not-modified); either keeps its own HTTP head and refers to the record
+holding the payload (``WARC-Refers-To-Target-URI``, ``-Date``, ``WARC-Refers-To``).
+
 ``Capture.id`` is the UUID of the response/revisit record's ``WARC-Record-ID``
 (``<urn:uuid:UUID>``), so ``archive reindex`` derives identical rows from the file alone.
 Depth and referring page travel in a ``WARC-JSON-Metadata`` header of the response/revisit.
@@ -36,7 +41,10 @@ from ..errors import WarcError
 from ..model import Capture, CrawlStats, Exchange, FetchFailure, iso, parse_iso, utcnow
 from ..urls import surt
 from .records import (CRAWL_END, FETCH_ERROR, JSON_METADATA, MARKER, NOT_MODIFIED_PROFILE, ORIG_PREFIX,
-                      REVISIT_PROFILE, capture_id, header, mime_of, sha1_digest)
+                      capture_id, header, mime_of, sha1_digest)
+from .revisit import PreviousCapture, revisit_profile
+
+__all__ = ["ClosedFile", "PreviousCapture", "WarcWriter", "fix_response_headers", "revisit_profile"]
 
 OPEN_SUFFIX = ".open"
 WARC_SUFFIX = ".warc.gz"
@@ -54,25 +62,6 @@ class ClosedFile:
     records: int
     captures: int
     failures: int
-
-
-@dataclass
-class PreviousCapture:
-    """The last capture of a URL, for revisit detection (from the ``captures`` table)."""
-
-    payload_digest: str
-    url: str
-    timestamp: str  # its WARC-Date (ISO 8601 UTC)
-    record_id: str | None = None  # Capture.id or a full WARC-Record-ID
-
-    @classmethod
-    def from_capture(cls, cap: Capture) -> "PreviousCapture":
-        # a revisit's own refers-to fields point at the response that holds the payload
-        if cap.record_type == "revisit" and cap.refers_to_url and cap.refers_to_date:
-            return cls(payload_digest=cap.payload_digest or "", url=cap.refers_to_url,
-                       timestamp=cap.refers_to_date, record_id=None)
-        return cls(payload_digest=cap.payload_digest or "", url=cap.url,
-                   timestamp=cap.timestamp, record_id=cap.id)
 
 
 def _warc_date(ts: dt.datetime) -> str:
@@ -340,7 +329,7 @@ class WarcWriter:
                                                 http_headers=http, warc_content_type=content_type)
 
     def write_exchange(self, ex: Exchange, previous: PreviousCapture | None = None) -> Capture:
-        """Write the response (or a revisit, see :func:`revisit_profile`) and the request, flush
+        """Write the response (or a revisit, see :func:`.revisit.revisit_profile`) and the request, flush
         them to the OS, and return the capture row to index."""
         method = (ex.method or "GET").upper()
         date = _warc_date(ex.started)
@@ -413,31 +402,6 @@ class WarcWriter:
             rec = self._record(uri, "metadata", date=date, payload=data, content_type="application/json")
             self._append([self._serialise(rec)])
             self._counts[2] += failure
-
-
-_VALIDATORS = ("if-none-match", "if-modified-since")
-
-
-def revisit_profile(ex: Exchange, digest: str, previous: PreviousCapture | None) -> str | None:
-    """The revisit profile this exchange is stored under, or None for a ``response`` record.
-
-    * ``server-not-modified`` (WARC 1.1 §6.7.3): a ``304`` answer to a conditional GET (the
-      request carried ``If-None-Match`` / ``If-Modified-Since``) of a URL with an earlier capture:
-      the record keeps the 304's own head, refers to the capture whose validators were sent and
-      carries that capture's payload digest (the payload the server confirmed);
-    * ``identical-payload-digest`` (§6.7.2): any full answer whose payload digest equals the
-      URL's last stored payload: the record keeps the answer's real head (a 200's, with its
-      headers), no payload, and refers to the record that holds it. This is what an unchanged
-      page gives when conditional GET is off (the default); pywb and ReplayWeb.page replay it
-      as the 200 with the original's bytes, as they do warcprox's and browsertrix's revisits.
-
-    A 304 to a request that sent no validators is stored as the response it is."""
-    if previous is None or not previous.payload_digest:
-        return None
-    if ex.status == 304:
-        sent = {k.lower() for k, _ in ex.request_headers}
-        return NOT_MODIFIED_PROFILE if sent & set(_VALIDATORS) else None
-    return REVISIT_PROFILE if previous.payload_digest == digest else None
 
 
 def _exchange_fields(ex: Exchange, profile: str | None, previous: PreviousCapture | None,
