@@ -176,6 +176,26 @@ def test_https_page_shows_in_the_snapshot_route(tls: TlsCrawl) -> None:
     assert [p["url"] for p in pages] == [url]
 
 
+@pytest.mark.browser
+def test_https_page_renders_in_the_snapshot_view(tls: TlsCrawl) -> None:
+    """ReplayWeb.page, in headless Chromium, shows the archived https page (its headline and its
+    stylesheet) from the snapshot's WACZ, with the live server gone: nothing is fetched from it."""
+    from support.browser import archived_frame, chromium
+    from support.serve import ArchiveServer
+
+    story = next(s for s in tls.sw.truth() if s.original_url)
+    url = story.original_url
+    before = len(tls.sw.request_log)
+    with ArchiveServer(tls.data) as server, chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{server.base}/-/snapshot/{_first_ts(tls, url)}/{url}", wait_until="load", timeout=30_000)
+        frame = archived_frame(page, url, story.headline)
+        frame.wait_for_load_state("load")
+        background = frame.evaluate("getComputedStyle(document.body).backgroundImage")
+        assert "bg-" in background, background  # the @imported stylesheet, from the archive
+    assert len(tls.sw.request_log) == before
+
+
 # ---------------------------------------------------------------------------- ca_bundle
 
 def test_ca_bundle_relative_to_the_config_file_trusts_a_private_ca(tmp_path: Path,
