@@ -46,8 +46,9 @@ def revisit_profile(ex: Exchange, digest: str, previous: PreviousCapture | None)
     * ``identical-payload-digest`` (§6.7.2): any full answer whose payload digest equals the
       URL's last stored payload: the record keeps the answer's real head (a 200's, with its
       headers), no payload, and refers to the record that holds it. This is what an unchanged
-      page gives when conditional GET is off (the default); pywb and ReplayWeb.page replay it
-      as the 200 with the original's bytes, as they do warcprox's and browsertrix's revisits.
+      page gives when conditional GET is off (the default), and the form warcprox and
+      browsertrix write; pywb 2.10 replays it as the 200 with the original's bytes
+      (tests/test_recrawl_pywb.py).
 
     A 304 to a request that sent no validators is stored as the response it is."""
     if previous is None or not previous.payload_digest:
