@@ -1,7 +1,7 @@
 """HTTPS end to end: the sample web served over TLS (a local CA from trustme, trusted through
-``SSL_CERT_FILE``) is crawled beside three hosts whose certificates fail (issued by a CA nobody
-trusts, expired, issued for another name); then WARC (https target URIs, ``WARC-IP-Address``),
-index, ``/-/replay/``, pywb and ``/-/snapshot/``. ``ca_bundle`` (settings or per source) is the
+``SSL_CERT_FILE``) is crawled beside four hosts whose certificates fail (issued by a CA nobody
+trusts, expired, not yet valid, issued for another name); then WARC (https target URIs,
+``WARC-IP-Address``), index, ``/-/replay/``, pywb and ``/-/snapshot/``. ``ca_bundle`` (settings or per source) is the
 other way to trust a CA: checked at config load, relative to the config file."""
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ BAD_HOSTS = {
     "untrusted": ("127.0.0.3", "tls-untrusted", "unable to get local issuer certificate"),
     "expired": ("127.0.0.4", "tls-expired", "certificate has expired"),
     "wrong-host": ("127.0.0.5", "tls-hostname", "not valid for '127.0.0.5'"),
+    "not-yet-valid": ("127.0.0.7", "tls-not-yet-valid", "certificate is not yet valid"),
 }
 
 
@@ -56,6 +57,7 @@ def _bad_servers(ca: LocalCA, other: LocalCA) -> dict[str, HostileServer]:
         "untrusted": other.server_context(BAD_HOSTS["untrusted"][0]),
         "expired": ca.server_context(BAD_HOSTS["expired"][0], expired=True),
         "wrong-host": ca.server_context("wrong-host.test"),
+        "not-yet-valid": ca.server_context(BAD_HOSTS["not-yet-valid"][0], future=True),
     }
     return {name: HostileServer(BAD_HOSTS[name][0], robots="ok", pages=2, ssl_context=ctx).start()
             for name, ctx in contexts.items()}

@@ -2,7 +2,7 @@
 
     ca = LocalCA(tmp_path)                        # ca.pem: the CA's certificate, to trust
     ctx = ca.server_context("127.0.0.1", "127.0.0.2")   # a valid certificate for these addresses
-    ca.server_context("127.0.0.3", expired=True)  # expired yesterday
+    ca.server_context("127.0.0.3", expired=True)  # expired yesterday (future=True: valid from tomorrow)
     ca.server_context("wrong-host.test")          # valid, but for another name
     LocalCA(tmp_path, "other").server_context("127.0.0.4")  # issued by a CA nobody trusts
 
@@ -23,12 +23,15 @@ class LocalCA:
         self.pem = Path(where) / f"{name}.pem"
         self.ca.cert_pem.write_to_path(str(self.pem))
 
-    def server_context(self, *identities: str, expired: bool = False) -> ssl.SSLContext:
+    def server_context(self, *identities: str, expired: bool = False, future: bool = False) -> ssl.SSLContext:
         """A server context whose certificate names ``identities`` (host names or IP addresses);
-        ``expired``: valid from 30 days ago until yesterday."""
+        ``expired``: valid from 30 days ago until yesterday; ``future``: valid from tomorrow."""
         now = dt.datetime.now(dt.timezone.utc)
-        window = {"not_before": now - dt.timedelta(days=30), "not_after": now - dt.timedelta(days=1)} \
-            if expired else {}
+        window: dict[str, dt.datetime] = {}
+        if expired:
+            window = {"not_before": now - dt.timedelta(days=30), "not_after": now - dt.timedelta(days=1)}
+        elif future:
+            window = {"not_before": now + dt.timedelta(days=1), "not_after": now + dt.timedelta(days=30)}
         leaf = self.ca.issue_cert(*identities, **window)
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         leaf.configure_cert(ctx)
