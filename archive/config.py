@@ -7,7 +7,7 @@ integer >= 0, not 'two'``.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,6 +48,8 @@ class Source:
     requisite_hosts: tuple[str, ...] = ()
     requisite_max_size: int = 5 * 1024 * 1024
     render: bool = False               # fetch through headless Chromium + warcprox
+    conditional_get: bool = False      # re-crawls send the last capture's validators (304 → revisit)
+    ca_bundle: str | None = None       # PEM file of extra CAs trusted for https (else settings')
     enabled: bool = True
     description: str = ""
 
@@ -70,6 +72,9 @@ class Settings:
     # (env ARCHIVE_WARC_STORE overrides it) and its storage options ("env:NAME" reads $NAME)
     warc_store: str | None = None
     warc_store_options: dict[str, Any] = field(default_factory=dict, hash=False)
+    # a PEM file of CA certificates trusted for https besides the default ones (certifi, or the
+    # file SSL_CERT_FILE names); a relative path is read from the config file's directory
+    ca_bundle: str | None = None
 
 
 @dataclass(frozen=True)
@@ -187,7 +192,29 @@ def parse_source(name: str, table: Any, path: str) -> Source:
         raise ConfigError(f"must be >= 1 second, not {src.every!r}", path=path, section=section, field="every")
     if not src.user_agent.strip():
         raise ConfigError("must not be empty", path=path, section=section, field="user_agent")
+    if src.ca_bundle is not None:
+        src = replace(src, ca_bundle=check_ca_bundle(src.ca_bundle, path, section))
     return src
+
+
+def check_ca_bundle(value: str, path: str, section: str) -> str:
+    """The absolute path of a ``ca_bundle`` (relative to the config file's directory), checked
+    to hold PEM CA certificates Python's ssl module can load: a wrong file is named here, at
+    load time, not as a certificate error on every https page of a crawl."""
+    import ssl
+
+    bundle = Path(value).expanduser()
+    if not bundle.is_absolute():
+        bundle = Path(path).parent / bundle
+    bundle = bundle.resolve()
+    if not bundle.is_file():
+        raise ConfigError(f"{value!r}: no such file ({bundle})", path=path, section=section, field="ca_bundle")
+    try:
+        ssl.create_default_context(cafile=str(bundle))
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        raise ConfigError(f"{value!r}: not a PEM file of CA certificates ({exc})", path=path, section=section,
+                          field="ca_bundle") from None
+    return str(bundle)
 
 
 def _parse_settings(table: Any, path: str) -> Settings:
@@ -209,6 +236,8 @@ def _parse_settings(table: Any, path: str) -> Settings:
     if settings.webhook_url:
         _check_url(settings.webhook_url, path, "settings", "webhook_url")
     _check_warc_store(settings, path)
+    if settings.ca_bundle is not None:
+        settings = replace(settings, ca_bundle=check_ca_bundle(settings.ca_bundle, path, "settings"))
     return settings
 
 

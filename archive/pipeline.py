@@ -64,7 +64,9 @@ DEMO_SOURCES = ("sample-aggregator", "sample-digest", "sample-publisher")
 def run_demo(config: Config, data_dir: Path, *, report: Report = print, articles: int = 40,
              aggregator_port: int = 8601, publisher_port: int = 8602) -> PipelineStats:
     """Serve the sample web on the ports the shipped config names, crawl its sources twice
-    (the second time after the web changed: revisits for what did not), extract, dedupe."""
+    (the second time after the web changed: every page fetched in full again, and each one
+    that did not change stored as an identical-payload-digest revisit, as the report line
+    counts), extract, dedupe."""
     from .dedupe import run_dedupe
     from .extract import run_extract
     from .fetch import CrawlOptions
@@ -84,7 +86,8 @@ def run_demo(config: Config, data_dir: Path, *, report: Report = print, articles
                     continue
                 cs = crawl_or_render(config, data_dir, name, options=CrawlOptions())
                 stats.crawls.append(cs)
-                report(f"crawl {round_} {name}: {cs.pages} pages, {cs.bytes} bytes, {cs.errors} errors")
+                report(f"crawl {round_} {name}: {cs.pages} pages ({_unchanged(data_dir, cs.id)} unchanged since "
+                       f"their last capture: revisits), {cs.bytes} bytes, {cs.errors} errors")
             if round_ == 1:
                 web.advance()
                 report("sample web advanced to its next generation (some pages changed)")
@@ -96,3 +99,14 @@ def run_demo(config: Config, data_dir: Path, *, report: Report = print, articles
     report(stats.dedupe.summary())
     stats.seconds = time.monotonic() - t0
     return stats
+
+
+def _unchanged(data_dir: Path, crawl_id: str) -> int:
+    from .index import open_db
+    from .index.captures import unchanged_count
+
+    db = open_db(data_dir, readonly=True)
+    try:
+        return unchanged_count(db, crawl_id)
+    finally:
+        db.conn.close()

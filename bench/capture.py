@@ -13,6 +13,9 @@ so a ratio is never bought with a smaller crawl. wget exits 8 when it met any 40
 Then peak RSS (crawl process plus its fetcher processes, summed, sampled from /proc) of
 ``archive crawl --max-pages N`` for N = 1 000 and 20 000 on a large sample web.
 Targets (issue 3): ≥ 1.0× wget at 0 ms, ≥ 10× at 100 ms, RSS < 300 MB and flat.
+Then HTTPS (``--tls-articles``; 0 skips it): the same sample web served over TLS by a second
+server process (a local CA from ``trustme``; the crawl trusts it through ``SSL_CERT_FILE``, wget
+through ``--ca-certificate``), timed beside plain HTTP, with the load average printed per run.
 Last, pages/s with page requisites on and off (``bench/requisites.py``; ``--no-requisites`` skips it).
 """
 from __future__ import annotations
@@ -42,6 +45,49 @@ def start_web(articles: int, latency_ms: float) -> tuple[subprocess.Popen[str], 
     return proc, agg, pub
 
 
+TLS_WEB = r"""
+import ssl, sys
+from archive.sampleweb import SampleWeb
+ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+sw = SampleWeb(articles=int(sys.argv[3]), latency_ms=float(sys.argv[4]), keep_log=False, ssl_context=ctx).start()
+print("aggregator", sw.aggregator_url + "/", flush=True)
+print("publisher", sw.publisher_url + "/", flush=True)
+sw.serve_forever()
+"""
+
+
+def start_tls_web(articles: int, latency_ms: float, work: Path) -> tuple[subprocess.Popen[str], str, str, Path]:
+    """The sample web over TLS in its own process: (process, aggregator, publisher, CA file)."""
+    import trustme
+
+    ca = trustme.CA()
+    leaf = ca.issue_cert("127.0.0.1", "127.0.0.2")
+    ca_pem, cert, key = work / "ca.pem", work / "cert.pem", work / "key.pem"
+    ca.cert_pem.write_to_path(str(ca_pem))
+    cert.write_bytes(b"".join(b.bytes() for b in leaf.cert_chain_pems))
+    leaf.private_key_pem.write_to_path(str(key))
+    proc = subprocess.Popen([sys.executable, "-c", TLS_WEB, str(cert), str(key), str(articles), str(latency_ms)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    agg = proc.stdout.readline().split()[-1]
+    pub = proc.stdout.readline().split()[-1]
+    return proc, agg, pub, ca_pem
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of every child process waited for so far (a figure the other
+    jobs on a shared machine move much less than wall time)."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def load() -> str:
+    return "load " + " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def warc_urls(paths: list[Path]) -> list[str]:
     from warcio.archiveiterator import ArchiveIterator
 
@@ -56,11 +102,13 @@ def warc_urls(paths: list[Path]) -> list[str]:
     return urls
 
 
-def run_wget(agg: str, pub: str, depth: int, work: Path) -> tuple[float, list[str]]:
+def run_wget(agg: str, pub: str, depth: int, work: Path, ca: Path | None = None) -> tuple[float, list[str]]:
     hosts = ",".join(sorted({re.sub(r"^https?://|[:/].*$", "", u) for u in (agg, pub)}))
     warc = work / "wget"
     cmd = ["wget", "--recursive", f"--level={depth}", "-H", f"-D{hosts}", f"--warc-file={warc}",
            "--no-warc-keep-log", "--no-verbose", "-P", str(work / "files"), "--tries=1", agg, pub]
+    if ca is not None:
+        cmd.insert(1, f"--ca-certificate={ca}")
     t0 = time.perf_counter()
     rc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
     secs = time.perf_counter() - t0
@@ -94,13 +142,15 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def run_archive(seeds: list[str], depth: int, work: Path, extra: list[str]) -> tuple[float, list[str], int, str]:
+def run_archive(seeds: list[str], depth: int, work: Path, extra: list[str],
+                ca: Path | None = None) -> tuple[float, list[str], int, str]:
     cmd = [ARCHIVE, "crawl", "--data", str(work / "data"), "--config", str(CONFIG), "--depth", str(depth),
            "--per-host", "16", "--delay", "0", *extra]
     for s in seeds:
         cmd += ["--seed", s]
+    env = dict(os.environ, **({"SSL_CERT_FILE": str(ca)} if ca is not None else {}))
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak = 0
     while proc.poll() is None:
         peak = max(peak, _tree_rss(proc.pid))
@@ -157,6 +207,42 @@ def compare(latency: float, articles: int, depth: int, rounds: int, extra: list[
     return a_rate / w_rate
 
 
+def compare_tls(articles: int, depth: int, rounds: int, extra: list[str]) -> None:
+    """wget and ``archive crawl`` over plain HTTP and over TLS, each on its own server process of
+    the same sample web (same pages, same bytes): best of ``rounds``, pages/s side by side."""
+    with tempfile.TemporaryDirectory(prefix="bench-tls-ca-") as ca_dir:
+        plain_proc, p_agg, p_pub = start_web(articles, 0)
+        tls_proc, t_agg, t_pub, ca = start_tls_web(articles, 0, Path(ca_dir))
+        best: dict[str, tuple[float, int, str, float]] = {}
+        try:
+            for _ in range(rounds):
+                runs = {
+                    "wget http": lambda d: run_wget(p_agg, p_pub, depth, d),
+                    "wget https": lambda d: run_wget(t_agg, t_pub, depth, d, ca),
+                    "archive http": lambda d: run_archive([p_agg, p_pub], depth, d, extra)[:2],
+                    "archive https": lambda d: run_archive([t_agg, t_pub], depth, d, extra, ca)[:2],
+                }
+                for name, run in runs.items():
+                    before, cpu0 = load(), _children_cpu()
+                    with tempfile.TemporaryDirectory(prefix="bench-tls-") as d:
+                        secs, urls = run(Path(d))
+                    cpu = _children_cpu() - cpu0  # the tool and its own children (fetchers)
+                    if name not in best or secs < best[name][0]:
+                        best[name] = (secs, len(urls), before, cpu)
+        finally:
+            for proc in (plain_proc, tls_proc):
+                proc.terminate()
+                proc.wait()
+    print(f"\nHTTPS vs plain HTTP, 0 ms latency, {articles} stories, depth {depth}, best of {rounds}:")
+    for name, (secs, n, before, cpu) in best.items():
+        print(f"  {name:14s} {n:6d} pages in {secs:7.2f} s = {n / secs:8.1f} pages/s, "
+              f"{cpu / n * 1000:5.2f} ms CPU/page   ({before} before the run)")
+    rate = {k: v[1] / v[0] for k, v in best.items()}
+    print(f"  https/http: archive {rate['archive https'] / rate['archive http']:.2f}x, "
+          f"wget {rate['wget https'] / rate['wget http']:.2f}x; archive/wget over https: "
+          f"{rate['archive https'] / rate['wget https']:.2f}x")
+
+
 def rss(articles: int, pages: list[int], extra: list[str]) -> None:
     proc, agg, pub = start_web(articles, 0)
     try:
@@ -179,6 +265,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--rss-pages", type=int, nargs="*", default=[1000, 20000])
     ap.add_argument("--no-rss", action="store_true")
+    ap.add_argument("--tls-articles", type=int, default=1000,
+                    help="stories for the HTTPS vs plain HTTP comparison (0: skip it)")
     ap.add_argument("--also-single", action="store_true", help="also time archive crawl --fetchers 1")
     ap.add_argument("--archive-args", default="", help="extra arguments for archive crawl, e.g. '--fetchers 1'")
     ap.add_argument("--no-requisites", action="store_true",
@@ -190,6 +278,8 @@ def main() -> None:
     for lat in args.latencies:
         compare(lat, args.articles if lat == 0 else args.slow_articles, args.depth, args.rounds, extra,
                 args.also_single)
+    if args.tls_articles:
+        compare_tls(args.tls_articles, args.depth, args.rounds, extra)
     if not args.no_rss and args.rss_pages:
         rss(max(args.rss_pages) // 2 + 100, args.rss_pages, extra)
     if not args.no_requisites:

@@ -9,12 +9,17 @@ process), so tests compare server-side timestamps, never the test's wall time.
     srv.start(); ...; srv.stop()
     srv.url  # http://127.0.0.1:PORT
     srv.events("/slowloris")  # [(path, event, t), ...]
+
+Given a server ``ssl.SSLContext`` (``ssl_context=``) the same cases are served over TLS
+(``srv.url`` is then ``https://…``): the misbehaviour happens inside the TLS stream, and a reset
+still resets the TCP connection under it.
 """
 from __future__ import annotations
 
 import asyncio
 import email.utils
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -69,8 +74,9 @@ class HostileServer:
     the last one disallowing ``/never``), ``error`` (500), ``bomb`` (a gzip bomb) or ``ok``."""
 
     def __init__(self, address: str = "127.0.0.1", *, robots: str = "missing", pages: int = 0,
-                 storm: int = 0) -> None:
+                 storm: int = 0, ssl_context: ssl.SSLContext | None = None) -> None:
         self.address = address
+        self.ssl_context = ssl_context
         self.robots = robots
         self.normal_pages = pages  # > 0: a plain well-behaved site of that many pages at /p/N
         self.storm = storm  # > 0: a host whose every page /s/N answers 503 (odd N with Retry-After: 1)
@@ -88,7 +94,7 @@ class HostileServer:
     # ---------------------------------------------------------------- lifecycle
     @property
     def url(self) -> str:
-        return f"http://{self.address}:{self.port}"
+        return f"{'https' if self.ssl_context is not None else 'http'}://{self.address}:{self.port}"
 
     def start(self) -> "HostileServer":
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -100,7 +106,8 @@ class HostileServer:
     def _run(self) -> None:
         loop = self._loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        self._server = loop.run_until_complete(asyncio.start_server(self._serve, self.address, 0))
+        self._server = loop.run_until_complete(asyncio.start_server(self._serve, self.address, 0,
+                                                                    ssl=self.ssl_context))
         self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
         loop.run_forever()
@@ -140,8 +147,8 @@ class HostileServer:
             while True:
                 try:
                     head = await reader.readuntil(b"\r\n\r\n")
-                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
-                    return
+                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, OSError):
+                    return  # OSError: resets, and TLS connections cut without close_notify
                 line = head.split(b"\r\n", 1)[0].decode("latin-1")
                 parts = line.split(" ")
                 path = parts[1] if len(parts) >= 2 else "/"
@@ -152,7 +159,7 @@ class HostileServer:
                 keep = await self._dispatch(writer, path, n)
                 if not keep:
                     return
-        except (ConnectionError, asyncio.CancelledError):
+        except (OSError, asyncio.CancelledError):
             return
         finally:
             self.readers.pop(writer, None)
@@ -265,7 +272,7 @@ async def _silent(s: HostileServer, w: Writer, path: str, n: int) -> bool:
     try:
         while await reader.read(4096):
             pass
-    except ConnectionError:
+    except OSError:  # a reset, or (over TLS) a connection cut without close_notify
         pass
     finally:
         s.note(path, "gone")

@@ -8,7 +8,7 @@ naming the URL and the reason): each is an end-to-end case of the hardening ledg
 (tests/support/hardening.py); the parser checks at the end are unit checks.
 
 No assertion bounds the wall clock from above except by a margin far beyond any load: the
-deadline (6 s) is what the trickling servers would otherwise outlast by minutes, and "not
+deadline (15 s) is what the trickling servers would otherwise outlast by minutes, and "not
 slowed" is an order of events (the normal host was done before the trickle was cut), not a
 duration. Hang guards (pytest-timeout, the subprocess timeout) are generous for the same reason.
 """
@@ -30,7 +30,8 @@ from tools import tool
 
 pytestmark = [pytest.mark.timeout(900), pytest.mark.hardening("e2e")]
 
-DEADLINE = 6.0  # the trickles (1 byte/s for 600 s) run far past it; the normal host ends well before it
+DEADLINE = 15.0  # the trickles (1 byte/s for 600 s) run far past it; the size-limited cases (12 MB
+#                  over loopback) and the normal host end well before it, even on a loaded machine
 TIMEOUT = 2.0  # per read: above the slowloris' 1 s between bytes, so only the deadline cuts it
 MAX_BODY = 12 * 1024 * 1024  # holds the 10 MB page whole; the 13 MB body and the endless stream are cut
 STORM_PAGES = 10

@@ -106,6 +106,7 @@ RANGE_BY_FIELD: dict[str, Any] = {
     "schedule": "61 * * * *", "user_agent": " ", "rules": "nope", "webhook_url": "ftp://x/",
     "role": "neither", "publisher": " ", "headline": {"xpath": "//["}, "prune_xpath": ["//["],
     "original_from": ["nope"], "hosts": [""], "rules_file": "no-such-rules.toml",
+    "ca_bundle": "no-such-ca.pem",
 }
 
 
@@ -155,7 +156,7 @@ CONFIG_CASES = config_cases()
 UNCONSTRAINED = {
     ("sources", "scope"), ("sources", "follow_original"), ("sources", "respect_robots"),
     ("sources", "ssrf_guard"), ("sources", "requisites"), ("sources", "requisite_hosts"),
-    ("sources", "render"), ("sources", "enabled"), ("sources", "description"),
+    ("sources", "render"), ("sources", "enabled"), ("sources", "description"), ("sources", "conditional_get"),
     ("settings", "warc_prefix"), ("settings", "known_aggregators"), ("settings", "warc_store"),
     ("settings", "warc_store_options"),
     ("dedupe", "known_aggregators"),

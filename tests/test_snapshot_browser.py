@@ -86,12 +86,14 @@ def crawled(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Crawled:
         seeds = list(pages.values())
         seeds += requisite_closure(seeds)
         # Playwright's sync API keeps an event loop running in this thread: crawl in another
-        # two crawls: the second stores 304s (conditional GETs) for the unchanged page and
-        # requisites, which the snapshot must show as the content they confirmed
+        # two crawls: the second with conditional GETs (conditional_get, off by default) stores
+        # 304s (server-not-modified revisits) for the unchanged page and requisites, which the
+        # snapshot must show as the content they confirmed
         with ThreadPoolExecutor(1) as pool:
             for round_ in range(2):
                 pool.submit(crawl, config, data, seeds=seeds, options=CrawlOptions(
-                    depth=0, per_host=4, delay=0, fetchers=1, resume=False)).result(timeout=120)
+                    depth=0, per_host=4, delay=0, fetchers=1, resume=False,
+                    conditional_get=round_ == 1)).result(timeout=120)
                 if round_ == 0:
                     time.sleep(1.1)
             # a third crawl holds the original alone (requisites off, as when a crawl reaches an

@@ -7,7 +7,10 @@
 * httpx timeouts bound each network operation, and ``asyncio.timeout(deadline)`` bounds the
   whole exchange (a server trickling one byte a second would otherwise hold it for ever): a
   deadline (or a read timeout) after the headers keeps what arrived with ``truncated="time"``;
-* :func:`retry_after` reads both forms of ``Retry-After`` (seconds and HTTP-date).
+* :func:`retry_after` reads both forms of ``Retry-After`` (seconds and HTTP-date);
+* https is verified (:func:`ssl_context`: certifi or ``SSL_CERT_FILE``, plus a ``ca_bundle``);
+  a failed handshake is a :class:`FetchError` whose kind names the certificate's fault
+  (:func:`tls_error_kind`) and whose detail is OpenSSL's reason.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import datetime as dt
 import email.utils
 import os
 import socket
+import ssl
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -59,6 +63,9 @@ def _error_kind(exc: BaseException) -> str:
         if isinstance(cause, socket.gaierror):
             return "dns"
         cause = cause.__cause__ or cause.__context__
+    handshake = tls_failure(exc)
+    if handshake is not None:
+        return tls_error_kind(handshake)
     if isinstance(exc, httpx.ConnectTimeout):
         return "timeout"
     if isinstance(exc, httpx.ConnectError):
@@ -103,7 +110,8 @@ async def fetch_exchange(client: "httpx.AsyncClient", url: str, *, max_body: int
             try:
                 response = await client.send(request, stream=True, follow_redirects=False)
             except httpx.HTTPError as exc:
-                raise FetchError(url, _error_kind(exc), str(exc) or type(exc).__name__) from None
+                raise FetchError(url, _error_kind(exc), tls_error_detail(exc) or str(exc) or type(exc).__name__) \
+                    from None
             try:
                 stream = response.extensions.get("network_stream")
                 if stream is not None:
@@ -171,17 +179,74 @@ def retry_after(value: str | None, now: dt.datetime | None = None) -> float | No
     return max(0.0, (when - now_aware).total_seconds())
 
 
-_SSL_CONTEXT: Any = None
+# OpenSSL's X509_V_ERR_* codes (``SSLCertVerificationError.verify_code``) by the reason a
+# crawl records: the kind names what is wrong with the certificate, the detail keeps OpenSSL's text
+_VERIFY_KINDS = {
+    2: "tls-untrusted", 18: "tls-untrusted", 19: "tls-untrusted", 20: "tls-untrusted", 21: "tls-untrusted",
+    9: "tls-not-yet-valid", 10: "tls-expired",
+    62: "tls-hostname", 64: "tls-hostname",
+    23: "tls-revoked",
+}
 
 
-def ssl_context() -> Any:
-    """One verifying SSL context for every client (building one loads the CA bundle: ~40 ms)."""
-    global _SSL_CONTEXT
-    if _SSL_CONTEXT is None:
+def tls_error_kind(exc: ssl.SSLError) -> str:
+    """The ``fetch_errors`` kind of a failed TLS handshake: ``tls-untrusted`` (no trusted CA
+    issued it, self-signed), ``tls-expired``, ``tls-not-yet-valid``, ``tls-hostname`` (issued
+    for another name or address), ``tls-revoked``, ``tls-certificate`` (any other verification
+    failure) or ``tls`` (the handshake itself failed: protocol versions, ciphers, a reset)."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return _VERIFY_KINDS.get(getattr(exc, "verify_code", -1) or -1, "tls-certificate")
+    return "tls"
+
+
+def tls_failure(exc: BaseException) -> ssl.SSLError | None:
+    """The TLS error that made a connection fail (``exc`` an ``httpx.ConnectError``), or None.
+    Only a failed connection counts: a read that timed out over TLS carries an
+    ``SSLWantReadError`` in its context (the TLS layer was waiting for bytes), which is no
+    TLS failure."""
+    import httpx
+
+    if not isinstance(exc, httpx.ConnectError):
+        return None
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError) and not isinstance(cause, (ssl.SSLWantReadError,
+                                                                      ssl.SSLWantWriteError)):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def tls_error_detail(exc: BaseException) -> str | None:
+    """OpenSSL's own words for the TLS failure of a connection (e.g. "certificate verify
+    failed: certificate has expired"), or None when ``exc`` is no TLS failure."""
+    failure = tls_failure(exc)
+    if failure is None:
+        return None
+    if isinstance(failure, ssl.SSLCertVerificationError):
+        return f"certificate verify failed: {failure.verify_message}"
+    return str(failure.reason or failure)
+
+
+_SSL_CONTEXTS: dict[tuple[str | None, str | None, str | None], ssl.SSLContext] = {}
+
+
+def ssl_context(ca_bundle: str | None = None) -> ssl.SSLContext:
+    """One verifying SSL context per trust setting, shared by every client (building one loads
+    the CA bundle: ~40 ms). The default trust is certifi's bundle, or the file (directory) that
+    ``SSL_CERT_FILE`` (``SSL_CERT_DIR``) names, as httpx reads them; ``ca_bundle`` (a source's
+    or the settings' PEM file) adds its CAs to that trust, so a private CA for one source does
+    not cost the public ones."""
+    key = (os.environ.get("SSL_CERT_FILE") or None, os.environ.get("SSL_CERT_DIR") or None, ca_bundle)
+    ctx = _SSL_CONTEXTS.get(key)
+    if ctx is None:
         import httpx
 
-        _SSL_CONTEXT = httpx.create_ssl_context()
-    return _SSL_CONTEXT
+        ctx = httpx.create_ssl_context()
+        if ca_bundle:
+            ctx.load_verify_locations(cafile=ca_bundle)
+        _SSL_CONTEXTS[key] = ctx
+    return ctx
 
 
 def _keep_no_cookies(response: Any) -> None:
@@ -197,14 +262,15 @@ def _no_redirect_request(request: Any, response: Any) -> Any:
 
 
 def make_client(*, user_agent: str, timeout: float, concurrency: int, tls: bool = True,
-                guard: Any = None) -> "httpx.AsyncClient":
+                guard: Any = None, ca_bundle: str | None = None) -> "httpx.AsyncClient":
     """An httpx client; ``tls=False`` for a client that only ever sees http:// URLs (it then
     skips loading the CA bundle, ~0.2 s at start-up: it never makes a TLS connection);
-    ``guard`` (an ``ssrf.Guard``): it connects only to addresses the guard checked as public."""
+    ``guard`` (an ``ssrf.Guard``): it connects only to addresses the guard checked as public;
+    ``ca_bundle``: CAs trusted besides the default ones (:func:`ssl_context`)."""
     import httpx
 
     client = httpx.AsyncClient(
-        verify=ssl_context() if tls else False,
+        verify=ssl_context(ca_bundle) if tls else False,
         headers={"User-Agent": user_agent},
         timeout=httpx.Timeout(timeout),
         limits=httpx.Limits(max_connections=max(concurrency, 1), max_keepalive_connections=max(concurrency, 1),
@@ -233,11 +299,13 @@ class ClientPool:
     crawl's CPU. One connection per client keeps it flat; keep-alive still holds per client.
     """
 
-    def __init__(self, *, user_agent: str, timeout: float, tls: bool = True, guard: Any = None) -> None:
+    def __init__(self, *, user_agent: str, timeout: float, tls: bool = True, guard: Any = None,
+                 ca_bundle: str | None = None) -> None:
         self.user_agent = user_agent
         self.timeout = timeout
         self.tls = tls
         self.guard = guard
+        self.ca_bundle = ca_bundle
         self.free: list["httpx.AsyncClient"] = []
         self.clients: list["httpx.AsyncClient"] = []
 
@@ -247,7 +315,7 @@ class ClientPool:
             client = self.free.pop()
         else:
             client = make_client(user_agent=self.user_agent, timeout=self.timeout, concurrency=1, tls=self.tls,
-                                 guard=self.guard)
+                                 guard=self.guard, ca_bundle=self.ca_bundle)
             self.clients.append(client)
         try:
             yield client

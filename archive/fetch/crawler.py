@@ -57,6 +57,7 @@ class CrawlOptions:
     max_body: int | None = None
     timeout: float | None = None
     deadline: float | None = None
+    conditional_get: bool | None = None
     recover: bool = True  # recover .open WARC files of killed crawls first
     resume: bool = True  # continue this source's unfinished crawl instead of starting anew
 
@@ -118,7 +119,7 @@ def resolve_source(config: Config, source: str | None, seeds: Sequence[str],
         src = replace(src, rules=options.rules)
     changes: dict[str, Any] = {}
     for name in ("depth", "max_pages", "follow_original", "concurrency", "per_host", "delay",
-                 "respect_robots", "max_body", "timeout", "deadline"):
+                 "respect_robots", "max_body", "timeout", "deadline", "conditional_get"):
         value = getattr(options, name)
         if value is not None:
             changes[name] = value
@@ -500,9 +501,11 @@ class Crawl:
             override_politeness=bool(self.override), requisites=src.requisites,
             requisite_max_size=src.requisite_max_size, warc_max_size=s.warc_max_size,
             gzip_level=self.options.gzip_level if self.options.gzip_level is not None else s.warc_gzip_level,
+            conditional_get=src.conditional_get, ca_bundle=src.ca_bundle or s.ca_bundle,
             info={"software": "syndication-archive", "source": src.name, "crawl_id": self.stats.id,
                   "rules": src.rules, "seeds": [u for u, _ in self.seeds], "user_agent": src.user_agent,
-                  "robots": "obey" if src.respect_robots else "ignore"},
+                  "robots": "obey" if src.respect_robots else "ignore",
+                  "conditional-get": "on" if src.conditional_get else "off"},
         )
 
     def _rediscover(self, tasks: list[Task]) -> None:

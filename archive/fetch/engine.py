@@ -54,6 +54,8 @@ class EngineOptions:
     requisite_max_size: int = 5 * 1024 * 1024
     warc_max_size: int = 1_000_000_000
     gzip_level: int = 6
+    conditional_get: bool = False  # send the last capture's validators (see Engine._conditional)
+    ca_bundle: str | None = None  # extra CAs trusted for https (client.ssl_context)
     info: dict[str, Any] = field(default_factory=dict)
 
 
@@ -174,7 +176,8 @@ class Engine:
         pool = self.clients.get(key)
         if pool is None:
             pool = self.clients[key] = ClientPool(user_agent=self.opts.user_agent, timeout=self.opts.timeout,
-                                                  tls=https, guard=self.guard if guard else None)
+                                                  tls=https, guard=self.guard if guard else None,
+                                                  ca_bundle=self.opts.ca_bundle)
         return pool
 
     # ------------------------------------------------------------------ robots
@@ -264,6 +267,19 @@ class Engine:
             log.warning("%s: stored payload unreadable (%s)", prev.url, exc)
             return None
 
+    def _conditional(self, prev: Capture | None) -> Conditional | None:
+        """The validators to send for a URL last captured as ``prev``, if the source asks for
+        conditional GETs (``conditional_get = true``). Off by default: an unchanged page is then
+        fetched in full and stored as an identical-payload-digest revisit, which every replay tool
+        shows as the page (pywb 2.10 replays a stored 304 as an empty 304, whatever its record
+        type); on, a 304 saves the body's bandwidth and is stored as a server-not-modified
+        revisit, which this archive's replay and snapshots resolve and pywb does not."""
+        if not self.opts.conditional_get or prev is None or prev.status != 200:
+            return None
+        if not (prev.etag or prev.last_modified):
+            return None
+        return Conditional(prev.etag, prev.last_modified)
+
     # ------------------------------------------------------------------ one task
     def _failure(self, url: str, kind: str, detail: str = "") -> FetchFailure:
         f = FetchFailure(crawl_id=self.opts.crawl_id, url=url, timestamp=iso(utcnow()), error=kind, detail=detail)
@@ -309,9 +325,7 @@ class Engine:
                 res.failures.append(self._failure(url, kind, detail))
                 return res
         prev = _prev_lookup(self.db, url)
-        cond = None
-        if prev is not None and prev.status == 200 and (prev.etag or prev.last_modified):
-            cond = Conditional(prev.etag, prev.last_modified)
+        cond = self._conditional(prev)
         max_body = o.requisite_max_size if task.kind == "requisite" else o.max_body
         attempt = 0
         refused_wait: float | None = None  # a Retry-After beyond max_retry_after

@@ -125,6 +125,14 @@ def upsert_crawl(db: "sqlite_utils.Database", crawl: CrawlStats) -> None:
         )
 
 
+def unchanged_count(db: "sqlite_utils.Database", crawl_id: str) -> int:
+    """Pages of a crawl stored as revisits (unchanged since the last capture: no payload stored
+    again), robots.txt aside: what a re-crawl's report shows beside its page count."""
+    (n,) = db.conn.execute("SELECT count(*) FROM captures WHERE crawl_id = ? AND record_type = 'revisit' "
+                           "AND url NOT LIKE '%/robots.txt'", (crawl_id,)).fetchone()
+    return int(n)
+
+
 def row_to_capture(row: dict[str, Any]) -> Capture:
     values: dict[str, Any] = {k: row.get(k) for k in CAPTURE_COLUMNS}
     return Capture(**values)

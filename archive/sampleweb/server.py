@@ -2,7 +2,8 @@
 
 Bodies come pre-rendered as bytes from a cache; per response the server only picks the
 variant (identity, gzip or chunked framing), answers conditional GETs with 304, and logs the
-request. Latency injection delays each response without blocking the loop.
+request. Latency injection delays each response without blocking the loop. Given a server
+``ssl.SSLContext`` it serves HTTPS (asyncio's TLS transport; same bytes inside).
 """
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ import time
 import zlib
 from urllib.parse import unquote
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    import ssl
 
 from .pages import Page
 
@@ -251,8 +255,10 @@ class SiteServer:
     def __init__(self, role: str, host: str, port: int,
                  render: Callable[[str, str, str], Variant],
                  control: Callable[[str, str, bytes], tuple[int, str, bytes] | None],
-                 log: Callable[[RequestRecord], None], latency_ms: float = 0.0) -> None:
+                 log: Callable[[RequestRecord], None], latency_ms: float = 0.0,
+                 ssl_context: "ssl.SSLContext | None" = None) -> None:
         self.role = role
+        self.ssl_context = ssl_context  # a server context: HTTPS on this socket (TLS tests, bench)
         self.host = host
         self.port = port
         self._render = render
@@ -265,7 +271,7 @@ class SiteServer:
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(lambda: HttpProtocol(self), self.host, self.port,
-                                                reuse_address=True, backlog=1024)
+                                                reuse_address=True, backlog=1024, ssl=self.ssl_context)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:

@@ -117,7 +117,7 @@ class SampleWeb:
                  aggregator_host: str = "127.0.0.1", publisher_host: str = "127.0.0.2",
                  aggregator_port: int = 0, publisher_port: int = 0, keep_log: bool = True,
                  cache_entries: int = CACHE_ENTRIES, others_host: str = "127.0.0.3",
-                 others_port: int = 0) -> None:
+                 others_port: int = 0, ssl_context: Any = None) -> None:
         if articles < 1:
             raise InputError(f"articles: must be at least 1, got {articles}")
         if latency_ms < 0:
@@ -127,6 +127,8 @@ class SampleWeb:
             if not host.startswith("127."):
                 raise InputError(f"{name}: the sample web serves on loopback only (127.0.0.0/8), got {host!r}")
         self.site = Site(articles=articles, seed=seed)
+        self.ssl_context = ssl_context  # a server ssl.SSLContext: both hosts serve https
+        self.scheme = "https" if ssl_context is not None else "http"
         self.latency_ms = latency_ms
         self.aggregator_host = aggregator_host
         self.publisher_host = publisher_host
@@ -184,7 +186,8 @@ class SampleWeb:
         try:
             for role, host, port in zip(("aggregator", "publisher", "others"),
                                         (self.aggregator_host, self.publisher_host, self.others_host), self._ports):
-                server = SiteServer(role, host, port, self._variant, self._control, self._log, self.latency_ms)
+                server = SiteServer(role, host, port, self._variant, self._control, self._log, self.latency_ms,
+                                    self.ssl_context)
                 await server.start()
                 started.append(server)
         except BaseException:
@@ -236,17 +239,17 @@ class SampleWeb:
         """The third host: share endpoints, the header's sponsor, ads and other outlets' stories
         (no copy's original: a crawl following originals never requests it)."""
         self._require_started()
-        return f"http://{self.others_host}:{self.others_port}"
+        return f"{self.scheme}://{self.others_host}:{self.others_port}"
 
     @property
     def aggregator_url(self) -> str:
         self._require_started()
-        return f"http://{self.aggregator_host}:{self.aggregator_port}"
+        return f"{self.scheme}://{self.aggregator_host}:{self.aggregator_port}"
 
     @property
     def publisher_url(self) -> str:
         self._require_started()
-        return f"http://{self.publisher_host}:{self.publisher_port}"
+        return f"{self.scheme}://{self.publisher_host}:{self.publisher_port}"
 
     def _require_started(self) -> None:
         if not self._servers:

@@ -13,6 +13,7 @@ FETCH_ERROR = "fetch-error"
 CRAWL_END = "crawl-end"
 JSON_METADATA = "WARC-JSON-Metadata"  # on response/revisit records: {"depth": N, "via": URL}
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 ORIG_PREFIX = "X-Archive-Orig-"
 
 _UUID_ID = re.compile(r"^<?urn:uuid:([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})>?$")

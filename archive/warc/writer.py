@@ -13,6 +13,11 @@ HTTP headers are written byte for byte as received (latin-1), except that the bo
 de-chunked: ``Transfer-Encoding`` is renamed ``X-Archive-Orig-Transfer-Encoding`` and a true
 ``Content-Length`` is set (a differing original one is kept as ``X-Archive-Orig-Content-Length``).
 
+An exchange becomes a ``response`` record, or a ``revisit`` (:mod:`.revisit`): an
+unchanged payload (identical-payload-digest, the default re-crawl) or a 304 answer to a
+conditional GET (server-not-modified); either keeps its own HTTP head and refers to the record
+holding the payload (``WARC-Refers-To-Target-URI``, ``-Date``, ``WARC-Refers-To``).
+
 ``Capture.id`` is the UUID of the response/revisit record's ``WARC-Record-ID``
 (``<urn:uuid:UUID>``), so ``archive reindex`` derives identical rows from the file alone.
 Depth and referring page travel in a ``WARC-JSON-Metadata`` header of the response/revisit.
@@ -38,8 +43,11 @@ from urllib.parse import urlsplit
 from ..errors import WarcError
 from ..model import Capture, CrawlStats, Exchange, FetchFailure, iso, parse_iso, utcnow
 from ..urls import surt
-from .records import (CRAWL_END, FETCH_ERROR, JSON_METADATA, MARKER, ORIG_PREFIX, capture_id,
-                      header, mime_of, sha1_digest)
+from .records import (CRAWL_END, FETCH_ERROR, JSON_METADATA, MARKER, NOT_MODIFIED_PROFILE, ORIG_PREFIX,
+                      capture_id, header, mime_of, sha1_digest)
+from .revisit import PreviousCapture, revisit_profile
+
+__all__ = ["ClosedFile", "PreviousCapture", "WarcWriter", "fix_response_headers", "revisit_profile"]
 
 OPEN_SUFFIX = ".open"
 WARC_SUFFIX = ".warc.gz"
@@ -57,25 +65,6 @@ class ClosedFile:
     records: int
     captures: int
     failures: int
-
-
-@dataclass
-class PreviousCapture:
-    """The last capture of a URL, for revisit detection (from the ``captures`` table)."""
-
-    payload_digest: str
-    url: str
-    timestamp: str  # its WARC-Date (ISO 8601 UTC)
-    record_id: str | None = None  # Capture.id or a full WARC-Record-ID
-
-    @classmethod
-    def from_capture(cls, cap: Capture) -> "PreviousCapture":
-        # a revisit's own refers-to fields point at the response that holds the payload
-        if cap.record_type == "revisit" and cap.refers_to_url and cap.refers_to_date:
-            return cls(payload_digest=cap.payload_digest or "", url=cap.refers_to_url,
-                       timestamp=cap.refers_to_date, record_id=None)
-        return cls(payload_digest=cap.payload_digest or "", url=cap.url,
-                   timestamp=cap.timestamp, record_id=cap.id)
 
 
 def _warc_date(ts: dt.datetime) -> str:
@@ -346,8 +335,8 @@ class WarcWriter:
                                                 http_headers=http, warc_content_type=content_type)
 
     def write_exchange(self, ex: Exchange, previous: PreviousCapture | None = None) -> Capture:
-        """Write the response (or a revisit when the payload digest equals ``previous``'s) and
-        the request, flush them to the OS, and return the capture row to index."""
+        """Write the response (or a revisit, see :func:`.revisit.revisit_profile`) and the request, flush
+        them to the OS, and return the capture row to index."""
         method = (ex.method or "GET").upper()
         date = _warc_date(ex.started)
         digest = sha1_digest(ex.body)
@@ -356,28 +345,14 @@ class WarcWriter:
         status_line = f"{ex.http_version} {ex.status} {ex.reason}".rstrip() if ex.reason else \
             f"{ex.http_version} {ex.status}"
         http = _RawHttp(status_line, resp_headers)
-        revisit = previous is not None and bool(previous.payload_digest) and previous.payload_digest == digest
-        extra: list[tuple[str, str]] = []
-        if ex.ip:
-            extra.append(("WARC-IP-Address", ex.ip))
-        if revisit:
+        profile = revisit_profile(ex, digest, previous)
+        if profile == NOT_MODIFIED_PROFILE:
             assert previous is not None
-            extra.append(("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"))
-            extra.append(("WARC-Refers-To-Target-URI", previous.url))
-            extra.append(("WARC-Refers-To-Date", previous.timestamp))
-            ref = _record_id(previous.record_id)
-            if ref:
-                extra.append(("WARC-Refers-To", ref))
-        extra.append(("WARC-Payload-Digest", digest))
-        if ex.truncated:
-            extra.append(("WARC-Truncated", ex.truncated))
-        meta: dict[str, Any] = {"depth": ex.depth}
-        if ex.via:
-            meta["via"] = ex.via
-        extra.append((JSON_METADATA, json.dumps(meta, separators=(",", ":"), ensure_ascii=True)))
+            digest = previous.payload_digest  # the payload the 304 confirmed
+        extra = _exchange_fields(ex, profile, previous, digest)
         with self._lock:
             self._ready()
-            if revisit:
+            if profile:
                 resp = self._record(ex.url, "revisit", date=date, http=http, extra=extra)
             else:
                 resp = self._record(ex.url, "response", date=date, http=http, payload=ex.body, extra=extra)
@@ -393,32 +368,17 @@ class WarcWriter:
             (r_off, r_len), (q_off, q_len) = self._append(members)
             self._counts[1] += 1
         assert name is not None
+        refers = previous if profile else None
         return Capture(
-            id=capture_id(resp_id),
-            url=ex.url,
-            urlkey=surt(ex.url),
-            method=method,
-            timestamp=date,
-            status=ex.status,
-            mime=mime_of(header(resp_headers, "Content-Type")),
-            payload_digest=digest,
-            record_type="revisit" if revisit else "response",
-            warc_file=name,
-            warc_offset=r_off,
-            warc_length=r_len,
-            source=self.source,
-            crawl_id=self.crawl_id,
-            refers_to_url=previous.url if revisit and previous else None,
-            refers_to_date=previous.timestamp if revisit and previous else None,
-            etag=header(resp_headers, "ETag"),
-            last_modified=header(resp_headers, "Last-Modified"),
-            content_length=_revisit_length(resp_headers) if revisit else len(ex.body),
-            truncated=ex.truncated,
-            ip=ex.ip,
-            request_offset=q_off,
-            request_length=q_len,
-            depth=ex.depth,
-            via=ex.via,
+            id=capture_id(resp_id), url=ex.url, urlkey=surt(ex.url), method=method, timestamp=date,
+            status=ex.status, mime=mime_of(header(resp_headers, "Content-Type")), payload_digest=digest,
+            record_type="revisit" if profile else "response", warc_file=name, warc_offset=r_off,
+            warc_length=r_len, source=self.source, crawl_id=self.crawl_id,
+            refers_to_url=refers.url if refers else None, refers_to_date=refers.timestamp if refers else None,
+            etag=header(resp_headers, "ETag"), last_modified=header(resp_headers, "Last-Modified"),
+            content_length=_revisit_length(resp_headers) if profile else len(ex.body),
+            truncated=ex.truncated, ip=ex.ip, request_offset=q_off, request_length=q_len,
+            depth=ex.depth, via=ex.via,
         )
 
     def write_failure(self, f: FetchFailure) -> FetchFailure:
@@ -448,6 +408,30 @@ class WarcWriter:
             rec = self._record(uri, "metadata", date=date, payload=data, content_type="application/json")
             self._append([self._serialise(rec)])
             self._counts[2] += failure
+
+
+def _exchange_fields(ex: Exchange, profile: str | None, previous: PreviousCapture | None,
+                     digest: str) -> list[tuple[str, str]]:
+    """The WARC header fields of a response or revisit record beyond type, id, date and URI."""
+    extra: list[tuple[str, str]] = []
+    if ex.ip:
+        extra.append(("WARC-IP-Address", ex.ip))
+    if profile:
+        assert previous is not None
+        extra.append(("WARC-Profile", profile))
+        extra.append(("WARC-Refers-To-Target-URI", previous.url))
+        extra.append(("WARC-Refers-To-Date", previous.timestamp))
+        ref = _record_id(previous.record_id)
+        if ref:
+            extra.append(("WARC-Refers-To", ref))
+    extra.append(("WARC-Payload-Digest", digest))
+    if ex.truncated:
+        extra.append(("WARC-Truncated", ex.truncated))
+    meta: dict[str, Any] = {"depth": ex.depth}
+    if ex.via:
+        meta["via"] = ex.via
+    extra.append((JSON_METADATA, json.dumps(meta, separators=(",", ":"), ensure_ascii=True)))
+    return extra
 
 
 def _revisit_length(headers: list[tuple[str, str]]) -> int | None:

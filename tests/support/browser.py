@@ -60,3 +60,20 @@ def chromium() -> Iterator[Any]:
 
 
 used: set[str] = set()  # versions launched in this session (for the session's closing line)
+
+
+def archived_frame(page: Any, url: str, text: str, timeout: float = 45.0) -> Any:
+    """The frame in which ReplayWeb.page shows the archived ``url``, once it holds ``text``."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if "mp_/" in frame.url and frame.url.endswith(url):
+                try:
+                    if text in frame.evaluate("document.body ? document.body.innerText : ''"):
+                        return frame
+                except Exception:  # noqa: BLE001 - the frame navigated meanwhile
+                    pass
+        page.wait_for_timeout(250)
+    raise AssertionError(f"{url} did not render with {text!r}: frames {[f.url for f in page.frames]}")
