@@ -272,3 +272,42 @@ def test_a_malformed_publishers_table_is_an_error_naming_the_block(tmp_path):
     (tmp_path / "sources.toml").write_text('[sources.s]\nstart = ["https://am1.news/"]\n')
     with pytest.raises(ConfigError, match=r"rules\.toml: publishers: must be tables"):
         load_config(tmp_path / "sources.toml")
+
+
+def test_a_rules_block_s_own_link_text_decides_what_the_crawl_follows(tmp_path):
+    """A site whose pages credit their source as "Credit: …": with the default link_text the
+    crawl does not follow that link; with a rules block saying so it does; a pattern that does
+    not compile is refused by name before any fetch."""
+    from archive.errors import ConfigError
+    from archive.fetch import CrawlOptions, crawl
+    from support.tiny import TinyServer, html, text
+
+    import threading
+
+    original = TinyServer({"/story": text("<html><p>the story</p></html>", ctype="text/html")}, host="127.0.0.2")
+    threading.Thread(target=original.serve_forever, daemon=True).start()
+    page = ('<html><body><p>A copied story.</p>'
+            f'<a href="{original.url}/story">Credit: The Outlet</a></body></html>')
+    copier = TinyServer({"/": html("/copy"), "/copy": text(page, ctype="text/html")})
+    threading.Thread(target=copier.serve_forever, daemon=True).start()
+    try:
+        fetched = {}
+        for name, pattern in (("default", None), ("credit", r"(?i)\bcredit\b")):
+            rules = f"[rules.{name}]\n" + (f"link_text = '{pattern}'\n" if pattern else 'role = "aggregator"\n')
+            (tmp_path / f"{name}.toml").write_text(
+                f'[settings]\nrules_file = ""\n\n[sources.s]\nstart = ["{copier.url}/"]\ndepth = 2\n'
+                f'scope = ["{copier.url.split("//")[1]}"]\nfollow_original = true\nssrf_guard = false\n'
+                f'requisites = false\ndelay = 0\nrules = "{name}"\n\n{rules}')
+            before = original.counts.get("/story", 0)
+            crawl(load_config(tmp_path / f"{name}.toml"), tmp_path / name, source="s", options=CrawlOptions(fetchers=1))
+            fetched[name] = original.counts.get("/story", 0) - before
+        assert fetched == {"default": 0, "credit": 1}
+        (tmp_path / "bad.toml").write_text(
+            (tmp_path / "credit.toml").read_text().replace(r"(?i)\bcredit\b", "(credit"))
+        with pytest.raises(ConfigError, match=r"rules\.credit: link_text: not a regular expression"):
+            crawl(load_config(tmp_path / "bad.toml"), tmp_path / "bad", source="s", options=CrawlOptions(fetchers=1))
+        assert not (tmp_path / "bad" / "warcs").exists() or not any((tmp_path / "bad" / "warcs").glob("*.warc.gz"))
+    finally:
+        for srv in (original, copier):
+            srv.shutdown()
+            srv.server_close()

@@ -502,11 +502,33 @@ class Crawl:
             requisite_max_size=src.requisite_max_size, warc_max_size=s.warc_max_size,
             gzip_level=self.options.gzip_level if self.options.gzip_level is not None else s.warc_gzip_level,
             conditional_get=src.conditional_get, ca_bundle=src.ca_bundle or s.ca_bundle,
+            link_text=self._link_text(),
             info={"software": "syndication-archive", "source": src.name, "crawl_id": self.stats.id,
                   "rules": src.rules, "seeds": [u for u, _ in self.seeds], "user_agent": src.user_agent,
                   "robots": "obey" if src.respect_robots else "ignore",
                   "conditional-get": "on" if src.conditional_get else "off"},
         )
+
+    def _link_text(self) -> str | None:
+        """The source's rules block's own ``link_text`` (a block that names none keeps the
+        default); a pattern that does not compile is refused here, before any fetch."""
+        import re
+
+        from .discover import link_text_pattern
+
+        block = self.config.rules.get(self.src.rules or "", {})
+        value = block.get("link_text") if isinstance(block, dict) else None
+        if value is None:
+            return None
+        try:
+            link_text_pattern(value if isinstance(value, str) else None)
+        except re.error as exc:
+            raise ConfigError(f"not a regular expression ({exc})", path=str(self.config.path),
+                              section=f"rules.{self.src.rules}", field="link_text") from None
+        if not isinstance(value, str):
+            raise ConfigError("must be a string (a regular expression)", path=str(self.config.path),
+                              section=f"rules.{self.src.rules}", field="link_text")
+        return value
 
     def _rediscover(self, tasks: list[Task]) -> None:
         """Links of pages captured before a kill but not marked done: read from their WARC."""
@@ -541,7 +563,7 @@ class Crawl:
                     elif 200 <= status < 300 and (task.expand or (
                             task.kind in ("requisite", "original") and self.src.requisites)):
                         links = discover(body, task.url, rec.http_headers.get_header("Content-Type"), None,
-                                         requisites=self.src.requisites)
+                                         requisites=self.src.requisites, link_text=self._link_text())
                         res.links = []
                         for link in links:
                             try:

@@ -12,6 +12,7 @@ nothing: am1's own "Read the original at …" links carry it.
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 import zlib
@@ -183,7 +184,6 @@ def _resolve(base: str, ref: str) -> str | None:
 
 _ANCHOR_END = re.compile(r"</a\s*>|<a[\s>]", re.I)  # its close, or the next anchor (no nesting)
 _INNER_TAG = re.compile(r"<[^>]*>")
-_LINK_TEXT = re.compile(DEFAULT_LINK_TEXT)
 ANCHOR_TEXT_SPAN = 1000
 """Characters after ``<a …>`` searched for its end: bounded, so a page of unclosed anchors stays
 linear; a phrase naming the original ("Read the original at New York Post") is far shorter."""
@@ -192,9 +192,16 @@ linear; a phrase naming the original ("Read the original at New York Post") is f
 _CLAIM = {"page": 0, "source": 1, "sponsored": 2, "canonical": 3}
 
 
-def _anchor_kind(text: str, end: int, attrs: dict[str, str]) -> LinkKind:
+@functools.lru_cache(maxsize=32)
+def link_text_pattern(pattern: str | None) -> re.Pattern[str]:
+    """The compiled ``link_text`` of a rules block (None: the shared default)."""
+    return re.compile(pattern if pattern is not None else DEFAULT_LINK_TEXT)
+
+
+def _anchor_kind(text: str, end: int, attrs: dict[str, str], says_original: re.Pattern[str]) -> LinkKind:
     """``sponsored``, ``source`` or ``page`` for an anchor whose start tag ends at ``end``
-    (``end`` < 0: no text to read, as for ``<area>``)."""
+    (``end`` < 0: no text to read, as for ``<area>``); ``says_original``: the link text that
+    names the original."""
     rels = attrs.get("rel", "").lower().split()
     if "sponsored" in rels or "ugc" in rels:
         return "sponsored"
@@ -209,7 +216,7 @@ def _anchor_kind(text: str, end: int, attrs: dict[str, str]) -> LinkKind:
     if "&" in label:
         label = html.unescape(label)
     label = " ".join(label.split())  # NBSP, line breaks and runs of spaces: one space, as extraction
-    return "source" if _LINK_TEXT.search(label) else "page"
+    return "source" if says_original.search(label) else "page"
 
 
 def _settle_claims(links: list[Link]) -> list[Link]:
@@ -224,10 +231,12 @@ def _settle_claims(links: list[Link]) -> list[Link]:
             for link in links]
 
 
-def html_links(text: str, base_url: str, *, requisites: bool = True) -> list[Link]:
+def html_links(text: str, base_url: str, *, requisites: bool = True, link_text: str | None = None) -> list[Link]:
     """Links of an HTML page: anchors (``page``; to another origin ``source`` or ``sponsored``
-    by what the page says of them), feeds named by ``<link rel=alternate>``,
-    ``canonical``/``og:url``, and (when ``requisites``) images, scripts and stylesheets."""
+    by what the page says of them, ``link_text`` being the rules block's pattern of anchor text
+    that names the original), feeds named by ``<link rel=alternate>``, ``canonical``/``og:url``,
+    and (when ``requisites``) images, scripts and stylesheets."""
+    says_original = link_text_pattern(link_text)
     text = _upto_last(_strip_comments(text), ">")
     base = base_url
     origin = base_url[: base_url.find("/", base_url.find("//") + 2) + 1] if base_url.count("/") >= 3 \
@@ -277,7 +286,7 @@ def html_links(text: str, base_url: str, *, requisites: bool = True) -> list[Lin
         url = _absolute(base, ref)
         if url:
             if tag in ("a", "area") and not (url.startswith(origin) or url == origin[:-1]):
-                kind = _anchor_kind(text, m.end() if tag == "a" else -1, attrs)
+                kind = _anchor_kind(text, m.end() if tag == "a" else -1, attrs, says_original)
             out.append(Link(url, kind))
     return _settle_claims(out)
 
@@ -344,15 +353,16 @@ def feed_links(text: str, base_url: str) -> list[Link]:
 
 
 def discover(body: bytes, url: str, content_type: str | None, content_encoding: str | None, *,
-             requisites: bool = True, limit: int = MAX_DECODED) -> list[Link]:
-    """All links of one response body (raw, as on the wire). Raises :class:`DecodeError`."""
+             requisites: bool = True, limit: int = MAX_DECODED, link_text: str | None = None) -> list[Link]:
+    """All links of one response body (raw, as on the wire); ``link_text``: the rules block's
+    pattern of anchor text naming the original (None: the default). Raises :class:`DecodeError`."""
     data = decode_body(body, content_encoding, limit)
     kind = kind_of(content_type, data)
     if kind == "other":
         return []
     text = text_of(data, content_type)
     if kind == "html":
-        return html_links(text, url, requisites=requisites)
+        return html_links(text, url, requisites=requisites, link_text=link_text)
     if kind == "feed":
         return feed_links(text, url)
     if kind == "css":

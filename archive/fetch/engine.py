@@ -56,6 +56,7 @@ class EngineOptions:
     gzip_level: int = 6
     conditional_get: bool = False  # send the last capture's validators (see Engine._conditional)
     ca_bundle: str | None = None  # extra CAs trusted for https (client.ssl_context)
+    link_text: str | None = None  # the rules block's anchor text naming an original (None: default)
     info: dict[str, Any] = field(default_factory=dict)
 
 
@@ -390,7 +391,7 @@ class Engine:
             else:
                 body, ctype, cenc = ex.body, ex.header("content-type"), ex.header("content-encoding")
             try:
-                links = discover(body, url, ctype, cenc, requisites=o.requisites)
+                links = discover(body, url, ctype, cenc, requisites=o.requisites, link_text=o.link_text)
             except DecodeError as exc:
                 log.info("%s: no links discovered (%s)", url, exc)
                 links = []
