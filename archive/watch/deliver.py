@@ -25,10 +25,11 @@ def replay_path(iso_ts: str | None, url: str) -> str | None:
     return f"/-/replay/{ts}/{quote(url, safe=_SAFE)}" if ts else None
 
 
-def lag_text(seconds: int | None) -> str:
+def lag_text(seconds: float | None) -> str:
+    """``None`` → "?"; 2400 → '40 min'; 12600 → '3.5 h'; 259200 → '3 d' (negative: '−…')."""
     if seconds is None:
-        return "an unknown lag"
-    sign = "-" if seconds < 0 else ""
+        return "?"
+    sign = "−" if seconds < 0 else ""
     s = abs(int(seconds))
     if s < 3600:
         return f"{sign}{s // 60} min"
@@ -46,8 +47,8 @@ def payload(watch: str, pair: dict[str, Any], *, test: bool = False) -> dict[str
     body["original_replay"] = replay_path(pair.get("original_captured"), pair["original_url"])
     body["test"] = test
     body["text"] = (f"{'[test] ' if test else ''}archive watch {watch}: {pair['aggregator']} copied "
-                    f"{pair['publisher']}'s story ({pair.get('kind') or 'copy'}, {lag_text(pair.get('lag_seconds'))} "
-                    f"later): {pair['copy_url']}")
+                    f"{pair['publisher']}'s story ({pair.get('kind') or 'copy'}, lag {lag_text(pair.get('lag_seconds'))}): "
+                    f"{pair['copy_url']}")
     return body
 
 
