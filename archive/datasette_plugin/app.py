@@ -43,10 +43,11 @@ def load_metadata(path: Path, data_dir: Path) -> dict[str, Any]:
 
 
 def refresh_summaries(data_dir: Path) -> None:
-    """``copy_index`` & co. and ``daily_stats`` up to date; a database this process cannot write
+    """The summary tables up to date (:mod:`archive.index.summaries`); a database this process cannot write
     (a read-only copy) is served as it is, with a warning."""
     from ..errors import IndexError_
-    from ..index import copies, daily, open_db
+    from ..index import open_db
+    from ..index.summaries import refresh_all
 
     try:
         db = open_db(Path(data_dir))
@@ -54,8 +55,7 @@ def refresh_summaries(data_dir: Path) -> None:
         log.warning("summary tables not refreshed: %s", exc)
         return
     try:
-        copies.refresh(db)
-        daily.refresh(db)
+        refresh_all(db)
     except sqlite3.OperationalError as exc:
         log.warning("summary tables not refreshed: %s", exc)
     finally:

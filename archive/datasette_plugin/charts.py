@@ -98,7 +98,11 @@ def stacked_bars_svg(rows: Sequence[tuple[str, str, int]], *, title: str, width:
     days = sorted({d for d, _, _ in rows})
     series = sorted({s for _, s, _ in rows})
     colour = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(series)}
-    totals = {d: sum(n for dd, _, n in rows if dd == d) for d in days}
+    counts: dict[tuple[str, str], int] = {}
+    totals: dict[str, int] = {}
+    for d, s, n in rows:
+        counts[(d, s)] = counts.get((d, s), 0) + n
+        totals[d] = totals.get(d, 0) + n
     legend_h = 18 * ((len(series) + 2) // 3)
     left, bottom, top_pad = 50, 60 + legend_h, 30
     plot_w, plot_h = width - left - 20, height - bottom - top_pad
@@ -115,7 +119,7 @@ def stacked_bars_svg(rows: Sequence[tuple[str, str, int]], *, title: str, width:
         x = left + i * slot + slot * 0.1
         y = float(y0)
         for s in series:
-            n = sum(c for d, ss, c in rows if d == day and ss == s)
+            n = counts.get((day, s), 0)
             if not n:
                 continue
             h = plot_h * n / top

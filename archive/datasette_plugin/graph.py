@@ -57,7 +57,7 @@ def merged_edges(edges: Sequence[dict[str, Any]]) -> tuple[list[str], list[str],
 
 
 def graph_svg(edges: Sequence[dict[str, Any]], *, href: Callable[[str, str], str | None] = lambda k, n: None,
-              width: int = 900) -> str:
+              width: int = 1000) -> str:
     """SVG of ``copy_edges`` rows (aggregator, publisher, copies, lag_known, lag_median)."""
     left, right, merged = merged_edges(edges)
     rows = max(len(left), len(right), 1)
@@ -89,8 +89,8 @@ def graph_svg(edges: Sequence[dict[str, Any]], *, href: Callable[[str, str], str
             f'median lag {escape(label)}</title>'
             f'<path d="M{x1},{y1:.1f} C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} {x2},{y2:.1f}" fill="none" '
             f'stroke="{colour[e["publisher"]]}" stroke-opacity="0.55" stroke-width="{w:.1f}"/>'
-            f'<text x="{mid:.1f}" y="{(y1 + y2) / 2 - 3:.1f}" text-anchor="middle" font-size="11" '
-            f'paint-order="stroke" stroke="#fff" stroke-width="3">{escape(label)} · {e["copies"]}</text></g>')
+            f'<text x="{mid:.1f}" y="{(y1 + y2) / 2 - w / 2 - 4:.1f}" text-anchor="middle" font-size="12" '
+            f'paint-order="stroke" stroke="#fff" stroke-width="4">{escape(label)} · {e["copies"]} copies</text></g>')
     for names, x, ys, kind in ((left, lx, ly, "aggregator"), (right, rx, ry, "publisher")):
         for n in names:
             parts.append(_node(n, x, ys[n], node_w, node_h, kind, href(kind, n)))

@@ -73,7 +73,11 @@ def ensure_schema(db: "sqlite_utils.Database") -> None:
         CREATE INDEX IF NOT EXISTS copy_index_aggregator
             ON copy_index(aggregator COLLATE NOCASE, copied DESC, pair_id DESC);
         CREATE INDEX IF NOT EXISTS copy_index_edge ON copy_index(aggregator, publisher, lag_seconds);
-        CREATE INDEX IF NOT EXISTS copy_index_lag ON copy_index(lag_seconds, copy_url);
+        -- syndicated_copies: shortest lag first, unknown last (all pairs, or one publisher's)
+        CREATE INDEX IF NOT EXISTS copy_index_lag
+            ON copy_index(coalesce(lag_seconds, 9223372036854775807), copy_url);
+        CREATE INDEX IF NOT EXISTS copy_index_publisher_lag
+            ON copy_index(publisher, coalesce(lag_seconds, 9223372036854775807), copy_url);
         CREATE INDEX IF NOT EXISTS copy_index_day ON copy_index(copy_day, publisher);
         CREATE TABLE IF NOT EXISTS copy_seen (
             tag TEXT PRIMARY KEY,

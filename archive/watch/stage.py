@@ -3,7 +3,8 @@
 1. Each enabled ``[watch.NAME]`` is registered (``watch_state``): a new or changed watch begins
    when the run began (``run_started``), so pairs the archive knew before are not "new" to it
    (the feeds list those) while the pairs this run's dedupe found are.
-2. The summary tables are refreshed (``copy_index`` and friends, ``daily_stats``): a pair's
+2. The summary tables are refreshed (``copy_index`` and friends, ``daily_stats``, the recent
+   articles' search index: :mod:`archive.index.summaries`): a pair's
    ``first_seen`` is when dedupe stored it (``syndication.created``), kept for its tag forever.
 3. For each watch, the candidates are the pairs first seen since its last check (since it began,
    on its first run) plus its earlier failures; those it matches are POSTed one by one. A 2xx is
@@ -99,8 +100,9 @@ def run_watch(data_dir: Path, config: "Config", *, run_started: str | None = Non
     """Register the watches, refresh the summaries, deliver (see the module doc).
 
     ``run_started``: ISO time the pipeline run began (before its crawl); default now."""
-    from ..index import copies, daily, open_db
+    from ..index import open_db
     from ..index import watches as ledger
+    from ..index.summaries import refresh_all
     from .match import spec
 
     stats = WatchStats()
@@ -110,8 +112,8 @@ def run_watch(data_dir: Path, config: "Config", *, run_started: str | None = Non
         began = run_started or ledger.now_iso()
         active = [w for w in config.watches.values() if w.enabled]
         sinces = {w.name: ledger.register(conn, w.name, spec(w), began) for w in active}
-        stats.copies = copies.refresh(db)
-        stats.daily = daily.refresh(db)
+        done = refresh_all(db)
+        stats.copies, stats.daily = done["copies"], done["daily"]
         checked_at = ledger.now_iso()  # after the refresh: every pair seen so far is first seen before it
         for w in active:
             stats.deliveries += deliver_watch(conn, w, sinces[w.name], now=checked_at, post=post)
