@@ -18,6 +18,8 @@ from xml.sax.saxutils import escape, quoteattr
 from ..watch.deliver import lag_text as lag_label
 
 MAX_NODES = 14  # per column; the rest is folded into "other …" (figures kept)
+MAX_EDGES = 60  # drawn; the smaller ones are counted in a note
+MAX_LABELS = 10  # the biggest edges carry their label, each at its own point along its curve
 COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
            "#9c755f", "#bab0ac")
 
@@ -62,7 +64,7 @@ def graph_svg(edges: Sequence[dict[str, Any]], *, href: Callable[[str, str], str
     left, right, merged = merged_edges(edges)
     rows = max(len(left), len(right), 1)
     row_h, top, node_w, node_h = 44, 40, 230, 30
-    height = top + rows * row_h + 20
+    height = top + rows * row_h + 24
     lx, rx = 10, width - node_w - 10
     ly = {n: top + i * row_h * rows / max(len(left), 1) for i, n in enumerate(left)}
     ry = {n: top + i * row_h * rows / max(len(right), 1) for i, n in enumerate(right)}
@@ -76,26 +78,39 @@ def graph_svg(edges: Sequence[dict[str, Any]], *, href: Callable[[str, str], str
         parts.append(f'<text x="{width / 2:.0f}" y="{top + 20}" text-anchor="middle" font-size="14">'
                      "no copies found yet</text>")
     colour = {n: COLOURS[i % len(COLOURS)] for i, n in enumerate(right)}
-    for e in reversed(merged):  # the biggest drawn last, on top
-        y1, y2 = ly[e["aggregator"]] + node_h / 2, ry[e["publisher"]] + node_h / 2
-        x1, x2 = lx + node_w, rx
-        w = 1.5 + 14 * math.sqrt(e["copies"] / biggest)
-        mid = (x1 + x2) / 2
-        label = lag_label(e["lag_median"])
-        parts.append(
-            f'<g class="edge" data-aggregator={quoteattr(e["aggregator"])} data-publisher={quoteattr(e["publisher"])} '
-            f'data-copies="{e["copies"]}" data-median-lag="{"" if e["lag_median"] is None else e["lag_median"]}">'
-            f'<title>{escape(e["aggregator"])} copied {escape(e["publisher"])}: {e["copies"]} copies, '
-            f'median lag {escape(label)}</title>'
-            f'<path d="M{x1},{y1:.1f} C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} {x2},{y2:.1f}" fill="none" '
-            f'stroke="{colour[e["publisher"]]}" stroke-opacity="0.55" stroke-width="{w:.1f}"/>'
-            f'<text x="{mid:.1f}" y="{(y1 + y2) / 2 - w / 2 - 4:.1f}" text-anchor="middle" font-size="12" '
-            f'paint-order="stroke" stroke="#fff" stroke-width="4">{escape(label)} · {e["copies"]} copies</text></g>')
+    drawn = merged[:MAX_EDGES]
+    if len(merged) > len(drawn):
+        rest = merged[len(drawn):]
+        parts.append(f'<text x="{width / 2:.0f}" y="{height - 4}" text-anchor="middle" font-size="11" fill="#555">'
+                     f'{len(rest)} smaller edges ({sum(e["copies"] for e in rest)} copies) not drawn</text>')
+    for rank in reversed(range(len(drawn))):  # the biggest drawn last, on top
+        parts.append(_edge(drawn[rank], rank, ly, ry, lx + node_w, rx, node_h, biggest, colour))
     for names, x, ys, kind in ((left, lx, ly, "aggregator"), (right, rx, ry, "publisher")):
         for n in names:
             parts.append(_node(n, x, ys[n], node_w, node_h, kind, href(kind, n)))
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _edge(e: dict[str, Any], rank: int, ly: dict[str, float], ry: dict[str, float], x1: float, x2: float,
+          node_h: int, biggest: int, colour: dict[str, str]) -> str:
+    y1, y2 = ly[e["aggregator"]] + node_h / 2, ry[e["publisher"]] + node_h / 2
+    w = 1.5 + 14 * math.sqrt(e["copies"] / biggest)
+    mid = (x1 + x2) / 2
+    label = lag_label(e["lag_median"])
+    text = ""
+    if rank < MAX_LABELS:  # labels spread along the curves so that they do not pile up in the middle
+        t = 0.12 + 0.76 * rank / (MAX_LABELS - 1)
+        x = (1 - t) ** 3 * x1 + 3 * (1 - t) ** 2 * t * mid + 3 * (1 - t) * t ** 2 * mid + t ** 3 * x2
+        y = (1 - t) ** 3 * y1 + 3 * (1 - t) ** 2 * t * y1 + 3 * (1 - t) * t ** 2 * y2 + t ** 3 * y2
+        text = (f'<text x="{x:.1f}" y="{y - w / 2 - 3:.1f}" text-anchor="middle" font-size="12" '
+                f'paint-order="stroke" stroke="#fff" stroke-width="4">{escape(label)} · {e["copies"]}</text>')
+    return (f'<g class="edge" data-aggregator={quoteattr(e["aggregator"])} data-publisher={quoteattr(e["publisher"])} '
+            f'data-copies="{e["copies"]}" data-median-lag="{"" if e["lag_median"] is None else e["lag_median"]}">'
+            f'<title>{escape(e["aggregator"])} copied {escape(e["publisher"])}: {e["copies"]} copies, '
+            f'median lag {escape(label)}</title>'
+            f'<path d="M{x1},{y1:.1f} C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} {x2},{y2:.1f}" fill="none" '
+            f'stroke="{colour[e["publisher"]]}" stroke-opacity="0.55" stroke-width="{w:.1f}"/>{text}</g>')
 
 
 def _node(name: str, x: float, y: float, w: int, h: int, kind: str, link: str | None) -> str:
