@@ -163,3 +163,57 @@ def test_watch_list_and_test_commands(tmp_path: Path, sample_web: Any, receivers
     with pytest.raises(SystemExit):
         main(["watch", "test", "nope", "--config", str(config), "--data", str(data)])
     assert "no such watch (known: down, examiner)" in capsys.readouterr().err
+
+
+def test_ctrl_c_while_a_webhook_hangs_leaves_the_pair_for_the_next_run(tmp_path: Path, sample_web: Any,
+                                                                        receivers: list[Receiver]) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    data = tmp_path / "data"
+    run_sources(sample_config(tmp_path / "seed.toml", sample_web), data, ("agg",))
+    with sqlite3.connect(data / "archive.db") as conn:  # every pair "new" to a watch that begins now
+        conn.execute("UPDATE copy_seen SET first_seen = '9999-01-01T00:00:00Z'")
+    release, got = threading.Event(), threading.Event()
+
+    class Hang(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            got.set()
+            release.wait(60)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    hang = ThreadingHTTPServer(("127.0.0.1", 0), Hang)
+    threading.Thread(target=hang.serve_forever, daemon=True).start()
+    config = sample_config(tmp_path / "hang.toml", sample_web, watches={
+        "w": {"publisher": "Washington Examiner", "webhook": f"http://127.0.0.1:{hang.server_address[1]}/h"}})
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen([sys.executable, "-m", "archive.cli", "watch", "run", "--config", str(config),
+                             "--data", str(data)], cwd=str(root), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    try:
+        assert got.wait(60), "the webhook never got a post"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        release.set()
+        hang.shutdown()
+        hang.server_close()
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
+    with sqlite3.connect(data / "archive.db") as conn:
+        assert conn.execute("SELECT count(*) FROM watch_deliveries WHERE status = 'delivered'").fetchone()[0] == 0
+    good = Receiver()
+    receivers.append(good)
+    config.write_text(config.read_text().replace(f"http://127.0.0.1:{hang.server_address[1]}/h", good.url))
+    from archive.config import load_config
+    from archive.watch import run_watch
+
+    run_watch(data, load_config(config))
+    assert sorted(good.tags()) == sorted(publisher_pairs(data, "Washington Examiner"))
