@@ -166,3 +166,21 @@ def test_user_text_becomes_a_query_fts5_accepts(text: str, expected: str) -> Non
     if expected:
         hits = conn.execute("SELECT count(*) FROM t WHERE t MATCH ?", (expected,)).fetchone()[0]
         assert hits == 1  # parses, and finds the row holding those words
+
+
+def test_refresh_all_counts_new_copies_per_source_and_day(db: Any) -> None:
+    from archive.index.summaries import refresh_all
+
+    world(db.conn, 5, [60])
+    first = refresh_all(db)
+    assert first["copies"].added == 5 and not first["copies"].checked_all
+    with db.conn:
+        new = add_articles(db.conn, [{"url": f"https://agg.example/late{i}", "site": "agg.example", "source": "late",
+                                      "captured": "2025-03-01T08:00:00Z"} for i in range(2)])
+        for c in new:
+            add_pair(db.conn, c, 1, 120)
+    again = refresh_all(db)
+    assert again["copies"].added == 2 and again["copies"].source_days == {("late", "2025-03-01")}
+    assert not again["daily"].recounted
+    copies = dict(((s, d), n) for s, d, n in db.conn.execute("SELECT source, day, copies FROM daily_stats"))
+    assert copies[("late", "2025-03-01")] == 2 and sum(copies.values()) == 7

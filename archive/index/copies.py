@@ -79,6 +79,10 @@ def ensure_schema(db: "sqlite_utils.Database") -> None:
         CREATE INDEX IF NOT EXISTS copy_index_publisher_lag
             ON copy_index(publisher, coalesce(lag_seconds, 9223372036854775807), copy_url);
         CREATE INDEX IF NOT EXISTS copy_index_day ON copy_index(copy_day, publisher);
+        -- the fingerprint of the indexed pairs, read from this index alone (see refresh)
+        CREATE INDEX IF NOT EXISTS copy_index_pair ON copy_index(copy_article_id, original_article_id);
+        -- daily_stats' copies per source and day
+        CREATE INDEX IF NOT EXISTS copy_index_source_day ON copy_index(copy_source, substr(copied, 1, 10));
         CREATE TABLE IF NOT EXISTS copy_seen (
             tag TEXT PRIMARY KEY,
             first_seen TEXT NOT NULL
@@ -135,7 +139,8 @@ class RefreshStats:
     removed: int = 0
     edges: int = 0
     days: int = 0
-    added_tags: list[str] = field(default_factory=list)
+    source_days: set[tuple[str | None, str | None]] = field(default_factory=set)  # daily_stats keys touched
+    checked_all: bool = False  # the fingerprints differed: every pair was compared
 
     def summary(self) -> str:
         return (f"copy index: {self.added} pairs added, {self.removed} removed, "
@@ -163,17 +168,38 @@ def _now() -> str:
 def _stale_pairs(conn: "sqlite3.Connection") -> list[tuple[Any, ...]]:
     """Indexed pairs whose syndication row is gone or now holds another pair (ids are reused)."""
     return conn.execute(
-        "SELECT ci.pair_id, ci.aggregator, ci.publisher, ci.copy_day FROM copy_index ci "
+        "SELECT ci.pair_id, ci.aggregator, ci.publisher, ci.copy_day, ci.copy_source, substr(ci.copied, 1, 10) "
+        "FROM copy_index ci "
         "LEFT JOIN syndication s ON s.id = ci.pair_id "
         "WHERE s.id IS NULL OR s.copy_article_id != ci.copy_article_id "
         "OR s.original_article_id != ci.original_article_id").fetchall()
 
 
-def _new_pairs(conn: "sqlite3.Connection", batch: int = 20000) -> Iterable[list[tuple[Any, ...]]]:
-    """Syndication rows not yet indexed, in batches (their diffs are read and cut here)."""
-    ids = [r[0] for r in conn.execute(
-        "SELECT s.id FROM syndication s WHERE NOT EXISTS "
-        "(SELECT 1 FROM copy_index ci WHERE ci.pair_id = s.id) ORDER BY s.id")]
+# count and sums over (id, copy, original): read from a covering index on each side (≈ 50 ms for
+# 266k pairs, against 1.2 s to join every indexed pair to its syndication row)
+_FINGERPRINT = "SELECT count(*), total({id}), total({id} * copy_article_id), total({id} * original_article_id) FROM {table}"
+
+
+def _same_pairs(conn: "sqlite3.Connection") -> bool:
+    """Whether ``copy_index`` holds exactly the pairs of ``syndication`` under the same ids, as
+    far as count and three id-weighted sums tell (any pair dropped, added, replaced or renumbered
+    by dedupe changes them)."""
+    theirs = conn.execute(_FINGERPRINT.format(id="rowid", table="syndication")).fetchone()
+    ours = conn.execute(_FINGERPRINT.format(id="pair_id", table="copy_index")).fetchone()
+    return tuple(theirs) == tuple(ours)
+
+
+def _new_pairs(conn: "sqlite3.Connection", batch: int = 20000, *,
+               everywhere: bool = False) -> Iterable[list[tuple[Any, ...]]]:
+    """Syndication rows not yet indexed, in batches (their diffs are read and cut here): those past
+    the highest indexed id, or (``everywhere``) any id the index lacks."""
+    if everywhere:
+        ids = [r[0] for r in conn.execute(
+            "SELECT s.id FROM syndication s WHERE NOT EXISTS "
+            "(SELECT 1 FROM copy_index ci WHERE ci.pair_id = s.id) ORDER BY s.id")]
+    else:
+        top = conn.execute("SELECT coalesce(max(pair_id), 0) FROM copy_index").fetchone()[0]
+        ids = [r[0] for r in conn.execute("SELECT id FROM syndication WHERE id > ? ORDER BY id", (top,))]
     for start in range(0, len(ids), batch):
         chunk = ids[start:start + batch]
         rows = conn.execute(_SELECT + f" WHERE s.id BETWEEN ? AND ? ORDER BY s.id",
@@ -183,35 +209,48 @@ def _new_pairs(conn: "sqlite3.Connection", batch: int = 20000) -> Iterable[list[
 
 
 def refresh(db: "sqlite_utils.Database") -> RefreshStats:
-    """Bring ``copy_index``, ``copy_seen``, ``copy_edges`` and ``copy_days`` up to date."""
+    """Bring ``copy_index``, ``copy_seen``, ``copy_edges`` and ``copy_days`` up to date.
+
+    Pairs past the highest indexed id are added first (what a dedupe run adds); then the two
+    tables' fingerprints are compared, and only when they differ is every pair compared (pairs
+    removed, replaced under a reused id, or renumbered by a rebuild)."""
     conn = db.conn
     stats = RefreshStats()
-    now = _now()
     edges: set[tuple[str, str]] = set()
     days: set[tuple[str, str]] = set()
     with conn:
-        stale = _stale_pairs(conn)
-        for pair_id, agg, pub, day in stale:
-            edges.add((agg, pub))
-            days.add((day, pub))
-        conn.executemany("DELETE FROM copy_index WHERE pair_id = ?", [(r[0],) for r in stale])
-        stats.removed = len(stale)
-        marks = ", ".join("?" * len(_COLUMNS))
-        for rows in _new_pairs(conn):
-            conn.executemany(f"INSERT INTO copy_index ({', '.join(_COLUMNS)}) VALUES ({marks})",
-                             [r[:-1] for r in rows])
-            conn.executemany("INSERT OR IGNORE INTO copy_seen (tag, first_seen) VALUES (?, ?)",
-                             [(r[3], r[-1] or now) for r in rows])
-            stats.added += len(rows)
-            for r in rows:
-                edges.add((r[5], r[4]))
-                days.add((r[12], r[4]))
+        _add_pairs(conn, _new_pairs(conn), stats, edges, days)
+        if not _same_pairs(conn):
+            stats.checked_all = True
+            stale = _stale_pairs(conn)
+            for pair_id, agg, pub, day, source, copied_day in stale:
+                edges.add((agg, pub))
+                days.add((day, pub))
+                stats.source_days.add((source, copied_day))
+            conn.executemany("DELETE FROM copy_index WHERE pair_id = ?", [(r[0],) for r in stale])
+            stats.removed = len(stale)
+            _add_pairs(conn, _new_pairs(conn, everywhere=True), stats, edges, days)
         for agg, pub in sorted(edges):
             _recompute_edge(conn, agg, pub)
         for day, pub in sorted(days, key=lambda k: (k[0] or "", k[1])):
             _recompute_day(conn, day, pub)
     stats.edges, stats.days = len(edges), len(days)
     return stats
+
+
+def _add_pairs(conn: "sqlite3.Connection", batches: Iterable[list[tuple[Any, ...]]], stats: RefreshStats,
+               edges: set[tuple[str, str]], days: set[tuple[str, str]]) -> None:
+    now = _now()
+    marks = ", ".join("?" * len(_COLUMNS))
+    for rows in batches:
+        conn.executemany(f"INSERT INTO copy_index ({', '.join(_COLUMNS)}) VALUES ({marks})", [r[:-1] for r in rows])
+        conn.executemany("INSERT OR IGNORE INTO copy_seen (tag, first_seen) VALUES (?, ?)",
+                         [(r[3], r[-1] or now) for r in rows])
+        stats.added += len(rows)
+        for r in rows:
+            edges.add((r[5], r[4]))
+            days.add((r[12], r[4]))
+            stats.source_days.add((r[6], (r[11] or "")[:10] or None))
 
 
 def _recompute_edge(conn: "sqlite3.Connection", aggregator: str, publisher: str) -> None:

@@ -13,4 +13,5 @@ def refresh_all(db: "sqlite_utils.Database") -> dict[str, Any]:
     ``articles_recent_fts``."""
     from . import copies, daily, recent
 
-    return {"copies": copies.refresh(db), "daily": daily.refresh(db), "recent": recent.refresh(db)}
+    done = copies.refresh(db)
+    return {"copies": done, "daily": daily.refresh(db, done.source_days), "recent": recent.refresh(db)}
