@@ -1,7 +1,7 @@
 """Datasette at a million articles: the front page's search, the table pages, every canned query.
 
     .venv/bin/python bench/search.py [--dir /work/wt/bench-data/search-1m] [--articles 1000000]
-                                     [--reuse] [--repeat 15]
+                                     [--reuse] [--repeat 15] [--baseline GIT-REF [--baseline-repeat 3]]
 
 Builds (once: ``--reuse`` keeps it) an archive with the project's own schema and realistic word
 frequencies (``bench/search_corpus.py``), brings the summary tables up to date as the pipeline
@@ -120,6 +120,34 @@ async def measure(ds: Any, pages: list[tuple[str, str, str]], repeat: int) -> di
     return times
 
 
+def baseline_pages(terms: dict[str, list[str]]) -> list[tuple[str, str, str]]:
+    out = [("table", f"articles.json ?_search=, {cls}", f"/archive/articles.json?_search={words[0]}")
+           for cls, words in terms.items()]
+    out += [("table", "table articles", "/archive/articles"),
+            ("canned", "daily_counts", "/archive/daily_counts"),
+            ("canned", "syndicated_copies ?publisher=Examiner", "/archive/syndicated_copies?publisher=Examiner")]
+    return out
+
+
+def measure_baseline(ref: str, data: Path, terms: dict[str, list[str]], repeat: int) -> dict[str, float]:
+    """p50 ms of a few pages with the metadata of ``ref`` and Datasette's default settings."""
+    import subprocess
+
+    import yaml
+    from datasette.app import Datasette
+
+    from archive.datasette_plugin.app import SETTINGS
+
+    text = subprocess.run(["git", "show", f"{ref}:config/datasette.yml"], cwd=ROOT, capture_output=True,
+                          text=True, check=True).stdout
+    meta = yaml.safe_load(text)
+    meta.setdefault("plugins", {}).setdefault("archive", {})["data_dir"] = str(data)
+    settings = {k: v for k, v in SETTINGS.items() if k not in ("suggest_facets", "facet_time_limit_ms")}
+    ds = Datasette(files=[str(data / "archive.db")], metadata=meta, settings=settings)
+    times = asyncio.run(measure(ds, baseline_pages(terms), repeat))
+    return {label: statistics.median(ms) for (_, label), ms in times.items()}
+
+
 def report(times: dict[tuple[str, str], list[float]]) -> bool:
     ok = True
     print(f"\n{'page':48} {'n':>4} {'p50':>8} {'p95':>8} {'max':>8}  goal")
@@ -141,6 +169,8 @@ def main() -> int:
     ap.add_argument("--reuse", action="store_true", help="reuse the archive built by an earlier run")
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--skip-refresh", action="store_true", help="the summaries are already up to date")
+    ap.add_argument("--baseline", metavar="GIT-REF", help="also measure a few pages as served at this commit")
+    ap.add_argument("--baseline-repeat", type=int, default=3)
     args = ap.parse_args()
 
     from search_corpus import load_or_build
@@ -168,6 +198,14 @@ def main() -> int:
     times = asyncio.run(measure(ds, pages, args.repeat))
     ok = report(times)
     print(f"{time.strftime('%H:%M:%S UTC', time.gmtime())} {load()} after")
+    if args.baseline:
+        before = measure_baseline(args.baseline, args.dir, info["terms"], args.baseline_repeat)
+        print(f"\nas served at {args.baseline} (p50 ms; {load()}):")
+        print(f"{'page':48} {'before':>9} {'now':>8} {'ratio':>8}")
+        for label, ms in before.items():
+            now = [statistics.median(v) for (g, lab), v in times.items() if lab == label]
+            if now:
+                print(f"{label:48} {ms:9.1f} {now[0]:8.1f} {ms / now[0]:7.0f}×")
     print("all goals met" if ok else "some goals MISSED")
     return 0 if ok else 1
 

@@ -58,10 +58,11 @@ def test_watch(data_dir: Path, config_path: Path, name: str) -> None:
     pair = None
     if db_path(data_dir).exists():
         from ..index import copies
+        from ..index.summaries import refresh_all
 
         db = open_db(data_dir)
         try:
-            copies.refresh(db)
+            refresh_all(db)
             recent = copies.matching(db.conn, publisher=w.publisher, aggregator=w.aggregator, limit=200)
             found = matches(w, recent, db.conn)
             pair = found[0] if found else None

@@ -24,16 +24,6 @@ BINS_SQL = ("select " + ", ".join(f"coalesce(sum({c}), 0)" for c, _, _, _ in COP
             + ", coalesce(sum(lag_known), 0) from copy_edges")
 
 
-def lag_histogram(lags: Sequence[float]) -> list[tuple[str, int]]:
-    counts = [0] * len(LAG_BINS)
-    for lag in lags:
-        for i, (_, lo, hi) in enumerate(LAG_BINS):
-            if lo <= lag < hi:
-                counts[i] += 1
-                break
-    return [(label, n) for (label, _, _), n in zip(LAG_BINS, counts)]
-
-
 def _nice_max(value: int) -> int:
     """An axis top that is a round number divisible by 4 (so the ticks are whole numbers)."""
     if value <= 4:

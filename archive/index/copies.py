@@ -301,11 +301,6 @@ def edges(conn: "sqlite3.Connection") -> list[dict[str, Any]]:
     return [dict(zip(names, r)) for r in cur]
 
 
-def pair_by_tag(conn: "sqlite3.Connection", tag: str) -> dict[str, Any] | None:
-    row = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM copy_index WHERE tag = ?", (tag,)).fetchone()
-    return dict(zip(_COLUMNS, row)) if row else None
-
-
 def matching(conn: "sqlite3.Connection", *, publisher: str | None = None, aggregator: str | None = None,
              limit: int = 1) -> list[dict[str, Any]]:
     """The newest pairs of a publisher and/or on an aggregator (case-insensitive)."""
