@@ -78,6 +78,22 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class Watch:
+    """A ``[watch.NAME]`` table: new copy/original pairs that match it are POSTed to ``webhook``.
+
+    At least one of ``publisher`` (the original's publisher, case-insensitive), ``aggregator``
+    (the copy's site) and ``phrase`` (an FTS phrase in the copy or the original); all given must
+    match."""
+
+    name: str
+    webhook: str = ""
+    publisher: str | None = None
+    aggregator: str | None = None
+    phrase: str | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     settings: Settings
@@ -88,6 +104,15 @@ class Config:
     # the rules file's raw [publishers."NAME"] blocks (aliases, hosts): extract reads the names,
     # the crawl the hosts (archive/attribution.py), neither through the other
     publishers: dict[str, Any] = field(default_factory=dict)
+    watches: dict[str, Watch] = field(default_factory=dict)
+
+    def watch(self, name: str) -> Watch:
+        try:
+            return self.watches[name]
+        except KeyError:
+            known = ", ".join(sorted(self.watches)) or "none"
+            raise ConfigError(f"no such watch (known: {known})", path=str(self.path),
+                              section=f"watch.{name}") from None
 
     def source(self, name: str) -> Source:
         try:
@@ -257,6 +282,29 @@ def _check_warc_store(settings: Settings, path: str) -> None:
                           field="warc_store_options")
 
 
+def parse_watch(name: str, table: Any, path: str) -> Watch:
+    section = f"watch.{name}"
+    if not isinstance(table, dict):
+        raise ConfigError("must be a table", path=path, section=section)
+    known = {f.name: f for f in fields(Watch) if f.name != "name"}
+    values: dict[str, Any] = {"name": name}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"unknown field (known: {', '.join(sorted(known))})", path=path,
+                              section=section, field=key)
+        values[key] = _coerce(value, str(known[key].type), path, section, key)
+    for key in ("publisher", "aggregator", "phrase"):
+        if isinstance(values.get(key), str) and not values[key].strip():
+            raise ConfigError("must not be empty (leave it out instead)", path=path, section=section, field=key)
+    watch = Watch(**values)
+    if not (watch.publisher or watch.aggregator or watch.phrase):
+        raise ConfigError("needs at least one of publisher, aggregator, phrase", path=path, section=section)
+    if not watch.webhook:
+        raise ConfigError("needs a webhook URL", path=path, section=section, field="webhook")
+    _check_url(watch.webhook, path, section, "webhook")
+    return watch
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
@@ -281,7 +329,7 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
     path = Path(path)
     data = _read_toml(path)
     spath = str(path)
-    unknown = set(data) - {"settings", "sources", "rules", "dedupe"}
+    unknown = set(data) - {"settings", "sources", "rules", "dedupe", "watch"}
     if unknown:
         raise ConfigError(f"unknown top-level table(s): {', '.join(sorted(unknown))}", path=spath)
     settings = _parse_settings(data.get("settings"), spath)
@@ -316,5 +364,9 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
     dedupe = data.get("dedupe", {})
     if not isinstance(dedupe, dict):
         raise ConfigError("must be a table", path=spath, section="dedupe")
+    raw_watches = data.get("watch", {})
+    if not isinstance(raw_watches, dict):
+        raise ConfigError("must be tables [watch.NAME]", path=spath, section="watch")
+    watches = {name: parse_watch(name, table, spath) for name, table in raw_watches.items()}
     return Config(path=path, settings=settings, sources=sources, rules=rules, dedupe=dedupe,
-                  rules_path=rules_path, publishers=publishers)
+                  rules_path=rules_path, publishers=publishers, watches=watches)

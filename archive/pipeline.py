@@ -1,4 +1,7 @@
-"""Compose the stages: crawl → extract → dedupe (``archive run``) and the bundled demo.
+"""Compose the stages: crawl → extract → dedupe → watch (``archive run``) and the bundled demo.
+
+The watch stage (``archive.watch``) refreshes the summary tables the feeds, the front page and
+``daily_counts`` read, then posts new pairs to the configured watches' webhooks.
 
 Only composition lives here; every stage is its own module and runs without this one.
 """
@@ -10,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .config import Config
+from .watch import run_watch
 
 Report = Callable[[str], None]
 
@@ -19,6 +23,7 @@ class PipelineStats:
     crawls: list[Any] = field(default_factory=list)
     extract: Any = None
     dedupe: Any = None
+    watch: Any = None
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -26,20 +31,22 @@ class PipelineStats:
         errors = sum(getattr(c, "errors", 0) for c in self.crawls)
         arts = getattr(self.extract, "articles", 0) if self.extract else 0
         pairs = getattr(self.dedupe, "pairs", 0) if self.dedupe else 0
+        posted = self.watch.count("delivered") if self.watch else 0
         return (f"pipeline: {pages} pages ({errors} errors), {arts} new articles, "
-                f"{pairs} new copy/original pairs in {self.seconds:.1f} s")
+                f"{pairs} new copy/original pairs, {posted} watch alerts in {self.seconds:.1f} s")
 
 
 def run_pipeline(config: Config, data_dir: Path, *, source: str | None = None,
                  seeds: Sequence[str] = (), options: Any = None, workers: int = 2,
                  report: Report = lambda s: None, crawl_progress: Callable[..., Any] | None = None) -> PipelineStats:
-    """Crawl one source (or seeds), then extract and dedupe what is new."""
+    """Crawl one source (or seeds), then extract and dedupe what is new; then the watch stage."""
     from .dedupe import run_dedupe
     from .extract import run_extract
     from .fetch import crawl
+    from .index.watches import now_iso
     from .render.capture import crawl_or_render
 
-    t0 = time.monotonic()
+    started, t0 = now_iso(), time.monotonic()
     stats = PipelineStats()
     if source:  # a source with render = true goes through Chromium + warcprox
         crawl_stats = crawl_or_render(config, data_dir, source, options=options, progress=crawl_progress)
@@ -54,6 +61,7 @@ def run_pipeline(config: Config, data_dir: Path, *, source: str | None = None,
     report(f"extract: {stats.extract.summary()} in {t2 - t1:.1f} s")
     stats.dedupe = run_dedupe(data_dir, config)
     report(stats.dedupe.summary())
+    stats.watch = run_watch(data_dir, config, run_started=started, report=report)
     stats.seconds = time.monotonic() - t0
     return stats
 
@@ -71,9 +79,10 @@ def run_demo(config: Config, data_dir: Path, *, report: Report = print, articles
     from .extract import run_extract
     from .fetch import CrawlOptions
     from .render.capture import crawl_or_render
+    from .index.watches import now_iso
     from .sampleweb import SampleWeb
 
-    t0 = time.monotonic()
+    started, t0 = now_iso(), time.monotonic()
     stats = PipelineStats()
     web = SampleWeb(articles=articles, seed=1, aggregator_host="127.0.0.1", publisher_host="127.0.0.2",
                     aggregator_port=aggregator_port, publisher_port=publisher_port)
@@ -97,6 +106,7 @@ def run_demo(config: Config, data_dir: Path, *, report: Report = print, articles
     report("extract: " + stats.extract.summary())
     stats.dedupe = run_dedupe(data_dir, config)
     report(stats.dedupe.summary())
+    stats.watch = run_watch(data_dir, config, run_started=started, report=report)
     stats.seconds = time.monotonic() - t0
     return stats
 

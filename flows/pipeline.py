@@ -1,13 +1,14 @@
-"""The scheduled pipeline of one source: crawl → extract → dedupe, reported and alerted.
+"""The scheduled pipeline of one source: crawl → extract → dedupe → watch, reported and alerted.
 
 - the crawl is one task (one async crawl; WARC files prefixed by worker name + full run id);
 - extraction runs over this crawl's captures in batches of ``extract_batch`` capture ids, one
   task per batch (never one task per page);
-- dedupe is one task;
+- dedupe is one task; the watch stage (``archive.watch``: summary tables refreshed, new pairs
+  posted to the ``[watch.NAME]`` webhooks) is one task after it;
 - extract and dedupe retry (a busy database or a killed extraction process is worth a second
   try: both stages are incremental and idempotent); the crawl retries once;
 - every run leaves a markdown artifact (key ``pipeline-<source>``): pages, bytes, errors, new
-  articles, new copies found, top errors;
+  articles, new copies found, top errors, and the watched pairs posted (or failed) in this run;
 - a failed or crashed run POSTs an alert to ``[settings] webhook_url`` naming the source, the
   run and the error (``on_failure`` / ``on_crashed`` hooks).
 
@@ -28,6 +29,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from archive.index.watches import now_iso
 from archive.schedule.due import wait_until_due
 from flows.common import load, run_warc_prefix, small
 from flows.crawl import crawl_task, publish_step, run_cli, top_errors
@@ -82,6 +84,18 @@ def dedupe_task(data_dir: str, config_path: str) -> dict[str, Any]:
     return small(run_dedupe(Path(data_dir), load(config_path)))
 
 
+# no retries: a delivery is recorded as it happens, and the next run retries failed ones
+@task(name="watch", persist_result=False, cache_policy=NO_CACHE)
+def watch_task(data_dir: str, config_path: str, run_started: str) -> list[dict[str, Any]]:
+    """Refresh the summary tables and post new watched pairs; returns one line per pair tried."""
+    import dataclasses
+
+    from archive.watch import run_watch
+
+    stats = run_watch(Path(data_dir), load(config_path), run_started=run_started)
+    return [dataclasses.asdict(d) for d in stats.deliveries]
+
+
 # ------------------------------------------------------------------------------ report
 def _count(stats: dict[str, Any], *names: str) -> int:
     for name in names:
@@ -122,6 +136,7 @@ def report_markdown(summary: dict[str, Any], warc_prefix: str) -> str:
         f"Crawl `{summary['crawl_id']}`, WARC files `{warc_prefix}-*`.",
         "",
     ]
+    lines += watch_lines(summary.get("watch") or [])
     if summary.get("store_error"):
         lines.append(f"**Publishing to the WARC store failed** (the local files are kept): {summary['store_error']}")
     elif summary.get("store"):
@@ -138,6 +153,17 @@ def report_markdown(summary: dict[str, Any], warc_prefix: str) -> str:
     else:
         lines.append("none")
     return "\n".join(lines) + "\n"
+
+
+def watch_lines(deliveries: list[dict[str, Any]]) -> list[str]:
+    """The artifact's watch section: each pair posted (or failed, or left pending) in this run."""
+    lines = ["## Watched copies", ""]
+    if not deliveries:
+        return lines + ["none new", ""]
+    lines += ["| watch | status | publisher | copy | error |", "|---|---|---|---|---|"]
+    for d in deliveries:
+        lines.append(f"| {d['watch']} | {d['status']} | {d['publisher']} | {d['copy_url']} | {d.get('error') or ''} |")
+    return lines + [""]
 
 
 def artifact_key(source: str) -> str:
@@ -158,6 +184,7 @@ def pipeline(source: str, data_dir: str, config_path: str = "config/sources.toml
     data_dir = str(Path(data_dir).resolve())
     config_path = str(Path(config_path).resolve())
     warc_prefix = run_warc_prefix(flow_run.id)
+    started = now_iso()  # a watch first seen in this run counts the pairs from here on
 
     crawl = crawl_task(source, data_dir, config_path, warc_prefix)
     published, publish_error = publish_step(data_dir, config_path)  # before the local stages
@@ -169,14 +196,16 @@ def pipeline(source: str, data_dir: str, config_path: str = "config/sources.toml
             if isinstance(value, int) and not isinstance(value, bool):
                 extract[key] = extract.get(key, 0) + value
     dedupe = dedupe_task(data_dir, config_path)
+    watched = watch_task(data_dir, config_path, started)
 
     summary = summarize(source, flow_run.name, crawl, extract, dedupe, top_errors(data_dir, str(crawl["id"])))
     summary.update(published)
+    summary["watch"] = watched
     create_markdown_artifact(markdown=report_markdown(summary, warc_prefix), key=artifact_key(source),
                              description=f"pipeline run of source {source}")
-    logger.info("source %s: %s pages, %s bytes, %s errors, %s new articles, %s new copies", source,
-                summary["pages"], summary["bytes"], summary["errors"], summary["new_articles"],
-                summary["new_copies"])
+    logger.info("source %s: %s pages, %s bytes, %s errors, %s new articles, %s new copies, %s watch posts",
+                source, summary["pages"], summary["bytes"], summary["errors"], summary["new_articles"],
+                summary["new_copies"], sum(d["status"] == "delivered" for d in watched))
     if publish_error is not None:  # the local WARCs stay; the next run or 'archive warc-publish' retries
         raise publish_error
     return summary

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any, Iterator
 
 import pytest
 
@@ -29,6 +30,37 @@ def sample_web():
 
     with SampleWeb(articles=40, seed=1) as sw:
         yield sw
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real Prefect server for every Prefect test of the session (PREFECT_HOME in a temp
+    data dir): it takes seconds to start."""
+    from archive.schedule.processes import start_server
+
+    home_data = tmp_path_factory.mktemp("prefect-server")
+    server, api_url = start_server(home_data, 0, extra_env={"PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5"})
+    try:
+        yield api_url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pipeline_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """An archive made by ``archive run`` over the sample web, as the demo makes it: the aggregator
+    source, then the publisher source, then both again after the web moved on (new stories, and
+    revised ones: versions). Read by the feed and front-page tests: ``data_dir``, ``config``, ``web``."""
+    from archive.sampleweb import SampleWeb
+    from support.archive_build import run_sources, sample_config
+
+    root = tmp_path_factory.mktemp("pipeline-archive")
+    with SampleWeb(articles=40, seed=1) as web:
+        config = sample_config(root / "sources.toml", web)
+        run_sources(config, root / "data")
+        web.advance()
+        run_sources(config, root / "data")
+        yield {"data_dir": root / "data", "config": config, "web": web}
 
 
 def pytest_configure(config):

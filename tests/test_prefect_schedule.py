@@ -103,19 +103,8 @@ def sql(data_dir: Path, q: str, *args: Any) -> list[tuple[Any, ...]]:
 
 
 # ---------------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="session")
-def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One real Prefect server for every Prefect test (PREFECT_HOME in a temp data dir)."""
-    from archive.schedule.processes import start_server
-
-    home_data = tmp_path_factory.mktemp("prefect-server")
-    server, api_url = start_server(home_data, 0, extra_env={"PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5"})
-    try:
-        yield api_url
-    finally:
-        server.stop()
-
-
+# prefect_api: the session-wide Prefect server fixture is in conftest.py (shared with
+# tests/test_watch_flow.py)
 @pytest.fixture
 def client(prefect_api: str, data_dir: Path) -> Iterator[Any]:
     from prefect.client.orchestration import get_client

@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("query:import_warcs", "Index WARC files written by other tools."),
     "export-wacz": ("query:export_wacz", "Write a WACZ of the archive (or one source)."),
     "schedule": ("schedule:schedule", "Prefect deployments from config: apply, serve, status."),
+    "watch": ("watch:watch", "Watch lists: list the watches, test a webhook, post new copies."),
 }
 
 _BUILT: dict[str, Any] = {}

@@ -29,32 +29,16 @@ def _metadata_path(config_path: Path, metadata: Path | None) -> Path:
 
 
 def load_metadata(path: Path, data_dir: Path) -> dict[str, Any]:
-    """The Datasette metadata from YAML, with the archive plugin told where the data lies."""
-    import yaml
+    from ..datasette_plugin.app import load_metadata as load
 
-    from ..errors import ConfigError
-
-    try:
-        meta = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot be read as YAML ({exc})", path=str(path)) from None
-    if not isinstance(meta, dict):
-        raise ConfigError("must be a mapping", path=str(path))
-    plugins = meta.setdefault("plugins", {})
-    plugins.setdefault("archive", {})["data_dir"] = str(Path(data_dir).resolve())
-    return meta
+    return load(path, data_dir)
 
 
 def make_datasette(data_dir: Path, metadata: dict[str, Any]) -> Any:
-    """A Datasette instance on ``DATA/archive.db`` (mutable file, never ``-i`` immutable: flows
-    keep writing it; the plugin makes its connections ``query_only``)."""
-    from datasette.app import Datasette
+    """The app builder lives beside the plugin (:mod:`archive.datasette_plugin.app`)."""
+    from ..datasette_plugin.app import make_datasette as make
 
-    from ..index import db_path
-
-    return Datasette(files=[str(db_path(data_dir))], metadata=metadata,
-                     settings={"allow_download": False, "default_page_size": 50,
-                               "sql_time_limit_ms": 5000, "truncate_cells_html": 300})
+    return make(data_dir, metadata)
 
 
 @click.command()

@@ -7,11 +7,20 @@
 - ``/-/snapshot/<YYYYMMDDhhmmss>/<url>``: the page as it looked, in ReplayWeb.page over a WACZ
   of the nearest capture's crawl (see :mod:`.snapshot_view`); snapshot links beside the replay
   links in ``captures`` and ``articles``;
-- ``/-/archive-charts``: copies per day per publisher and a lag histogram, as inline SVG;
+- ``/``: the archive's front page (who-copies-whom graph, newest copies, search box; see
+  :mod:`.front`); ``/-/archive-charts``: copies per day per publisher and a lag histogram, as
+  inline SVG; both inside Datasette's page frame (templates in ``templates/``);
+- Atom feeds: datasette-atom's ``.atom`` renderer, wrapped for absolute links and empty feeds
+  (see :mod:`.feeds`);
+- ``?_search=`` on the tables named in ``plugins: archive: bounded_search`` covers the newest
+  1,000 matches, read newest first from the FTS index (Datasette's own plan lists every match
+  first: ≈ 250 ms and a 1 s count for a common word at a million articles; see :mod:`.search`);
 - client errors (404, 400, 403) answered as such, without Datasette's rich traceback
   (see :mod:`.errors`);
 - the archive database is made read-only (``PRAGMA query_only``) and gains the SQL functions
-  ``surt(url)`` and ``replay_ts(iso)`` that the canned queries use.
+  the canned queries use: ``surt(url)``, ``replay_ts(iso)``, ``replay_path(iso, url)``,
+  ``snapshot_path(iso, url)``, ``fts_query(text)`` (user text made safe for MATCH),
+  ``html_escape(text)`` and ``lag_text(seconds)``.
 
 The data directory (where ``warcs/`` lies) comes from the plugin config
 (``plugins: archive: data_dir:`` in the metadata), else the ``ARCHIVE_DATA`` environment
@@ -38,10 +47,45 @@ def _replay_ts(iso_ts: Any) -> str | None:
     return to_timestamp14(str(iso_ts)) or None if iso_ts else None
 
 
+def _path(kind: str) -> Any:
+    def path(iso_ts: Any, url: Any) -> str | None:
+        from ..replay import to_timestamp14
+        from .links import replay_path, snapshot_path
+
+        ts = to_timestamp14(str(iso_ts)) if iso_ts else ""
+        if not ts or not url:
+            return None
+        return (replay_path if kind == "replay" else snapshot_path)(ts, str(url))
+    return path
+
+
+def _fts_query(text: Any) -> str:
+    from ..index.fts import fts_query
+
+    return fts_query(None if text is None else str(text))
+
+
+def _html_escape(text: Any) -> str:
+    from markupsafe import escape
+
+    return "" if text is None else str(escape(str(text)))
+
+
+def _lag_text(seconds: Any) -> str:
+    from ..watch.deliver import lag_text
+
+    return lag_text(None if seconds is None else float(seconds))
+
+
 @hookimpl
 def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
     conn.create_function("surt", 1, _surt, deterministic=True)
     conn.create_function("replay_ts", 1, _replay_ts, deterministic=True)
+    conn.create_function("replay_path", 2, _path("replay"), deterministic=True)
+    conn.create_function("snapshot_path", 2, _path("snapshot"), deterministic=True)
+    conn.create_function("fts_query", 1, _fts_query, deterministic=True)
+    conn.create_function("html_escape", 1, _html_escape, deterministic=True)
+    conn.create_function("lag_text", 1, _lag_text, deterministic=True)
     if database == ARCHIVE_DB:
         # Read-only: canned write queries and anything else fail. Not for _internal, which
         # Datasette itself writes.
@@ -51,10 +95,12 @@ def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
 @hookimpl
 def register_routes(datasette: Any) -> list[tuple[str, Any]]:
     from .charts import charts_view
+    from .front import front_view
     from .replay_view import replay_view
     from .snapshot_view import replay_index_view, rwp_asset_view, snapshot_view, wacz_view
 
     return [
+        (r"^/$", front_view),  # plugin routes come before Datasette's own: this is the index page
         (r"^/-/replay/(?P<rest>.*)$", replay_view),
         (r"^/-/snapshot/(?P<rest>.*)$", snapshot_view),
         (r"^/-/snapshot-wacz/(?P<name>[^/]+)$", wacz_view),
@@ -67,9 +113,32 @@ def register_routes(datasette: Any) -> list[tuple[str, Any]]:
 @hookimpl
 def render_cell(row: Any, value: Any, column: str, table: str | None, database: str,
                 datasette: Any) -> Any:
-    from .links import replay_cell
+    from .links import replay_cell, snippet_cell
 
+    if column == "snippet":
+        return snippet_cell(value)
     return replay_cell(row, value, column, table, database, datasette)
+
+
+@hookimpl
+def startup(datasette: Any) -> None:
+    from .feeds import wrap_atom_renderer
+
+    wrap_atom_renderer(datasette)
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Any:
+    from .search import bounded_search_wrapper
+
+    return bounded_search_wrapper(datasette)
+
+
+@hookimpl
+def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
+    from .search import bounded_search_filter
+
+    return bounded_search_filter(request, database, table, datasette)
 
 
 @hookimpl(hookwrapper=True)
@@ -86,4 +155,5 @@ def handle_exception(datasette: Any, request: Any, exception: Exception) -> Any:
 
 @hookimpl
 def menu_links(datasette: Any, actor: Any, request: Any) -> list[dict[str, str]]:
-    return [{"href": datasette.urls.path("/-/archive-charts"), "label": "Archive charts"}]
+    return [{"href": datasette.urls.instance(), "label": "Archive front page"},
+            {"href": datasette.urls.path("/-/archive-charts"), "label": "Archive charts"}]

@@ -1,46 +1,27 @@
 """``/-/archive-charts``: copies per day per publisher (stacked bars) and a lag histogram,
-drawn as inline SVG generated here (no JavaScript, no charting plugin).
+drawn as inline SVG generated here (no JavaScript, no charting plugin), inside Datasette's own
+page frame (``archive_charts.html`` extends its ``base.html``: header, menu, footer).
 
 A copy's day is the date the aggregator shows on it (``aggregator_date``), else the day it was
-captured; its publisher is the one it names, else the original's site name or host."""
+captured; its publisher is the one it names, else the original's site name or host. Both charts
+read the summary tables (``copy_days``, ``copy_edges``: see :mod:`archive.index.copies`), not
+the pairs: a few hundred rows at any archive size."""
 from __future__ import annotations
 
 from typing import Any, Sequence
 from xml.sax.saxutils import escape
 
+from ..index.copies import LAG_BINS as COPY_LAG_BINS
 from .settings import ARCHIVE_DB
 
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
            "#ff9da7", "#9c755f", "#bab0ac")
-# Lag bins: (label, lower bound in seconds inclusive, upper bound exclusive)
-LAG_BINS: tuple[tuple[str, float, float], ...] = (
-    ("< 0", float("-inf"), 0), ("0–1 h", 0, 3600), ("1–3 h", 3600, 3 * 3600),
-    ("3–6 h", 3 * 3600, 6 * 3600), ("6–12 h", 6 * 3600, 12 * 3600),
-    ("12–24 h", 12 * 3600, 86400), ("1–2 d", 86400, 2 * 86400), ("2–7 d", 2 * 86400, 7 * 86400),
-    ("> 7 d", 7 * 86400, float("inf")),
-)
+# Lag bins: (label, lower bound in seconds inclusive, upper bound exclusive), as the summary counts them
+LAG_BINS: tuple[tuple[str, float, float], ...] = tuple((label, lo, hi) for _, lo, hi, label in COPY_LAG_BINS)
 
-COPIES_SQL = """
-select substr(coalesce(c.aggregator_date, c.captured, k.timestamp), 1, 10) as day,
-       coalesce(c.original_publisher, o.sitename, o.site, '(unknown)') as publisher,
-       count(*) as copies
-from syndication s
-join articles c on c.id = s.copy_article_id
-left join articles o on o.id = s.original_article_id
-left join captures k on k.id = c.capture_id
-group by 1, 2 order by 1, 2
-"""
-LAGS_SQL = "select lag_seconds from syndication where lag_seconds is not null"
-
-
-def lag_histogram(lags: Sequence[float]) -> list[tuple[str, int]]:
-    counts = [0] * len(LAG_BINS)
-    for lag in lags:
-        for i, (_, lo, hi) in enumerate(LAG_BINS):
-            if lo <= lag < hi:
-                counts[i] += 1
-                break
-    return [(label, n) for (label, _, _), n in zip(LAG_BINS, counts)]
+COPIES_SQL = "select day, publisher, copies from copy_days order by day, publisher"
+BINS_SQL = ("select " + ", ".join(f"coalesce(sum({c}), 0)" for c, _, _, _ in COPY_LAG_BINS)
+            + ", coalesce(sum(lag_known), 0) from copy_edges")
 
 
 def _nice_max(value: int) -> int:
@@ -107,7 +88,11 @@ def stacked_bars_svg(rows: Sequence[tuple[str, str, int]], *, title: str, width:
     days = sorted({d for d, _, _ in rows})
     series = sorted({s for _, s, _ in rows})
     colour = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(series)}
-    totals = {d: sum(n for dd, _, n in rows if dd == d) for d in days}
+    counts: dict[tuple[str, str], int] = {}
+    totals: dict[str, int] = {}
+    for d, s, n in rows:
+        counts[(d, s)] = counts.get((d, s), 0) + n
+        totals[d] = totals.get(d, 0) + n
     legend_h = 18 * ((len(series) + 2) // 3)
     left, bottom, top_pad = 50, 60 + legend_h, 30
     plot_w, plot_h = width - left - 20, height - bottom - top_pad
@@ -124,7 +109,7 @@ def stacked_bars_svg(rows: Sequence[tuple[str, str, int]], *, title: str, width:
         x = left + i * slot + slot * 0.1
         y = float(y0)
         for s in series:
-            n = sum(c for d, ss, c in rows if d == day and ss == s)
+            n = counts.get((day, s), 0)
             if not n:
                 continue
             h = plot_h * n / top
@@ -144,21 +129,6 @@ def stacked_bars_svg(rows: Sequence[tuple[str, str, int]], *, title: str, width:
     return "\n".join(parts)
 
 
-PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Archive charts</title>
-<link rel="stylesheet" href="{css}"></head>
-<body><div class="not-footer"><section class="content">
-<p class="crumbs"><a href="{home}">home</a></p>
-<h1>Syndication charts</h1>
-<p>{copies} syndicated copies; {known} with a known lag.</p>
-<h2>Copies per day per publisher</h2>
-{bars}
-<h2>Lag histogram</h2>
-{hist}
-</section></div></body></html>
-"""
-
-
 async def charts_view(datasette: Any, request: Any) -> Any:
     from datasette.utils.asgi import Response
 
@@ -168,13 +138,17 @@ async def charts_view(datasette: Any, request: Any) -> Any:
         return Response.text("no archive database is served", status=500)
     tables = set(await db.table_names())
     rows: list[tuple[str, str, int]] = []
-    lags: list[float] = []
-    if {"syndication", "articles"} <= tables:
-        rows = [(r["day"] or "(no date)", r["publisher"], r["copies"])
-                for r in (await db.execute(COPIES_SQL)).rows]
-        lags = [r["lag_seconds"] for r in (await db.execute(LAGS_SQL)).rows]
-    bars = stacked_bars_svg(rows, title="Syndicated copies per day, by original publisher")
-    hist = histogram_svg(lag_histogram(lags), title="Lag of copies behind their originals")
-    html = PAGE.format(css=datasette.urls.static("app.css"), home=datasette.urls.instance(),
-                       copies=sum(n for _, _, n in rows), known=len(lags), bars=bars, hist=hist)
+    bins = [(label, 0) for label, _, _ in LAG_BINS]
+    known = 0
+    if {"copy_days", "copy_edges"} <= tables:
+        rows = [(r["day"], r["publisher"], r["copies"]) for r in (await db.execute(COPIES_SQL)).rows]
+        counts = list((await db.execute(BINS_SQL)).rows[0])
+        bins = [(label, int(n)) for (label, _, _), n in zip(LAG_BINS, counts)]
+        known = int(counts[-1])
+    context = {
+        "copies": sum(n for _, _, n in rows), "known": known,
+        "bars": stacked_bars_svg(rows, title="Syndicated copies per day, by original publisher"),
+        "hist": histogram_svg(bins, title="Lag of copies behind their originals"),
+    }
+    html = await datasette.render_template("archive_charts.html", context, request=request, view_name="archive-charts")
     return Response.html(html)

@@ -1,7 +1,9 @@
 """Replay (and, for pages, snapshot) links in table cells (``captures`` and ``articles`` at their own capture time,
-``syndication`` URLs at their latest capture) and canned-query ``replay…`` columns."""
+``syndication`` URLs at their latest capture), canned-query ``replay…`` and ``snapshot…`` columns,
+and search snippets."""
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -41,6 +43,10 @@ def replay_cell(row: Any, value: Any, column: str, table: str | None, database: 
         ts, _, url = rest.partition("/")
         href = datasette.urls.path(replay_path(ts, url))
         return Markup(f'<a href="{escape(href)}">replay</a>')
+    if value.startswith(SNAPSHOT_PREFIX) and column.startswith("snapshot"):
+        ts, _, url = value[len(SNAPSHOT_PREFIX):].partition("/")
+        href = datasette.urls.path(snapshot_path(ts, url))
+        return Markup(f'<a href="{escape(href)}">snapshot</a>')
     if table == "syndication" and column in ("copy_url", "original_url") \
             and value.startswith(("http://", "https://")):
         href = datasette.urls.path(replay_path(LATEST, value))
@@ -63,3 +69,17 @@ def replay_cell(row: Any, value: Any, column: str, table: str | None, database: 
         links += (f' <a class="archive-snapshot" href="{escape(shot)}" '
                   f'title="the page as it looked at {ts}">[snapshot]</a>')
     return Markup(links)
+
+
+SNIPPET_OPEN, SNIPPET_CLOSE = "[[", "]]"
+
+
+def snippet_cell(value: Any) -> Any:
+    """A search result's ``snippet`` (FTS5 ``snippet()`` with ``[[``/``]]`` around matches):
+    escaped, then the matches marked."""
+    from markupsafe import Markup, escape
+
+    if not isinstance(value, str) or SNIPPET_OPEN not in value:
+        return None
+    html = re.sub(r"\[\[(.*?)\]\]", r"<mark>\1</mark>", str(escape(value)))
+    return Markup(html)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import sqlite3
+
     import sqlite_utils
 
 
@@ -72,3 +74,21 @@ def ensure_schema(db: "sqlite_utils.Database") -> None:
     if "articles_fts" not in db.table_names():
         # triggers keep the index current for rows added later (Datasette search relies on it)
         db.table("articles").enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+
+
+def ids_matching(conn: "sqlite3.Connection", fts_query: str, ids: list[int]) -> set[int]:
+    """Which of ``ids`` match an FTS5 query (already escaped: see :mod:`archive.index.fts`).
+
+    The ids are passed to FTS5 as a rowid range (a constraint FTS5 applies while reading its
+    doclists), then filtered in Python."""
+    found: set[int] = set()
+    if not fts_query or not ids:
+        return found
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        rows = conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid BETWEEN ? AND ?",
+                            (fts_query, chunk[0], chunk[-1]))
+        keep = set(chunk)
+        found.update(int(r[0]) for r in rows if int(r[0]) in keep)
+    return found
