@@ -709,13 +709,16 @@ class Interrupted:
         self.err: list[str] = []
         self.out = b""
         self.first_out = threading.Event()
+        # SIGINT at its default in the child: a pytest started in the background (SIGINT ignored,
+        # inherited) would otherwise start programs that ignore the very signal under test
         self.proc = subprocess.Popen([PY, "-m", "archive.cli", *args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, cwd=str(ROOT), start_new_session=True)
+                                     stderr=subprocess.PIPE, cwd=str(ROOT), start_new_session=True,
+                                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.resume = threading.Event()
         threading.Thread(target=self._read_err, daemon=True).start()
         out_thread = threading.Thread(target=self._read_out, args=(hold_stdout,), daemon=True)
         out_thread.start()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a hang guard: start-up is slow on a loaded machine
         try:
             while not ready(self):
                 assert self.proc.poll() is None, (args, "ended before it was interrupted",
@@ -729,7 +732,7 @@ class Interrupted:
             os.killpg(self.proc.pid, signal.SIGINT)
             os.killpg(self.proc.pid, signal.SIGCONT)
             self.resume.set()
-            self.returncode = self.proc.wait(60)
+            self.returncode = self.proc.wait(300)
         finally:
             if self.proc.poll() is None:
                 os.killpg(self.proc.pid, signal.SIGKILL)
