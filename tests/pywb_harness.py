@@ -9,7 +9,9 @@ they run in ``workdir`` (a temp dir). pywb's ``id_`` replay decodes gzip unless 
 ``Accept-Encoding: gzip``. The server runs from ``.venv-tools`` (pywb cannot share Prefect's venv)
 and is always stopped (SIGTERM, then SIGKILL) when the block ends. ``wayback -p 0`` binds a port
 the kernel picks (gevent's server takes port 0 as is) but prints it nowhere: the port is read
-back from the kernel (``support.ports.wait_listening``).
+back from the kernel (``support.ports.wait_listening``). wayback listens twice, the second time
+for the warcserver it queries itself (also on port 0, ``pywb/apps/frontendapp.py``), which
+answers ``/`` with a JSON list of its modes: the front end is the other port.
 """
 from __future__ import annotations
 
@@ -29,6 +31,12 @@ def wayback_ts(iso_ts: str) -> str:
     """14-digit Wayback timestamp of an ISO 8601 WARC-Date (``2026-11-27T12:00:00.123Z``)."""
     digits = "".join(ch for ch in iso_ts if ch.isdigit())
     return digits[:14]
+
+
+def _front_end(port: int) -> bool:
+    """Whether wayback's front end (not its internal warcserver) answers on ``port``."""
+    resp = httpx.get(f"http://127.0.0.1:{port}/", timeout=60.0)
+    return not (resp.headers.get("content-type", "").startswith("application/json") and "modes" in resp.text)
 
 
 class Wayback:
@@ -65,8 +73,7 @@ class Wayback:
                                          start_new_session=True)
         try:
             self.port = wait_listening(self.proc, "wayback", timeout=self.startup_timeout,
-                                       log=lambda: self.log.read_text(errors="replace"))
-            httpx.get(self.base + "/", timeout=60.0)  # listening: the app is loaded and answers
+                                       log=lambda: self.log.read_text(errors="replace"), serves=_front_end)
         except BaseException:
             self.stop()
             raise

@@ -56,19 +56,24 @@ def listening_ports(pid: int) -> set[int]:
 
 
 def wait_listening(proc: subprocess.Popen[bytes], what: str, *, timeout: float = 180.0,
-                   log: Callable[[], str] = lambda: "") -> int:
-    """The one port ``proc`` (started with port 0) listens on, once it listens.
+                   log: Callable[[], str] = lambda: "", serves: Callable[[int], bool] | None = None) -> int:
+    """The port ``proc`` (started with port 0) serves on, once it listens.
 
+    A process that listens on one port serves there. One that also listens for itself (pywb's
+    internal warcserver) needs ``serves(port)``, which tells the serving port from the others.
     Fails at once, with ``log()``, if the process exits first. ``timeout`` only ends a hung
     start: a child that starts slowly on a loaded machine is still waited for.
     """
     deadline = time.monotonic() + timeout
+    others: set[int] = set()
     while True:
-        ports = listening_ports(proc.pid)
-        if len(ports) == 1:
-            return ports.pop()
-        if len(ports) > 1:
+        ports = listening_ports(proc.pid) - others
+        if serves is None and len(ports) > 1:
             raise RuntimeError(f"{what} listens on several ports {sorted(ports)}: which one serves?")
+        for port in sorted(ports):
+            if serves is None or serves(port):
+                return port
+            others.add(port)
         if proc.poll() is not None:
             raise RuntimeError(f"{what} exited ({proc.returncode}) before it listened: {log()[-2000:]}")
         if time.monotonic() > deadline:
