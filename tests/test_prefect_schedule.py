@@ -656,3 +656,22 @@ def test_runs_missed_while_stopped_leave_one_catch_up_run(prefect_api: str, clie
     assert str(missed[-1].id) in left  # the latest missed run stays: one catch-up run
     assert not {str(r.id) for r in missed[:-1]} & left
     assert drop_missed_runs(client, pool) == {}
+
+
+def test_server_names_the_port_it_listens_on(prefect_api: str) -> None:
+    """The server was started on port 0: the URL it hands the UI is the one it listens on."""
+    import httpx
+
+    settings = httpx.get(prefect_api.removesuffix("/api") + "/ui-settings", timeout=60).json()
+    assert settings["api_url"] == prefect_api
+    assert not prefect_api.endswith(":0/api")
+
+
+def test_a_taken_port_is_refused_by_name(prefect_api: str, tmp_path: Path) -> None:
+    from archive.errors import ArchiveError
+    from archive.schedule.processes import start_server
+
+    taken = int(prefect_api.rsplit(":", 1)[1].split("/")[0])
+    with pytest.raises(ArchiveError, match=f"127.0.0.1:{taken}: Address already in use"):
+        start_server(tmp_path / "second", taken)
+    assert not (tmp_path / "second" / "prefect" / "server.log").exists()  # nothing was started
