@@ -1,1 +1,1 @@
-"""Helpers shared by test modules (imported as ``support.<module>``; tests/ is on sys.path)."""
+"""Helpers shared by test modules (no test module imports another: shared pieces live here)."""
