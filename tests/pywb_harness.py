@@ -7,27 +7,24 @@
 ``wb-manager init/add`` and ``wayback`` act on ``./collections`` of their working directory, so
 they run in ``workdir`` (a temp dir). pywb's ``id_`` replay decodes gzip unless the request sends
 ``Accept-Encoding: gzip``. The server runs from ``.venv-tools`` (pywb cannot share Prefect's venv)
-and is always stopped (SIGTERM, then SIGKILL) when the block ends.
+and is always stopped (SIGTERM, then SIGKILL) when the block ends. ``wayback -p 0`` binds a port
+the kernel picks (gevent's server takes port 0 as is) but prints it nowhere: the port is read
+back from the kernel (``support.ports.wait_listening``). wayback listens twice, the second time
+for the warcserver it queries itself (also on port 0, ``pywb/apps/frontendapp.py``), which
+answers ``/`` with a JSON list of its modes: the front end is the other port.
 """
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import time
 from pathlib import Path
 from typing import Iterable
 
 import httpx
+from support.ports import wait_listening
 
 from tools import tool
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 def wayback_ts(iso_ts: str) -> str:
@@ -36,9 +33,15 @@ def wayback_ts(iso_ts: str) -> str:
     return digits[:14]
 
 
+def _front_end(port: int) -> bool:
+    """Whether wayback's front end (not its internal warcserver) answers on ``port``."""
+    resp = httpx.get(f"http://127.0.0.1:{port}/", timeout=60.0)
+    return not (resp.headers.get("content-type", "").startswith("application/json") and "modes" in resp.text)
+
+
 class Wayback:
     def __init__(self, warcs: Iterable[Path], workdir: Path, *, collection: str = "test",
-                 startup_timeout: float = 60.0) -> None:
+                 startup_timeout: float = 180.0) -> None:
         self.warcs = [Path(w) for w in warcs]
         self.workdir = Path(workdir)
         self.collection = collection
@@ -62,24 +65,19 @@ class Wayback:
         self._run("init", self.collection)
         if self.warcs:
             self._run("add", self.collection, *map(str, self.warcs))
-        self.port = free_port()
         env = dict(os.environ)
         env.pop("PYTHONPATH", None)
         with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen([tool("wayback"), "-p", str(self.port), "-b", "127.0.0.1"],
+            self.proc = subprocess.Popen([tool("wayback"), "-p", "0", "-b", "127.0.0.1"],
                                          cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT, env=env,
                                          start_new_session=True)
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"wayback exited ({self.proc.returncode}): {self.log.read_text()[-2000:]}")
-            try:
-                httpx.get(self.base + "/", timeout=2.0)
-                return self
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"wayback did not answer on port {self.port} within {self.startup_timeout} s")
+        try:
+            self.port = wait_listening(self.proc, "wayback", timeout=self.startup_timeout,
+                                       log=lambda: self.log.read_text(errors="replace"), serves=_front_end)
+        except BaseException:
+            self.stop()
+            raise
+        return self
 
     def url(self, target: str, timestamp: str = "", mod: str = "id_") -> str:
         return f"{self.base}/{self.collection}/{timestamp}{mod}/{target}"
@@ -111,4 +109,4 @@ class Wayback:
         self.stop()
 
 
-__all__ = ["Wayback", "free_port", "wayback_ts"]
+__all__ = ["Wayback", "wayback_ts"]

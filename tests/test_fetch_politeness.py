@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from support.ports import refused_port
 
 from archive.config import load_config
 from archive.fetch import CrawlOptions, crawl
@@ -214,15 +215,11 @@ def test_gzip_page_links_are_followed(tiny, tmp_path, data_dir):
 
 
 def test_unreachable_host_and_broken_robots(tiny, tmp_path, data_dir):
-    import socket
-
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        dead_port = sock.getsockname()[1]
     srv = tiny({"/robots.txt": text("oops", status=500), "/": html("/x")})
     cfg = load_config(write_config(tmp_path, srv.url, retries=0))
-    stats = crawl(cfg, data_dir, seeds=[f"http://127.0.0.1:{dead_port}/", srv.url + "/"],
-                  options=CrawlOptions(fetchers=1))
+    with refused_port() as dead_port:  # bound, never listening, held while the crawl runs
+        stats = crawl(cfg, data_dir, seeds=[f"http://127.0.0.1:{dead_port}/", srv.url + "/"],
+                      options=CrawlOptions(fetchers=1))
     assert stats.pages == 0
     errors = dict(db_rows(data_dir, "SELECT url, error FROM fetch_errors"))
     assert errors == {f"http://127.0.0.1:{dead_port}/": "connect", srv.url + "/": "robots"}

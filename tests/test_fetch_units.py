@@ -6,6 +6,7 @@ import gzip
 import zlib
 
 import pytest
+from support.ports import refused_port
 
 from archive.fetch.client import Conditional, retry_after
 from archive.fetch.crawler import in_scope
@@ -136,7 +137,6 @@ def test_srcset_and_stylesheet_requisites():
 
 def test_plain_http_backend_reports_connect_errors_and_reads_keepalive():
     import asyncio
-    import socket
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -158,10 +158,6 @@ def test_plain_http_backend_reports_connect_errors_and_reads_keepalive():
 
     srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead = s.getsockname()[1]
-
     async def main() -> tuple[list[bytes], str, str | None]:
         client = make_client(user_agent="t", timeout=5, concurrency=1, tls=False)
         try:
@@ -179,7 +175,8 @@ def test_plain_http_backend_reports_connect_errors_and_reads_keepalive():
             await client.aclose()
 
     try:
-        bodies, kind, ip = asyncio.run(main())
+        with refused_port() as dead:  # held bound, never listening: refused, and nobody else's
+            bodies, kind, ip = asyncio.run(main())
     finally:
         srv.shutdown()
         srv.server_close()

@@ -796,9 +796,7 @@ def interrupt_jobs(web: Any, crawled: Path, big: Path, tmp: Path) -> dict[str, t
     jobs["sample-web"] = (d, ["sample-web", "--articles", "4", "--port", "0", "--publisher-port", "0",
                               "--publisher-host", "127.0.0.2"], lambda it: it.first_out.is_set(), False)
     d = fresh("serve", crawled)
-    port = str(_free_port())
-    jobs["serve"] = (d, ["serve", "--data", str(d), "--port", port],
-                     lambda it, port=port: _answers(port), False)
+    jobs["serve"] = (d, ["serve", "--data", str(d), "--port", "0"], lambda it: _answers(it.proc.pid), False)
     d = fresh("reindex", big)
     jobs["reindex"] = (d, ["reindex", "--data", str(d)], lambda it: _has_open(it.proc.pid, "many-"), False)
     d = fresh("recover", big)
@@ -866,19 +864,16 @@ def _capture_ids(data: Path) -> set[str]:
         conn.close()
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _answers(port: str) -> bool:
+def _answers(pid: int) -> bool:
+    """``archive serve --port 0`` answers on the port it took (read back from the kernel)."""
     import httpx
+    from support.ports import listening_ports
 
+    ports = listening_ports(pid)
+    if len(ports) != 1:
+        return False
     try:
-        return httpx.get(f"http://127.0.0.1:{port}/-/versions.json", timeout=1).status_code == 200
+        return httpx.get(f"http://127.0.0.1:{ports.pop()}/-/versions.json", timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
 

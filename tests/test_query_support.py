@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import socket
 import subprocess
 import sys
 import threading
-import time
 import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from support.ports import wait_listening
 
 from archive.index import open_db
 from archive.index.captures import insert_captures
@@ -267,38 +266,33 @@ def add_article_rows(db: Any, arc: Archive) -> None:
                                  diff="- First version of the text.\n+ Second version, corrected."))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Served:
-    """A real ``archive serve`` process on a free loopback port."""
+    """A real ``archive serve`` process on a loopback port it picked itself (``--port 0``; the
+    port is read back from the kernel, see ``support.ports``)."""
 
     def __init__(self, data_dir: Path, metadata: Path | None = None) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "archive.cli", "serve", "--data", str(data_dir),
-               "--port", str(self.port), "--host", "127.0.0.1",
+               "--port", "0", "--host", "127.0.0.1",
                "--config", str(ROOT / "config" / "sources.toml")]
         if metadata is not None:
             cmd += ["--metadata", str(metadata)]
         self.proc = subprocess.Popen(cmd, cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while True:
-            if self.proc.poll() is not None:
-                out = self.proc.stdout.read().decode() if self.proc.stdout else ""
-                raise RuntimeError(f"archive serve exited: {out}")
-            try:
-                if httpx.get(self.base + "/-/versions.json", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("archive serve did not answer within 30 s")
-            time.sleep(0.2)
+        try:
+            self.port = wait_listening(self.proc, "archive serve", log=self._output)
+            self.base = f"http://127.0.0.1:{self.port}"
+            # uvicorn listens once the app's start-up is done: the first answer is the real one
+            resp = httpx.get(self.base + "/-/versions.json", timeout=60)
+            if resp.status_code != 200:
+                raise RuntimeError(f"archive serve answered {resp.status_code}: {resp.text[:500]}")
+        except BaseException:
+            self.stop()
+            raise
+
+    def _output(self) -> str:
+        """What the process printed: read only once it has exited (the read would wait for it)."""
+        if self.proc.poll() is None or self.proc.stdout is None:
+            return ""
+        return self.proc.stdout.read().decode(errors="replace")
 
     def __enter__(self) -> "Served":
         return self

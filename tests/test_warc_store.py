@@ -18,7 +18,8 @@ import httpx
 import pytest
 
 from test_prefect_schedule import ROOT, sample_sources, wait_for, write_config
-from test_query_support import Served, free_port, record_block
+from support.ports import refused_port
+from test_query_support import Served, record_block
 from tools import query as rows
 
 BUCKET = "archive-warcs"
@@ -30,10 +31,10 @@ class S3:
     def __init__(self) -> None:
         from moto.server import ThreadedMotoServer
 
-        self.port = free_port()
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.server.start()  # bound to a port the kernel picked, and held
+        self.port = self.server.get_host_and_port()[1]
         self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-        self.server.start()
         # moto keeps its state per Python process, not per server: start from an empty S3
         # (another test of this run may have made the same bucket)
         import httpx
@@ -56,6 +57,13 @@ class S3:
     def env(self) -> dict[str, str]:
         """The environment of an ``archive`` command that reaches this store."""
         return dict(os.environ, ARCHIVE_WARC_STORE_OPTIONS=json.dumps(self.options))
+
+
+@pytest.fixture
+def down_url() -> Iterator[str]:
+    """An endpoint where nothing listens, reserved for the test (``support.ports.refused_port``)."""
+    with refused_port() as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")
@@ -251,10 +259,10 @@ def test_files_rotated_out_during_a_crawl_are_published_before_it_ends(s3: S3, t
 
 
 def test_upload_to_a_store_that_is_down_keeps_the_files_and_says_so(machines: dict[str, Path],
-                                                                     tmp_path: Path) -> None:
+                                                                     tmp_path: Path, down_url: str) -> None:
     from archive.warc.store import WarcStore, local_warcs, publish_pending
 
-    down = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    down = down_url  # nothing listens there
     options = {"endpoint_url": down, "key": "testing", "secret": "testing",
                "client_kwargs": {"region_name": "eu-west-1"},
                "config_kwargs": {"retries": {"max_attempts": 1}, "connect_timeout": 2}}
@@ -343,7 +351,8 @@ def test_a_local_directory_store_round_trip(machines: dict[str, Path], tmp_path:
     assert not list((tmp_path / "indexer" / "warcs" / ".incoming").iterdir())
 
 
-def test_archive_crawl_and_run_publish_to_the_configured_store(machines: dict[str, Path], tmp_path: Path) -> None:
+def test_archive_crawl_and_run_publish_to_the_configured_store(machines: dict[str, Path], tmp_path: Path,
+                                                               down_url: str) -> None:
     """A hand-run `archive crawl` (or `archive run`) ends like a scheduled run: closed WARCs published (here to a
     local-directory store named by ARCHIVE_WARC_STORE); with the store down it exits 1 and the
     WARCs stay local, the captures indexed."""
@@ -361,7 +370,7 @@ def test_archive_crawl_and_run_publish_to_the_configured_store(machines: dict[st
     assert {p.name: sha256(p) for p in shared.glob("*.warc.gz")} == local
 
     down = dict(os.environ, ARCHIVE_WARC_STORE=f"s3://{BUCKET}/down", ARCHIVE_WARC_STORE_OPTIONS=json.dumps(
-        {"endpoint_url": f"http://127.0.0.1:{free_port()}", "key": "k", "secret": "s",
+        {"endpoint_url": down_url, "key": "k", "secret": "s",
          "config_kwargs": {"retries": {"max_attempts": 1}, "connect_timeout": 2}}))
     data2 = tmp_path / "data2"
     failed = archive_cmd("crawl", "--source", "sw-topic", "--data", str(data2), "--config",

@@ -1,13 +1,16 @@
-"""warcprox as a child process on a free loopback port, writing gzipped WARCs into
+"""warcprox as a child process on an unused loopback port, writing gzipped WARCs into
 ``DATA/warcs/`` named ``PREFIX-TIMESTAMP17-SERIAL-warcprox-TOKEN.warc.gz`` (``.open`` while
 written). No deduplication and no stats database (every response is written in full; the
-archive's index is the one index), its CA and certificates in a private temporary folder."""
+archive's index is the one index), its CA and certificates in a private temporary folder.
+
+The port: warcprox binds port 0 (the kernel picks an unused one) and writes the port it listens
+on to a file (``warcprox_main --port-file``). A port picked here and closed before warcprox
+binds it could be taken in between by any other process of the machine."""
 from __future__ import annotations
 
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -17,14 +20,10 @@ from types import TracebackType
 
 from ..errors import FetchError
 
-START_TIMEOUT = 60.0
+# warcprox listens ≈ 1 s after start here when idle; a loaded machine takes several times
+# that. A warcprox that fails exits, which ends the wait at once: this only stops a hung start.
+START_TIMEOUT = 180.0
 STOP_TIMEOUT = 30.0
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 class Warcprox:
@@ -53,11 +52,11 @@ class Warcprox:
         self.warcs_dir.mkdir(parents=True, exist_ok=True)
         self._tmp = tempfile.mkdtemp(prefix="archive-warcprox-")
         self._log = Path(self._tmp) / "warcprox.log"
-        self.port = free_port(self.host)
-        cmd = [sys.executable, "-m", "archive.render.warcprox_main"]
+        port_file = Path(self._tmp) / "port"
+        cmd = [sys.executable, "-m", "archive.render.warcprox_main", "--port-file", str(port_file)]
         for k, v in self.info.items():
             cmd += ["--info", f"{k}={v}"]
-        cmd += ["--", "-b", self.host, "-p", str(self.port), "-d", str(self.warcs_dir), "-z",
+        cmd += ["--", "-b", self.host, "-p", "0", "-d", str(self.warcs_dir), "-z",
                 "-n", self.prefix, "--warc-filename", "{prefix}-{timestamp17}-{serialno}-warcprox-{randomtoken}",
                 "--dedup-db-file", "/dev/null", "--stats-db-file", "/dev/null",
                 "--cacert", os.path.join(self._tmp, "ca.pem"), "--certs-dir", os.path.join(self._tmp, "certs"),
@@ -69,21 +68,25 @@ class Warcprox:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=self._tmp)
         finally:
             log.close()
+        self.port = self._wait_port(port_file)
+        return self
+
+    def _wait_port(self, port_file: Path) -> int:
+        """The port warcprox reports once it listens; an error naming its log if it exits first."""
+        assert self.proc is not None
         deadline = time.monotonic() + START_TIMEOUT
         while True:
+            if port_file.exists():
+                return int(port_file.read_text())
             if self.proc.poll() is not None:
-                raise FetchError(self.url, "warcprox",
-                                 f"exited at start ({self.proc.returncode}): {self.log_text()[-2000:]}")
-            try:
-                with socket.create_connection((self.host, self.port), timeout=0.5):
-                    break
-            except OSError:
-                pass
+                error = FetchError(self.url, "warcprox",
+                                   f"exited at start ({self.proc.returncode}): {self.log_text()[-2000:]}")
+                self.stop()
+                raise error
             if time.monotonic() > deadline:
                 self.stop()
                 raise FetchError(self.url, "warcprox", f"did not listen within {START_TIMEOUT:.0f} s")
-            time.sleep(0.1)
-        return self
+            time.sleep(0.05)
 
     def log_text(self) -> str:
         try:

@@ -1,6 +1,9 @@
-"""``python -m archive.render.warcprox_main [--info KEY=VALUE]... -- WARCPROX-ARGS``: warcprox
-with two changes made at start-up (warcprox itself is unmodified on disk):
+"""``python -m archive.render.warcprox_main [--port-file PATH] [--info KEY=VALUE]... -- WARCPROX-ARGS``:
+warcprox with these changes made at start-up (warcprox itself is unmodified on disk):
 
+- with ``--port-file``, once it listens it writes the port it listens on to PATH (written
+  whole, then renamed into place): started with ``-p 0`` it takes an unused port and says
+  which, so its parent never hands it a port that another process may take first;
 - its ``warcinfo`` records also carry the given fields (the archive's reader takes ``source``,
   ``crawl-id`` and ``crawl-started`` from there, so the captures index under their crawl);
 - it asks servers in HTTP/1.0 (Chromium's requests are otherwise forwarded as they are), so
@@ -15,6 +18,7 @@ with two changes made at start-up (warcprox itself is unmodified on disk):
 """
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -66,19 +70,41 @@ def _patch_no_reuse() -> None:
     warcprox.mitmproxy.is_connection_dropped = closed_after_use
 
 
+def _patch_port_file(path: str) -> None:
+    import warcprox.warcproxy
+
+    proxy = warcprox.warcproxy.WarcProxy
+    original = proxy.server_activate
+
+    def server_activate(self: Any) -> None:
+        original(self)  # listening from here on: connections wait in the backlog
+        tmp = f"{path}.tmp"
+        with open(tmp, "w") as fh:
+            fh.write(f"{self.server_address[1]}\n")
+        os.replace(tmp, path)
+
+    proxy.server_activate = server_activate  # type: ignore[method-assign]
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     fields: list[tuple[str, str]] = []
+    port_file: str | None = None
     while args and args[0] != "--":
         opt = args.pop(0)
+        if opt == "--port-file" and args:
+            port_file = args.pop(0)
+            continue
         if opt != "--info" or not args or "=" not in args[0]:
-            raise SystemExit(f"{opt!r}: expected --info KEY=VALUE ... -- WARCPROX-ARGS")
+            raise SystemExit(f"{opt!r}: expected [--port-file PATH] --info KEY=VALUE ... -- WARCPROX-ARGS")
         key, _, value = args.pop(0).partition("=")
         if not key or any(c in key + value for c in "\r\n"):
             raise SystemExit(f"{key!r}: warcinfo fields are one line KEY=VALUE")
         fields.append((key, value))
     if args and args[0] == "--":
         args.pop(0)
+    if port_file:
+        _patch_port_file(port_file)
     _patch_warcinfo(fields)
     _patch_http10()
     _patch_no_reuse()

@@ -48,16 +48,19 @@ class DeploymentSpec:
     interval: int | None = None
     paused: bool = False
     description: str = ""
+    queue: str | None = None  # a work queue of the pool (its default queue when None)
 
     @property
     def name(self) -> str:
         return f"{FLOW_NAME}/{self.source}"
 
     def fingerprint(self) -> str:
-        body = json.dumps({"format": SPEC_FORMAT, "pool": self.pool, "dir": self.working_dir,
-                           "entrypoint": ENTRYPOINT, "parameters": self.parameters, "cron": self.cron,
-                           "interval": self.interval, "paused": self.paused,
-                           "description": self.description}, sort_keys=True)
+        fields = {"format": SPEC_FORMAT, "pool": self.pool, "dir": self.working_dir,
+                  "entrypoint": ENTRYPOINT, "parameters": self.parameters, "cron": self.cron,
+                  "interval": self.interval, "paused": self.paused, "description": self.description}
+        if self.queue is not None:  # absent otherwise: deployments applied before it stay unchanged
+            fields["queue"] = self.queue
+        body = json.dumps(fields, sort_keys=True)
         return "spec-" + hashlib.sha256(body.encode()).hexdigest()[:16]
 
     def schedule_text(self) -> str:
@@ -146,6 +149,8 @@ def _deploy(flow_obj: Any, spec: DeploymentSpec) -> Any:
 
 
 def _deploy_quiet(flow_obj: Any, spec: DeploymentSpec, kwargs: dict[str, Any]) -> Any:
+    if spec.queue is not None:
+        kwargs = {**kwargs, "work_queue_name": spec.queue}  # made on the pool if missing
     return flow_obj.deploy(
         name=spec.source, work_pool_name=spec.pool, parameters=spec.parameters,
         description=spec.description, tags=[DEPLOYMENT_TAG], version=spec.fingerprint(),

@@ -26,10 +26,30 @@ from ..errors import ArchiveError
 from .env import DEFAULT_POOL, WORKER_NAME_ENV, api_url_for_port, prefect_environment, prefect_home
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``(host, port)``, not yet listening, for a child to serve on.
+
+    Port 0 lets the kernel pick an unused port; the socket holds it from this moment, so
+    unlike a port picked and closed again no other process can take it before the child
+    listens. Connections are refused until the child listens. ``SO_REUSEADDR`` as every
+    server sets it: a restart on a fixed port is not blocked by the last run's closing
+    connections.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ArchiveError(f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+                           + (" (another server there? choose another --port)" if port else "")) from None
+    return sock
+
+
+# Ready in 9 s cold and 3.5 s warm here when idle; a loaded machine takes several times that.
+# A server that fails exits, which ends the wait at once: this bound only stops a hung start.
+SERVER_START_TIMEOUT = 300.0
 
 
 def _child_init() -> None:  # runs in the child between fork and exec
@@ -175,14 +195,14 @@ def reap_group(pgid: int, grace: float = 5.0) -> None:
 
 
 def spawn(name: str, argv: list[str], env: dict[str, str], log_path: Path | None,
-          cwd: Path | None = None) -> Child:
+          cwd: Path | None = None, pass_fds: tuple[int, ...] = ()) -> Child:
     log: IO[bytes] | None = None
     if log_path is not None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         log = log_path.open("ab")
     proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
                             stdout=log if log else None, stderr=subprocess.STDOUT if log else None,
-                            start_new_session=True, preexec_fn=_child_init)
+                            start_new_session=True, preexec_fn=_child_init, pass_fds=pass_fds)
     return Child(name=name, proc=proc, log_path=log_path, _log=log)
 
 
@@ -206,22 +226,29 @@ def wait_healthy(api_url: str, child: Child | None = None, timeout: float = 90.0
 
 def start_server(data_dir: Path, port: int = 0, *, host: str = "127.0.0.1",
                  extra_env: dict[str, str] | None = None) -> tuple[Child, str]:
-    """Start ``prefect server start`` with PREFECT_HOME under ``data_dir``; wait until ready."""
-    port = port or free_port(host)
-    api_url = api_url_for_port(port, host)
-    env = prefect_environment(data_dir, api_url)
-    env["PREFECT_SERVER_API_HOST"] = host
-    env["PREFECT_SERVER_API_PORT"] = str(port)
-    # pick up deployments just applied within seconds, not a minute
-    env.setdefault("PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS", "10")
-    env.update(extra_env or {})
-    home = prefect_home(data_dir)
-    home.mkdir(parents=True, exist_ok=True)
-    child = spawn("server", prefect_command() + ["server", "start", "--host", host, "--port", str(port),
-                                                  "--analytics-off", "--no-background"],
-                  env, home / "server.log", cwd=home)
+    """Start Prefect's server with PREFECT_HOME under ``data_dir``; wait until it answers.
+
+    ``port`` 0 takes any unused port. The socket is bound here and handed to the child
+    (:mod:`.prefect_server`), so the returned URL is the server's before it even starts.
+    """
+    sock = bind_socket(host, port)
     try:
-        wait_healthy(api_url, child)
+        port = int(sock.getsockname()[1])
+        api_url = api_url_for_port(port, host)
+        env = prefect_environment(data_dir, api_url)
+        env["PREFECT_SERVER_API_HOST"] = host
+        env["PREFECT_SERVER_API_PORT"] = str(port)
+        # pick up deployments just applied within seconds, not a minute
+        env.setdefault("PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS", "10")
+        env.update(extra_env or {})
+        home = prefect_home(data_dir)
+        home.mkdir(parents=True, exist_ok=True)
+        child = spawn("server", [sys.executable, "-m", "archive.schedule.prefect_server", str(sock.fileno())],
+                      env, home / "server.log", cwd=home, pass_fds=(sock.fileno(),))
+    finally:
+        sock.close()  # the child holds it now (or nobody: the port is free again)
+    try:
+        wait_healthy(api_url, child, timeout=SERVER_START_TIMEOUT)
     except BaseException:
         child.stop()
         raise
@@ -229,9 +256,12 @@ def start_server(data_dir: Path, port: int = 0, *, host: str = "127.0.0.1",
 
 
 def start_worker(data_dir: Path, api_url: str, *, pool: str = DEFAULT_POOL, name: str | None = None,
-                 limit: int | None = None, query_seconds: float = 5.0,
+                 limit: int | None = None, query_seconds: float = 5.0, queues: list[str] | None = None,
                  extra_env: dict[str, str] | None = None) -> Child:
-    """Start a ``process`` worker on ``pool``; its flow runs write WARCs prefixed with ``name``."""
+    """Start a ``process`` worker on ``pool``; its flow runs write WARCs prefixed with ``name``.
+
+    ``queues``: take runs only from these work queues of the pool (all of them when None).
+    """
     name = name or f"{socket.gethostname()}-{os.getpid()}"
     env = prefect_environment(data_dir, api_url)
     env[WORKER_NAME_ENV] = name
@@ -244,6 +274,8 @@ def start_worker(data_dir: Path, api_url: str, *, pool: str = DEFAULT_POOL, name
                                 "--install-policy", "never"]
     if limit:
         argv += ["--limit", str(limit)]
+    for queue in queues or []:
+        argv += ["--work-queue", queue]
     return spawn(f"worker {name}", argv, env, prefect_home(data_dir) / f"worker-{name}.log")
 
 
