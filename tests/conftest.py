@@ -6,9 +6,8 @@ from typing import Any, Iterator
 
 import pytest
 
-# No test may phone home.
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# (Telemetry is NOT switched off here: the library does it itself, and tests/test_telemetry.py
+# checks that on a process environment that never asked for it.)
 # Library code logging outside a flow run, after a Prefect test set up Prefect's log handlers in
 # this process, is not a problem worth a warning in every later test's summary.
 os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")

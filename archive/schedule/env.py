@@ -38,6 +38,17 @@ DEFAULTS: dict[str, str] = {
 }
 
 
+TELEMETRY_OFF: dict[str, str] = {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+
+
+def telemetry_off(environ: Any = None) -> None:
+    """Turn Prefect's telemetry off in this process, before Prefect is first imported: the SDK
+    decides at import (``DO_NOT_TRACK``), the server reads its analytics setting at start. An
+    archive runs offline and reports to nobody, whatever the environment said."""
+    env = os.environ if environ is None else environ
+    env.update(TELEMETRY_OFF)
+
+
 def prefect_home(data_dir: Path) -> Path:
     """``DATA/prefect``: Prefect's own database, profiles and logs stay beside the archive."""
     return Path(data_dir).resolve() / "prefect"
@@ -96,8 +107,7 @@ def prefect_environment(data_dir: Path, api_url: str | None = None,
     env = dict(os.environ if base is None else base)
     for key, value in DEFAULTS.items():
         env.setdefault(key, value)
-    env["DO_NOT_TRACK"] = "1"
-    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    telemetry_off(env)
     env["PREFECT_HOME"] = str(prefect_home(data_dir))
     env.setdefault("ARCHIVE_DATA", str(Path(data_dir).resolve()))
     if api_url:
