@@ -539,9 +539,18 @@ class SpinCheck:
 
 
 def _words(text: str) -> list[str]:
+    """The words of a text exactly as :func:`skeleton` counts them (its entity positions index
+    this list): each line split at its double quotes, then at whitespace. A plain
+    ``text.split()`` keeps a quote glued to other characters in one word (``“disgrace”.``,
+    ``said,“We``), so on texts with such quotes the skeleton's positions ran past the end of
+    the word list: that was the IndexError in :func:`check_spin` on real news pages."""
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
-    return text.split()
+    out: list[str] = []
+    for line in text.split("\n"):
+        for part in _QUOTE.split(line):
+            out.extend(part.split())
+    return out
 
 
 def _mapper(xs: list[int], ys: list[int]) -> Any:
@@ -606,7 +615,7 @@ def check_spin(text_a: str, text_b: str, p: DedupeParams) -> SpinCheck | None:
     for e0, e1 in zip(sa.starts, sa.ends):
         in_entity[e0:e1] = b"\x01" * (e1 - e0)
     ends_total = ends_hit = kept_total = kept_hit = 0
-    for i in range(xs[0], xs[-1] + 1):
+    for i in range(xs[0], min(xs[-1] + 1, len(wa))):  # (positions index wa: same tokenising)
         y = int(round(f(i)))
         tok = wa[i]
         if _is_end(tok):
