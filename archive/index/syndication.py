@@ -8,7 +8,8 @@
                   read by ``archive.dedupe.keystore``), so each run only adds the new articles' keys;
 ``dedupe_spin_runs`` entity-skeleton keys of reworded ("spinner") copies, sorted runs in the
                   same layout (``archive.dedupe.spin`` through the key store);
-``dedupe_params`` the hashing parameters and library versions the keys were made with.
+``dedupe_params`` the hashing parameters and library versions the keys were made with;
+``dedupe_failures`` an article a dedupe step raised on (the step skipped it; the run went on).
 
 The two key tables are created by the dedupe modules that own their layout; ``clear`` empties
 them when they exist. (``dedupe_keys``, one row per key, was the layout before the key runs: no
@@ -19,9 +20,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import sqlite3
+    from typing import Iterable
+
     import sqlite_utils
 
-TABLES = ("syndication", "versions", "dedupe_state", "dedupe_key_runs", "dedupe_spin_runs", "dedupe_params")
+TABLES = ("syndication", "versions", "dedupe_state", "dedupe_key_runs", "dedupe_spin_runs", "dedupe_params",
+          "dedupe_failures")
 
 
 def ensure_schema(db: "sqlite_utils.Database") -> None:
@@ -39,9 +44,11 @@ def ensure_schema(db: "sqlite_utils.Database") -> None:
             kind TEXT NOT NULL,              -- full, truncated, excerpt
             lag_seconds INTEGER,
             lag_resolution TEXT,             -- second, day
-            direction TEXT NOT NULL,         -- attribution, known-aggregator, date, containment
-            confidence TEXT NOT NULL,        -- high, low
+            direction TEXT NOT NULL,         -- attribution, known-publisher, known-aggregator,
+                                             -- site-role, date, capture, unknown
+            confidence TEXT NOT NULL,        -- high, medium, low, none (direction unknown)
             diff TEXT NOT NULL DEFAULT '',   -- '- ' paragraphs the copy removed, '+ ' it added
+            evidence TEXT,                   -- what decided the direction, in words
             coverage REAL,                   -- share of the original's shingles in the copy
             shared_shingles INTEGER,
             found TEXT,                      -- candidate sources: exact, lsh, attribution
@@ -80,8 +87,18 @@ def ensure_schema(db: "sqlite_utils.Database") -> None:
             name TEXT PRIMARY KEY,
             value TEXT NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS dedupe_failures (
+            article_id INTEGER NOT NULL,
+            stage TEXT NOT NULL,             -- sketch, tokens, verify, direction, decide, spinner, versions
+            error TEXT NOT NULL,
+            created TEXT,
+            PRIMARY KEY (article_id, stage)
+        );
         """
     )
+    cols = {r[1] for r in db.execute("PRAGMA table_info(syndication)").fetchall()}
+    if "evidence" not in cols:  # archives made before the column
+        db.execute("ALTER TABLE syndication ADD COLUMN evidence TEXT")
 
 
 def clear(db: "sqlite_utils.Database") -> None:
@@ -91,3 +108,21 @@ def clear(db: "sqlite_utils.Database") -> None:
         for name in TABLES:
             if name in present:
                 db.conn.execute(f"DELETE FROM {name}")
+
+
+def record_failures(conn: "sqlite3.Connection", failures: "Iterable[tuple[int, str, str]]", when: str) -> int:
+    """Record articles a dedupe step raised on (the latest error per article and step); returns
+    how many distinct articles. Runs inside the caller's transaction."""
+    rows = {(int(a), stage): err for a, stage, err in failures}
+    conn.executemany("INSERT OR REPLACE INTO dedupe_failures (article_id, stage, error, created) "
+                     "VALUES (?, ?, ?, ?)", [(a, s, e, when) for (a, s), e in sorted(rows.items())])
+    return len({a for a, _ in rows})
+
+
+def attributed_sites(conn: "sqlite3.Connection") -> list[tuple[str, str, int]]:
+    """(copy site, original site, pairs) of the stored pairs decided by attribution: the
+    evidence the learned site roles count (``archive.dedupe.sites``)."""
+    return [(c or "", o or "", int(n)) for c, o, n in conn.execute(
+        "SELECT c.site, o.site, COUNT(*) FROM syndication s "
+        "JOIN articles c ON c.id = s.copy_article_id JOIN articles o ON o.id = s.original_article_id "
+        "WHERE s.direction = 'attribution' GROUP BY c.site, o.site")]
