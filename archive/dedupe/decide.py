@@ -108,10 +108,13 @@ def prefer_openings(checks: list[Check], keep: set[int], p: "DedupeParams") -> l
     """A short text verified against several longer ones keeps, among those competing for its
     opening, the one whose opening it holds: a teaser made of original A's first paragraphs also
     meets B, another story on the same topic that carries the same passage, but it holds A's
-    opening, not B's. Pairs in ``keep`` (encoded ids: exact or attributed) always stay."""
+    opening, not B's. Only pairs where the short text holds part of the long one compete (an
+    original and its full copies do not). Pairs in ``keep`` (encoded ids: exact or attributed)
+    always stay."""
     by_short: dict[int, list[Check]] = {}
     for c in checks:
-        by_short.setdefault(c.a if c.na <= c.nb else c.b, []).append(c)
+        if c.shared < p.full_coverage * max(c.na, c.nb):  # the short text holds part of the long one
+            by_short.setdefault(c.a if c.na <= c.nb else c.b, []).append(c)
     drop: set[int] = set()
     for s, cs in by_short.items():
         if len(cs) < 2:
