@@ -197,11 +197,11 @@ def _clues(page: Page, rules: SiteRules, publishers: Publishers, url: str, facts
     # generic attribution lines ("Source: X", "Originally published by X", x_feed), any page
     from .attribution import find as find_attributions
 
-    named = find_attributions(lines, url=url, tree=page.tree, author=page.author,
+    lines_named = find_attributions(lines, url=url, tree=page.tree, author=page.author,
                               links=[x.href for x in page.anchors], site_name=page.site_name,
                               own_publisher=own or rules.publisher)
-    if named:
-        out.append(_Clue("attribution-line", publishers.canonical(named[0].publisher), None))
+    if lines_named:
+        out.append(_Clue("attribution-line", publishers.canonical(lines_named[0].publisher), None))
     return out
 
 
