@@ -198,8 +198,8 @@ def _clues(page: Page, rules: SiteRules, publishers: Publishers, url: str, facts
     from .attribution import find as find_attributions
 
     lines_named = find_attributions(lines, url=url, tree=page.tree, author=page.author,
-                              links=[x.href for x in page.anchors], site_name=page.site_name,
-                              own_publisher=own or rules.publisher)
+                                    links=[x.href for x in page.anchors], site_name=page.site_name,
+                                    own_publisher=own or rules.publisher)
     if lines_named:
         out.append(_Clue("attribution-line", publishers.canonical(lines_named[0].publisher), None))
     return out
