@@ -32,7 +32,7 @@ from .spin import TABLE as SPIN_TABLE
 from .spin import find_spinners
 from .verify import Check, check_from_db, check_pairs
 from .versions import Snapshot, update_url
-from ..index.syndication import record_failures
+from ..index.syndication import add_pairs, record_failures
 
 if TYPE_CHECKING:
     import sqlite3
@@ -508,45 +508,14 @@ COLUMNS = ("copy_article_id", "original_article_id", "copy_url", "original_url",
 
 
 def _write_pairs(conn: "sqlite3.Connection", rows: list[dict[str, Any]], stats: DedupeStats) -> None:
-    """Insert new pairs, then drop every x→y where y→z and x→z both exist (x and y are two
-    copies of z: each stays against the original, never against the other)."""
-    if not rows:
-        return
-    touched = sorted({r[c] for r in rows for c in ("copy_article_id", "original_article_id")})
-    edges: set[tuple[int, int]] = {(r["copy_article_id"], r["original_article_id"]) for r in rows}
-    old: list[tuple] = []
-    for chunk in chunked(touched, 400):
-        marks = ",".join("?" * len(chunk))
-        old.extend(conn.execute(f"SELECT copy_article_id, original_article_id FROM syndication WHERE "
-                                f"copy_article_id IN ({marks}) OR original_article_id IN ({marks})",
-                                chunk + chunk).fetchall())
-    around = sorted({i for e in old for i in e} - set(touched))
-    old.extend(_in_list(conn, "SELECT copy_article_id, original_article_id FROM syndication "
-                              "WHERE copy_article_id IN ({marks})", around))
-    old_edges = {(int(a), int(b)) for a, b in old}
-    allx = edges | old_edges
-    originals: dict[int, set[int]] = defaultdict(set)
-    for x, y in allx:
-        originals[x].add(y)
-    drop = {(x, y) for x, y in allx if originals[y] & originals[x]}
-    conn.executemany("DELETE FROM syndication WHERE copy_article_id = ? AND original_article_id = ?",
-                     sorted(drop & old_edges))
-    stats.copy_of_copy_removed += len(drop)
-    # every stored pair of these articles is in old_edges: the rows left are exactly the ones
-    # an INSERT OR IGNORE would add, so they go in one executemany
-    fresh: dict[tuple[int, int], tuple] = {}
-    for r in rows:
-        e = (r["copy_article_id"], r["original_article_id"])
-        if e in drop or e in old_edges or e in fresh:
-            continue
-        fresh[e] = tuple(r[c] for c in COLUMNS)
+    """Store the round's pairs (copies of copies dropped: ``index.syndication.add_pairs``)."""
+    added, removed = add_pairs(conn, rows, COLUMNS)
+    stats.copy_of_copy_removed += removed
+    for r in added:
         stats.pairs += 1
         _bump(stats.pairs_by_method, r["method"])
         _bump(stats.pairs_by_kind, r["kind"])
         _bump(stats.pairs_by_direction, r["direction"])
-    cols = ", ".join(COLUMNS)
-    marks = ", ".join("?" * len(COLUMNS))
-    conn.executemany(f"INSERT OR IGNORE INTO syndication ({cols}) VALUES ({marks})", fresh.values())
 
 
 def _versions(conn: "sqlite3.Connection", path: Path, metas: dict[int, Meta], ids: list[int],

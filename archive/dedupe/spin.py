@@ -704,7 +704,7 @@ def find_spinners(conn: "sqlite3.Connection", path: Path, reps: Sequence[int], m
     if not len(codes):
         return []
     lo, hi = decode(codes)
-    work = list(zip(lo.tolist(), hi.tolist()))
+    work = _other_sites(conn, list(zip(lo.tolist(), hi.tolist())), metas)
     part = max(_PART, len(work) // (4 * getattr(pool, "workers", 2)) + 1)
     if pool is not None and len(work) > part:
         parts = pool.map(checks_from_db, [(path, work[s:s + part], p) for s in range(0, len(work), part)])
@@ -716,6 +716,20 @@ def find_spinners(conn: "sqlite3.Connection", path: Path, reps: Sequence[int], m
     _bump(stats, "rejected", len(work) - len(checks))
     texts = read_texts(path, sorted({i for a, b, _ in checks for i in (a, b)}))
     return _rows(rnd, checks, metas, texts)
+
+
+def _other_sites(conn: "sqlite3.Connection", work: list[tuple[int, int]],
+                 metas: dict[int, "Meta"]) -> list[tuple[int, int]]:
+    """The candidate pairs of two different sites. Pages of one site share its chrome — a list
+    of its own headlines under each teaser, in title case, is a run of names in one order that
+    the skeleton matches (on real pages: every false spinner pair was two teasers of one site),
+    and a site does not reword its own stories."""
+    from .meta import load_meta
+
+    hosts = {i: m.host for i, m in metas.items()}
+    rest = sorted({i for pair in work for i in pair} - set(hosts))
+    hosts.update((i, m.host) for i, m in load_meta(conn, rest).items())
+    return [(a, b) for a, b in work if hosts.get(a) != hosts.get(b)]
 
 
 def checks_from_db(db_path: Path, work: Sequence[tuple[int, int]],

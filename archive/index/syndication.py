@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import sqlite3
-    from typing import Iterable
+    from typing import Any, Iterable, Sequence
 
     import sqlite_utils
 
@@ -126,3 +126,57 @@ def attributed_sites(conn: "sqlite3.Connection") -> list[tuple[str, str, int]]:
         "SELECT c.site, o.site, COUNT(*) FROM syndication s "
         "JOIN articles c ON c.id = s.copy_article_id JOIN articles o ON o.id = s.original_article_id "
         "WHERE s.direction = 'attribution' GROUP BY c.site, o.site")]
+
+
+def add_pairs(conn: "sqlite3.Connection", rows: "list[dict[str, Any]]",
+              columns: "Sequence[str]") -> "tuple[list[dict[str, Any]], int]":
+    """Insert new pairs (dicts with ``columns``), then drop every x→y where y→z is a decided pair
+    (its direction known) and x→z exists: x and y are two copies of z, each stays against the
+    original, never against the other. A y→z of unknown direction proves nothing (z may be the
+    copy), so it drops nothing. Returns the rows added and the number of pairs dropped; runs
+    inside the caller's transaction."""
+    from collections import defaultdict
+
+    if not rows:
+        return [], 0
+    touched = sorted({r[c] for r in rows for c in ("copy_article_id", "original_article_id")})
+    new = {(r["copy_article_id"], r["original_article_id"]): r["direction"] != "unknown" for r in rows}
+    old: list[tuple] = []
+    for chunk in _chunks(touched, 400):
+        marks = ",".join("?" * len(chunk))
+        old.extend(conn.execute(f"SELECT copy_article_id, original_article_id, direction FROM syndication "
+                                f"WHERE copy_article_id IN ({marks}) OR original_article_id IN ({marks})",
+                                chunk + chunk).fetchall())
+    around = sorted({int(i) for e in old for i in e[:2]} - set(touched))
+    for chunk in _chunks(around, 900):
+        old.extend(conn.execute(f"SELECT copy_article_id, original_article_id, direction FROM syndication "
+                                f"WHERE copy_article_id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+    old_edges = {(int(a), int(b)): d != "unknown" for a, b, d in old}
+    every = {**new, **old_edges}
+    originals: dict[int, set[int]] = defaultdict(set)
+    decided: dict[int, set[int]] = defaultdict(set)
+    for (x, y), known in every.items():
+        originals[x].add(y)
+        if known:
+            decided[x].add(y)
+    drop = {(x, y) for x, y in every if decided[y] & originals[x]}
+    conn.executemany("DELETE FROM syndication WHERE copy_article_id = ? AND original_article_id = ?",
+                     sorted(drop & set(old_edges)))
+    # every stored pair of these articles is in old_edges: the rows left are exactly the ones
+    # an INSERT OR IGNORE would add, so they go in one executemany
+    fresh: dict[tuple[int, int], dict[str, Any]] = {}
+    for r in rows:
+        e = (r["copy_article_id"], r["original_article_id"])
+        if e in drop or e in old_edges or e in fresh:
+            continue
+        fresh[e] = r
+    cols = ", ".join(columns)
+    marks = ", ".join("?" * len(columns))
+    conn.executemany(f"INSERT OR IGNORE INTO syndication ({cols}) VALUES ({marks})",
+                     [tuple(r[c] for c in columns) for r in fresh.values()])
+    return list(fresh.values()), len(drop)
+
+
+def _chunks(values: list, size: int) -> "Iterable[list]":
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
