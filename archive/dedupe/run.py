@@ -23,14 +23,14 @@ from .candidates import chunked, decode, group_pairs
 from .decide import Failure, Round, guarded, prefer_openings, rows_from_checks
 from .meta import Meta, load_meta
 from .minhash import KEY_VERSION, algorithm_version
-from .normalize import norm_hash, tokens
+from .normalize import host_key, norm_hash, tokens
 from .params import DedupeParams, params_from_config
 from .sites import Sites, learn_from_db
 from .sketch import Sketches, read_texts, sketch_from_db, sketch_texts
 from .spin import KEY_VERSION as SPIN_KEY_VERSION
 from .spin import TABLE as SPIN_TABLE
 from .spin import find_spinners
-from .verify import Check, check_from_db, check_pairs
+from .verify import ATTRIBUTED, SAME_SITE, Check, check_from_db, check_pairs
 from .versions import Snapshot, update_url
 from ..index.syndication import add_pairs, record_failures
 
@@ -251,7 +251,16 @@ def _note(progress: Progress | None, stage: str, done: int, total: int) -> None:
         progress(stage, done, total)
 
 
-def _verify(path: Path, work: list[tuple[int, int, bool]], p: DedupeParams, pool: _Pool,
+def _sites_of(conn: "sqlite3.Connection", metas: dict[int, Meta], ids: list[int]) -> dict[int, str]:
+    """Site (host) of each article: the round's from their metas, the others from the index."""
+    out = {i: m.host for i, m in metas.items()}
+    rest = [i for i in ids if i not in out]
+    out.update((int(i), host_key(site)) for i, site in _in_list(
+        conn, "SELECT id, coalesce(site, url) FROM articles WHERE id IN ({marks})", rest))
+    return out
+
+
+def _verify(path: Path, work: list[tuple[int, int, int]], p: DedupeParams, pool: _Pool,
             parallel: bool, rnd: Round) -> tuple[list[Check], int]:
     if not parallel or len(work) < 2000:
         parts = [_check_safely(path, work, p, rnd)]
@@ -269,7 +278,7 @@ def _verify(path: Path, work: list[tuple[int, int, bool]], p: DedupeParams, pool
     return ok, sum(r for _, r in parts)
 
 
-def _check_safely(path: Path, work: list[tuple[int, int, bool]], p: DedupeParams,
+def _check_safely(path: Path, work: list[tuple[int, int, int]], p: DedupeParams,
                   rnd: Round) -> tuple[list[Check], int]:
     """check_pairs of a chunk; when it raises, pair by pair, recording the pairs that fail."""
     texts = read_texts(path, sorted({i for a, b, _ in work for i in (a, b)}))
@@ -452,7 +461,9 @@ def _round(conn: "sqlite3.Connection", path: Path, plan: _Plan, p: DedupeParams,
         _bump(stats.candidates_by_source, name, len(arr))
     is_attr = np.isin(codes, attr_arr)
     lo, hi = decode(codes)
-    work = list(zip(lo.tolist(), hi.tolist(), is_attr.tolist()))
+    site = _sites_of(conn, metas, np.union1d(lo, hi).tolist())
+    work = [(a, b, (ATTRIBUTED if t else 0) | (SAME_SITE if site.get(a) == site.get(b) else 0))
+            for a, b, t in zip(lo.tolist(), hi.tolist(), is_attr.tolist())]
     _note(progress, "candidates", len(work), len(work))
 
     checks, rejected = _verify(path, work, p, pool, parallel, rnd)

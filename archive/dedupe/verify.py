@@ -21,6 +21,12 @@ the larger of the two ways. A similarity candidate is kept when
 An attributed pair (the copy names the other page) needs only ``attribution_containment``.
 Same-story articles of different outlets share names and quotes but little else, and they
 open differently: both rules reject them.
+
+Two pages of one site are compared on their paragraphs only (:func:`prose`: long lines): a
+site's chrome — its menus, its own headline lists, tags, share lines — is made of
+short lines, and on pages with short ledes it fills the openings too (on real pages, teasers of
+one copy site with one-line ledes shared 60–90 % of their openings through the site's headline
+list). The same story at two URLs of one site shares its prose and is still found.
 """
 from __future__ import annotations
 
@@ -96,16 +102,32 @@ def accepts(c: Check, threshold: float, attributed: bool, p: DedupeParams) -> bo
     return p.excerpt_lede > 0 and c.head >= p.excerpt_lede and c.shared >= p.excerpt_min_shared
 
 
-def check_pairs(pairs: Sequence[tuple[int, int, bool]], texts: dict[int, str],
+ATTRIBUTED, SAME_SITE = 1, 2  # flags of a candidate pair
+
+
+def prose(text: str) -> str:
+    """The paragraphs of a text: lines of 20 words or 120 characters at least. A site's chrome
+    is short lines — menus, its own headline lists (a headline rarely reaches 120 characters),
+    tags, share and copyright lines."""
+    return "\n".join(line for line in text.split("\n") if len(line.split()) >= 20 or len(line.strip()) >= 120)
+
+
+def check_pairs(pairs: Sequence[tuple[int, int, int]], texts: dict[int, str],
                 p: DedupeParams) -> tuple[list[Check], int]:
-    """Check (a, b, attributed) pairs — ``attributed``: an attribution proposed the pair (the
-    copy names the other page), checked at ``attribution_containment``; returns the accepted
-    checks and the number rejected."""
+    """Check (a, b, flags) pairs — ``ATTRIBUTED``: an attribution proposed the pair (the copy
+    names the other page), checked at ``attribution_containment``; ``SAME_SITE``: the two are
+    pages of one site, compared on their :func:`prose`. Returns the accepted checks and the
+    number rejected."""
     ids = sorted({i for a, b, _ in pairs for i in (a, b)})
     sets_l, opens_l = shingle_sets_and_openings([texts.get(i, "") for i in ids], p.shingle_size,
                                                 (p.lede_words, p.excerpt_words))
     sets = dict(zip(ids, sets_l))
     opens = dict(zip(ids, opens_l))
+    site_ids = sorted({i for a, b, f in pairs if f & SAME_SITE for i in (a, b)})
+    if site_ids:
+        sl, ol = shingle_sets_and_openings([prose(texts.get(i, "")) for i in site_ids], p.shingle_size,
+                                           (p.lede_words, p.excerpt_words))
+        site_sets, site_opens = dict(zip(site_ids, sl)), dict(zip(site_ids, ol))
 
     kcache: dict[int, Keyed] = {}
 
@@ -117,13 +139,18 @@ def check_pairs(pairs: Sequence[tuple[int, int, bool]], texts: dict[int, str],
 
     ok: list[Check] = []
     rejected = 0
-    for a, b, attr in pairs:
-        sa, sb = sets[a], sets[b]
+    for a, b, flags in pairs:
+        attr = bool(flags & ATTRIBUTED)
+        if flags & SAME_SITE:
+            sa, sb = site_sets[a], site_sets[b]
+            (oa, ha), (ob, hb) = site_opens[a], site_opens[b]
+        else:
+            sa, sb = sets[a], sets[b]
+            (oa, ha), (ob, hb) = opens[a], opens[b]
         if len(sa) == 0 or len(sb) == 0:
             rejected += 1
             continue
         small_set, large = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
-        (oa, ha), (ob, hb) = opens[a], opens[b]
         c = Check(a, b, _found(small_set, large), int(len(sa)), int(len(sb)), "",
                   _found(oa, sb) / max(1, len(oa)), _found(ob, sa) / max(1, len(ob)),
                   _found(ha, sb) / max(1, len(ha)), _found(hb, sa) / max(1, len(hb)))
@@ -135,7 +162,7 @@ def check_pairs(pairs: Sequence[tuple[int, int, bool]], texts: dict[int, str],
     return ok, rejected
 
 
-def check_from_db(db_path: Path, pairs: Sequence[tuple[int, int, bool]],
+def check_from_db(db_path: Path, pairs: Sequence[tuple[int, int, int]],
                   p: DedupeParams) -> tuple[list[Check], int]:
     """Worker-process entry point: reads the texts itself."""
     from .sketch import read_texts

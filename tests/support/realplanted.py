@@ -60,7 +60,7 @@ class Truth:
     copy: str                # capture_id
     original: str
     how: str                 # full, truncated, teaser, edited, reworded
-    kind: str                # the expected kind: full, truncated, excerpt ("": either of the last two)
+    kind: str                # the expected kind: full, truncated, excerpt ("": truncated or excerpt)
     evidence: str            # attribution-line, canonical, registry, site-role, date, capture, none
     host: str
 
@@ -165,7 +165,13 @@ class _Maker:
         return [p for p in out if p.strip(" …")]
 
     def teaser(self, paras: list[str], site_list: list[str]) -> list[str]:
-        body = [p for p in paras if len(p.split()) >= 12][:2] or paras[:2]
+        """The opening up to its second paragraph of 8 words or more, and 40 words at least
+        (headings and captions before them kept), then the site's headline list."""
+        body: list[str] = []
+        for p in paras:
+            body.append(p)
+            if sum(1 for b in body if len(b.split()) >= 8) >= 2 and sum(len(b.split()) for b in body) >= 40:
+                break
         start = self.r.randrange(3)
         return body + ["More stories"] + site_list[start:start + 10]
 
@@ -244,8 +250,9 @@ def _copy(m: _Maker, c: RealCorpus, page: RealPage, orig: Article, site_lists: d
         paras = m.truncated(paras)
     elif how == "teaser":
         paras = m.teaser(paras, site_lists[host])
-        held = sum(len(p.split()) for p in paras[:2])
-        kind = "excerpt" if held < 0.25 * page.words else ("truncated" if held > 0.45 * page.words else "")
+        held = sum(len(p.split()) for p in paras[:paras.index("More stories")])
+        share = held / max(1, page.words)
+        kind = "excerpt" if share < 0.25 else "full" if share >= 0.9 else "truncated" if share > 0.45 else ""
     elif how == "edited":
         paras = m.edited(paras)
     elif how == "reworded":
