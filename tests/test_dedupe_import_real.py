@@ -172,3 +172,23 @@ def test_every_pair_found_no_false_pair_and_the_original_right_or_unknown(import
         if how == "teaser":
             assert kind == "excerpt", (name, kind)
     assert failures == 0
+
+
+def test_datasette_shows_an_unknown_direction_as_unknown(imported):
+    """The canned query and the table (real Datasette on the imported archive): a pair nothing
+    orients says so, and a decided one shows what decided it."""
+    import asyncio
+
+    from archive.cli.query import load_metadata, make_datasette
+
+    r, data, _ = imported
+    ds = make_datasette(data, load_metadata(ROOT / "config" / "datasette.yml", data))
+    got = asyncio.run(ds.client.get("/archive/syndicated_copies.json?_shape=array&publisher="))
+    assert got.status_code == 200, got.text
+    by_copy = {row["copy_url"]: row for row in got.json()}
+    aclu = next(row for url, row in by_copy.items() if url.endswith("-aclu"))
+    assert aclu["direction"] == "unknown: either page may be the original"
+    wapo = next(row for url, row in by_copy.items() if url.endswith("-wapo-1"))
+    assert wapo["direction"] == "attribution (high)" and "Washington Post" in wapo["evidence"]
+    page = asyncio.run(ds.client.get("/archive/syndication?direction=unknown"))
+    assert page.status_code == 200 and "either page may be the original" in page.text
