@@ -61,7 +61,6 @@ class DedupeParams:
     spin_min_span_ratio: float = 0.8  # shorter / longer matched span, in words
     spin_min_sentences: float = 0.6  # mapped sentence ends that are sentence ends
     spin_min_kept: float = 0.25    # mapped words found in place (a spinner keeps function words)
-    spin_max_lead: float = 0.25    # words before the first matched entity / words, on one side
     # execution
     workers: int = 2               # processes for hashing and verification
     parallel_min: int = 20000      # fewer new articles than this: one process
@@ -136,7 +135,7 @@ def parse_params(raw: dict[str, Any] | None, path: str = "config", *,
         if getattr(p, name) < 1:
             raise _err(path, name, f"must be >= 1, not {getattr(p, name)!r}")
     for name in ("spin_min_skeleton", "spin_min_overlap", "spin_min_span_ratio", "spin_min_sentences",
-                 "spin_min_kept", "spin_max_lead", "min_lede", "excerpt_lede"):
+                 "spin_min_kept", "min_lede", "excerpt_lede"):
         if not 0.0 <= getattr(p, name) <= 1.0:
             raise _err(path, name, f"must be in [0, 1], not {getattr(p, name)!r}")
     if p.num_perm % p.bands:

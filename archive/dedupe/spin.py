@@ -531,13 +531,11 @@ class SpinCheck:
     kept: float           # share of mapped words found at their place (±1)
     cover_a: float        # share of a's words covered by b's mapped range
     cover_b: float
-    lead: float = 0.0     # words before the first matched entity / words, the smaller of the two
 
     def passes(self, p: DedupeParams) -> bool:
         return (self.matched >= p.spin_min_entities and self.skeleton >= p.spin_min_skeleton
                 and self.overlap >= p.spin_min_overlap and self.span_ratio >= p.spin_min_span_ratio
-                and self.sentences >= p.spin_min_sentences and self.kept >= p.spin_min_kept
-                and self.lead <= p.spin_max_lead)
+                and self.sentences >= p.spin_min_sentences and self.kept >= p.spin_min_kept)
 
 
 def _words(text: str) -> list[str]:
@@ -601,7 +599,7 @@ def check_spin(text_a: str, text_b: str, p: DedupeParams) -> SpinCheck | None:
     links = sum(len(c) - 1 for c in chains)
     best = max(chains, key=len)
     if len(best) < 2:
-        return SpinCheck(len(pairs), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0)
+        return SpinCheck(len(pairs), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     set_a, set_b = set(sa.labels), set(sb.labels)
     small, large = (set_a, set_b) if len(set_a) <= len(set_b) else (set_b, set_a)
     overlap = len(small & large) / max(1, len(small))
@@ -634,12 +632,9 @@ def check_spin(text_a: str, text_b: str, p: DedupeParams) -> SpinCheck | None:
     cover_a = max(0.0, min(hi_a, len(wa)) - max(lo_a, 0.0)) / max(1, len(wa))
     if kept_total < MIN_SPAN_WORDS:  # too few words between the anchors to judge
         kept_hit = 0
-    # a reworded copy follows its original from the start (on one side at least); two pages of
-    # one site that share only a list of headlines after their own stories match late in both
-    lead = min(xs[0] / max(1, len(wa)), ys[0] / max(1, len(wb)))
     return SpinCheck(matched=len(best), skeleton=links / max(1, min(na, nb) - 1), overlap=overlap,
                      span_ratio=span_ratio, sentences=ends_hit / max(1, ends_total),
-                     kept=kept_hit / max(1, kept_total), cover_a=cover_a, cover_b=cover_b, lead=lead)
+                     kept=kept_hit / max(1, kept_total), cover_a=cover_a, cover_b=cover_b)
 
 
 # ---------------------------------------------------------------- persistence and candidates
