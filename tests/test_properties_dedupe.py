@@ -94,7 +94,9 @@ def test_spinner_check_reads_any_pair_of_texts(a, b):
 @given(st.text(), st.text(), st.text(), st.text())
 def test_urls_names_and_dates_never_raise(url, site, name, when):
     url_key(url)
+    url_key("http://" + url)
     host_key(site)
+    host_key("https://" + site)
     name_variants(name_key(name))
     site_names(site, name)
     parse_when(when)
@@ -113,7 +115,8 @@ dates = st.one_of(st.none(), st.text(max_size=30), st.datetimes().map(lambda d: 
 
 
 @FAST
-@given(st.text(max_size=40), st.text(max_size=40), dates, dates, dates, dates, st.one_of(st.none(), st.text()),
+@given(st.one_of(st.text(max_size=40), st.sampled_from(["[", "[::1", "a:99999", "x:y:z", "%zz", "@"])),
+       st.text(max_size=40), dates, dates, dates, dates, st.one_of(st.none(), st.text()),
        st.floats(0, 1), st.floats(0, 1))
 def test_direction_and_lag_never_raise(url_a, url_b, pub_a, pub_b, cap_a, agg_b, named, ca, cb):
     a = _meta(1, "https://" + url_a, published=pub_a, captured=cap_a, original_publisher=named)

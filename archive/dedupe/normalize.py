@@ -98,7 +98,10 @@ def host_key(site_or_url: str | None) -> str:
         return ""
     s = site_or_url.strip().lower()
     if "://" in s:
-        s = (urlsplit(s).netloc or "").lower()
+        try:
+            s = (urlsplit(s).netloc or "").lower()
+        except ValueError:  # "http://[bad": an unbalanced IPv6 bracket; its text is its key
+            s = s.split("://", 1)[1].split("/", 1)[0]
     if s.startswith("www."):
         s = s[4:]
     return s

@@ -10,6 +10,8 @@ sites nobody wrote rules for still say where a story came from, in a few set phr
 * a syndication profile named after the outlet: an author ``reuters_feed``, a link to
   ``/author/cnn_feed/`` (``<outlet>_feed``)
 * a wire dateline opening the story: ``WASHINGTON (Reuters) —``, ``(CNN) —``
+* a byline naming an outlet: ``By Reuters Staff``, ``By Jane Doe, Reuters`` (a role such as
+  "Senior Writer" is no outlet)
 
 They are looked for in the article text's first and last lines, in the page's short blocks
 (trafilatura drops link text and footers: "Source: <a>Reuters</a>" may only be in the HTML), in
@@ -38,12 +40,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(rx)
                    rf"\s+{_NAME}"),
     ("republished", rf"\b(?i:(?:republished|reprinted|reproduced|syndicated|reposted)\s+(?:here\s+)?"
                     rf"(?:with permission\s+)?(?:from|by|courtesy of))\s+{_NAME}"),
+    ("byline", rf"^(?i:by)\s+(?:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){{0,3}}\s*(?:,|\||and|—|–)\s*)?{_NAME}"
+               rf"\s+(?i:staff|wire|reporters|news service|newsroom)\s*\.?$"),
+    ("byline", rf"^(?i:by)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){{1,3}}\s*[,|]\s*{_NAME}\s*\.?$"),
     ("source", r"^(?i:sources?|via|read more|read the original|originally published)\s*[:|–—-]?\s*(?:at\s+|on\s+)?"
                r"(?:https?://)?(?:www\.)?(?P<pub>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?:[/?#]\S*)?\s*$"),
     ("dateline", r"^(?:[A-Z][A-Za-z.'’\-]*(?:[ ,]+[A-Z][A-Za-z.'’\-]*){0,4}\s*)?\((?P<pub>[A-Z][A-Za-z&.'’ ]{1,30})\)\s*[-–—]"),
 ))
 _FEED = re.compile(r"(?<![\w-])(?P<pub>[a-z0-9][a-z0-9-]{1,30})_feed(?![a-z0-9])", re.I)
-_HINTS = ("source", "via", "courtesy", "provided by", "content from", "story from", "read ", "see ",
+_HINTS = ("by ", "source", "via", "courtesy", "provided by", "content from", "story from", "read ", "see ",
           "continue reading", "view ", "originally", "first ", "republished", "reprinted", "reproduced",
           "syndicated", "reposted", "(", "_feed")
 _CONNECTORS = re.compile(r"(?:\s+(?:and|of|the|for|on|in|de|du|la|le))+$")
@@ -57,7 +62,7 @@ _HEAD, _TAIL = 5, 8
 @dataclass(frozen=True)
 class Attribution:
     publisher: str   # the outlet as written (trimmed)
-    kind: str        # source, read-more, originally, republished, dateline, feed-profile
+    kind: str        # source, read-more, originally, republished, byline, dateline, feed-profile
     line: str        # where it was read
 
 
@@ -67,9 +72,23 @@ def _key(name: str) -> str:
     return _JUNK.sub("", k)
 
 
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    except ValueError:  # "https://[": not a URL any site answers to
+        return ""
+
+
+def _path(url: str) -> str:
+    try:
+        return urlsplit(url).path
+    except ValueError:
+        return url
+
+
 def own_names(url: str, site_name: str | None = None, publisher: str | None = None) -> set[str]:
     """Keys of the names a page's own site answers to (host labels, site name, publisher)."""
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    host = _host(url)
     labels = [lab for lab in host.split(".") if lab]
     keys = {_key(n) for n in (site_name, publisher) if n}
     if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in ("co", "com", "net", "org", "ac", "gov"):
@@ -81,12 +100,16 @@ def own_names(url: str, site_name: str | None = None, publisher: str | None = No
     return keys | {k[3:] for k in keys if k.startswith("the") and len(k) >= 6}
 
 
+_ROLES = re.compile(r"(?i)\b(?:reporter|editor|correspondent|writer|staff|columnist|contributor|analyst|"
+                    r"producer|chief|senior|desk|photographer|intern|fellow)\b")
+
+
 def _clean(name: str) -> str | None:
     name = " ".join(name.split()).strip(" .,:;|-–—©@")
     name = _CONNECTORS.sub("", _TRAILING.sub("", name).strip(" .,"))
     if not name or len(name) > 60 or len(name.split()) > 5 or (_WEEKDAYS.match(name) and len(name) <= 4):
         return None
-    if not any(ch.isalpha() for ch in name):
+    if not any(ch.isalpha() for ch in name) or _ROLES.search(name):
         return None
     return name
 
@@ -125,7 +148,7 @@ def _edges(lines: list[str]) -> list[str]:
     return lines[:_HEAD] + lines[-_TAIL:]
 
 
-_PAGE_HINTS = ("source", "via", "courtesy", "provided by", "read ", "continue reading", "originally",
+_PAGE_HINTS = ("by ", "source", "via", "courtesy", "provided by", "read ", "continue reading", "originally",
                "first ", "republish", "reprint", "syndicat", "_feed")
 _TAGS = ("p", "div", "span", "li", "footer", "small", "em", "strong", "cite", "address", "figcaption",
          "section", "aside", "h5", "h6", "i", "b")
@@ -172,7 +195,7 @@ def find(text_lines: list[str], *, url: str, tree: Any = None, author: str | Non
 
     add(in_lines(_edges(text_lines)))
     add(in_lines(_short_blocks(tree), "page"))
-    profiles = [author or ""] + [urlsplit(h).path for h in links if h and "_feed" in h]
+    profiles = [author or ""] + [_path(h) for h in links if h and "_feed" in h]
     add(Attribution(m.group("pub").replace("-", " "), "feed-profile", s)
         for s in profiles for m in _FEED.finditer(s))
     return found
