@@ -87,7 +87,7 @@ def decide_all(rnd: Round, pairs: Sequence[tuple[Meta, Meta, float, float]]) -> 
         return choose(x[0], x[1], x[2], x[3], rnd.sites, p.capture_margin)
 
     first = [_safe(rnd, x, one) for x in pairs]
-    rnd.attributed.extend((d.copy.site or d.copy.url, d.original.site or d.original.url)
+    rnd.attributed.extend((d.copy.host, d.original.host)
                           for d in first if d is not None and d.how == "attribution")
     before = dict(rnd.sites.learned)
     rnd.sites.learn(rnd.attributed)
@@ -177,4 +177,5 @@ def pair_row(rnd: Round, d: Direction, *, method: str, similarity: float, contai
                 original_url=orig.url, method=method, similarity=round(similarity, 4),
                 containment=round(containment, 4), kind=kind, lag_seconds=lag_s, lag_resolution=res,
                 direction=d.how, confidence=d.confidence, evidence=d.evidence, diff=diff,
-                coverage=round(coverage, 4), shared_shingles=shared, found=found, created=rnd.now)
+                coverage=round(coverage, 4), shared_shingles=shared, found=found, created=rnd.now,
+                copy_host=copy.host, original_host=orig.host)

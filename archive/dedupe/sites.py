@@ -164,11 +164,7 @@ def learn_from_db(conn: "sqlite3.Connection", sites: Sites) -> None:
     """Load the counts of the stored attributed pairs by host, and learn from them alone."""
     from ..index.syndication import attributed_sites
 
-    counts: dict[str, list[int]] = {}
-    for copy_site, orig_site, n in attributed_sites(conn):
-        counts.setdefault(host_key(copy_site), [0, 0])[0] += n
-        counts.setdefault(host_key(orig_site), [0, 0])[1] += n
-    sites.stored = {h: (c, o) for h, (c, o) in counts.items()}
+    sites.stored = {h: (c, o) for h, c, o in attributed_sites(conn)}
     sites.learn()
 
 

@@ -9,7 +9,10 @@
 ``dedupe_spin_runs`` entity-skeleton keys of reworded ("spinner") copies, sorted runs in the
                   same layout (``archive.dedupe.spin`` through the key store);
 ``dedupe_params`` the hashing parameters and library versions the keys were made with;
-``dedupe_failures`` an article a dedupe step raised on (the step skipped it; the run went on).
+``dedupe_failures`` an article a dedupe step raised on (the step skipped it; the run went on);
+``dedupe_sites``  per site, the pairs decided by attribution it was the copy and the original of
+                  (counted as pairs are added: the learned site roles read this small table, not
+                  a join over ``syndication`` and ``articles``).
 
 The two key tables are created by the dedupe modules that own their layout; ``clear`` empties
 them when they exist. (``dedupe_keys``, one row per key, was the layout before the key runs: no
@@ -26,7 +29,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 TABLES = ("syndication", "versions", "dedupe_state", "dedupe_key_runs", "dedupe_spin_runs", "dedupe_params",
-          "dedupe_failures")
+          "dedupe_failures", "dedupe_sites")
 
 
 def ensure_schema(db: "sqlite_utils.Database") -> None:
@@ -94,6 +97,11 @@ def ensure_schema(db: "sqlite_utils.Database") -> None:
             created TEXT,
             PRIMARY KEY (article_id, stage)
         );
+        CREATE TABLE IF NOT EXISTS dedupe_sites (
+            host TEXT PRIMARY KEY,
+            attributed_copy INTEGER NOT NULL DEFAULT 0,
+            attributed_original INTEGER NOT NULL DEFAULT 0
+        );
         """
     )
     cols = {r[1] for r in db.execute("PRAGMA table_info(syndication)").fetchall()}
@@ -119,13 +127,25 @@ def record_failures(conn: "sqlite3.Connection", failures: "Iterable[tuple[int, s
     return len({a for a, _ in rows})
 
 
-def attributed_sites(conn: "sqlite3.Connection") -> list[tuple[str, str, int]]:
-    """(copy site, original site, pairs) of the stored pairs decided by attribution: the
-    evidence the learned site roles count (``archive.dedupe.sites``)."""
-    return [(c or "", o or "", int(n)) for c, o, n in conn.execute(
-        "SELECT c.site, o.site, COUNT(*) FROM syndication s "
-        "JOIN articles c ON c.id = s.copy_article_id JOIN articles o ON o.id = s.original_article_id "
-        "WHERE s.direction = 'attribution' GROUP BY c.site, o.site")]
+def attributed_sites(conn: "sqlite3.Connection") -> list[tuple[str, int, int]]:
+    """(site, pairs it was the copy of, pairs it was the original of), over the pairs decided by
+    attribution: the evidence the learned site roles count (``archive.dedupe.sites``)."""
+    return [(h, int(c), int(o)) for h, c, o in conn.execute(
+        "SELECT host, attributed_copy, attributed_original FROM dedupe_sites")]
+
+
+def _count_sites(conn: "sqlite3.Connection", rows: "Iterable[dict[str, Any]]") -> None:
+    """Add the new attributed pairs to ``dedupe_sites`` (rows carry ``copy_host`` and
+    ``original_host``)."""
+    counts: dict[str, list[int]] = {}
+    for r in rows:
+        if r["direction"] == "attribution" and r.get("copy_host") and r.get("original_host"):
+            counts.setdefault(r["copy_host"], [0, 0])[0] += 1
+            counts.setdefault(r["original_host"], [0, 0])[1] += 1
+    conn.executemany("INSERT INTO dedupe_sites (host, attributed_copy, attributed_original) VALUES (?, ?, ?) "
+                     "ON CONFLICT (host) DO UPDATE SET attributed_copy = attributed_copy + excluded.attributed_copy, "
+                     "attributed_original = attributed_original + excluded.attributed_original",
+                     [(h, c, o) for h, (c, o) in sorted(counts.items())])
 
 
 def add_pairs(conn: "sqlite3.Connection", rows: "list[dict[str, Any]]",
@@ -174,6 +194,7 @@ def add_pairs(conn: "sqlite3.Connection", rows: "list[dict[str, Any]]",
     marks = ", ".join("?" * len(columns))
     conn.executemany(f"INSERT OR IGNORE INTO syndication ({cols}) VALUES ({marks})",
                      [tuple(r[c] for c in columns) for r in fresh.values()])
+    _count_sites(conn, fresh.values())
     return list(fresh.values()), len(drop)
 
 
