@@ -42,7 +42,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(rx)
                     rf"(?:with permission\s+)?(?:from|by|courtesy of))\s+{_NAME}"),
     ("byline", rf"^(?i:by)\s+(?:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){{0,3}}\s*(?:,|\||and|—|–)\s*)?{_NAME}"
                rf"\s+(?i:staff|wire|reporters|news service|newsroom)\s*\.?$"),
-    ("byline", rf"^(?i:by)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){{1,3}}\s*[,|]\s*{_NAME}\s*\.?$"),
+    ("byline", rf"^(?i:by)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){{1,3}}\s*[,|·•]\s*{_NAME}\s*\.?$"),
     ("source", r"^(?i:sources?|via|read more|read the original|originally published)\s*[:|–—-]?\s*(?:at\s+|on\s+)?"
                r"(?:https?://)?(?:www\.)?(?P<pub>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?:[/?#]\S*)?\s*$"),
     ("dateline", r"^(?:[A-Z][A-Za-z.'’\-]*(?:[ ,]+[A-Z][A-Za-z.'’\-]*){0,4}\s*)?\((?P<pub>[A-Z][A-Za-z&.'’ ]{1,30})\)\s*[-–—]"),
