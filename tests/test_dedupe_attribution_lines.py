@@ -71,3 +71,19 @@ def test_a_page_without_attribution_lines_names_no_publisher():
                        headers=[("Content-Type", "text/html; charset=utf-8")], rules=None,
                        captured="2025-01-01T00:00:00Z")
     assert res.article is not None and res.article.original_publisher is None
+
+
+def test_a_read_more_line_linking_to_the_article_names_it_by_its_url():
+    line = '<p>Read more: <a href="https://smallpaper.example/2025/ferry-vote-delayed">Ferry vote delayed again</a></p>'
+    res = extract_page(_page(line), url="https://copysite.example/news/1",
+                       headers=[("Content-Type", "text/html; charset=utf-8")], rules=None,
+                       captured="2025-01-01T00:00:00Z")
+    assert res.article is not None
+    assert (res.article.original_url, res.article.original_publisher, res.article.attribution) == (
+        "https://smallpaper.example/2025/ferry-vote-delayed", "smallpaper.example", "attribution-line")
+    # a link to the site's own pages, or to a site's front page, names no article
+    for href in ("https://copysite.example/news/2", "https://smallpaper.example/"):
+        res = extract_page(_page(f'<p>Read more: <a href="{href}">Ferry vote delayed again</a></p>'),
+                           url="https://copysite.example/news/1", headers=[("Content-Type", "text/html")],
+                           rules=None, captured="2025-01-01T00:00:00Z")
+        assert res.article is not None and res.article.original_url is None

@@ -38,6 +38,7 @@ COPIES = [
     ("seattletimes-1", "licensedwire.example", "edited", "Originally published by The Seattle Times", "attribution"),
     ("theverge", "topstoriesnow.example", "teaser", "Read the full story at The Verge", "attribution"),
     ("medicalnewstoday", "newsmirror.example", "full", "via Medical News Today", "attribution"),
+    ("herald-sun-1", "dailyfeedhub.example", "full", "link:Read more:", "attribution"),
     ("aclu", "scraperpost.example", "full", None, "unknown"),
     ("salon-1", "scraperpost.example", "edited", None, "unknown"),
 ]
@@ -89,6 +90,9 @@ def _copy_page(name: str, how: str, line: str | None) -> bytes:
     if line and line.startswith("feed:"):
         slug = line.split(":", 1)[1]
         author = f'<p class="byline">By <a href="/author/{slug}_feed/">{slug}_feed</a></p>'
+    elif line and line.startswith("link:"):  # "Read more:" linking to the original, its headline as the text
+        author = (f'<p class="more">{html.escape(line.split(":", 1)[1])} <a href="{html.escape(_canonical(name))}">'
+                  f'{html.escape(page.title)}</a></p>')
     elif line:
         tail = [line]
     return _page(page.title, paras, author_link=author, tail=tail, listing=listing)

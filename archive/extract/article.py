@@ -201,7 +201,9 @@ def _clues(page: Page, rules: SiteRules, publishers: Publishers, url: str, facts
                                     links=[x.href for x in page.anchors], site_name=page.site_name,
                                     own_publisher=own or rules.publisher)
     if lines_named:
-        out.append(_Clue("attribution-line", publishers.canonical(lines_named[0].publisher), None))
+        said = lines_named[0]
+        out.append(_Clue("attribution-line", (publishers.by_url(said.url) if said.url else None)
+                         or publishers.canonical(said.publisher), said.url))
     return out
 
 
