@@ -254,3 +254,56 @@ def test_exact_copy_despite_nbsp_case_and_punctuation(tmp_path):
     dedupe_with(tmp_path, PARAMS)
     rows = conn.execute("SELECT method, kind, direction, containment, diff FROM syndication").fetchall()
     assert rows == [("exact", "full", "known-aggregator", 1.0, "")]
+
+
+def test_a_site_learned_later_decides_its_earlier_pairs_as_a_single_run_would(tmp_path):
+    """Run 1 sees two attributed copies on a reposting site and one it does not attribute
+    (direction unknown); run 2 brings a third attributed copy: the site is learned as an
+    aggregator, and the stored unknown pair is re-oriented and decided by it, as one run over
+    everything decides it."""
+    from archive.model import Article
+
+    g = Generator(21)
+    originals = []
+    for k in range(4):
+        text = "\n".join(g.story(g.topic()))
+        originals.append(Article(capture_id=f"o{k}", url=f"https://outlet{k}.example/story", source="t",
+                                 site=f"outlet{k}.example", title="t", author=None, published=None,
+                                 aggregator_date=None, text=text, word_count=len(text.split()),
+                                 original_publisher=None, original_url=None, sitename=f"Outlet{k}",
+                                 captured="2025-01-01T00:00:00Z"))
+
+    def copy(k: int, named: bool) -> Article:
+        o = originals[k]
+        text = "Reposter | News\n" + o.text + "\nShared by Reposter"  # the copy holds more: a guess would flip it
+        return Article(capture_id=f"c{k}", url=f"https://reposter.example/p/{k}", source="t", site="reposter.example",
+                       title="t", author=None, published=None, aggregator_date=None, text=text,
+                       word_count=len(text.split()), original_publisher=f"Outlet{k}" if named else None,
+                       original_url=None, sitename=None, captured="2025-01-01T00:10:00Z",
+                       attribution="attribution-line" if named else None)
+
+    first = originals + [copy(0, True), copy(1, True), copy(3, False)]
+    later = [copy(2, True)]
+
+    def directions(conn):
+        return {(c, o, d) for c, o, d in conn.execute(
+            "SELECT a.capture_id, b.capture_id, s.direction FROM syndication s "
+            "JOIN articles a ON a.id = s.copy_article_id JOIN articles b ON b.id = s.original_article_id")}
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        d.mkdir()
+        open_db(d).conn.close()
+    ca, cb = sqlite3.connect(db_path(a)), sqlite3.connect(db_path(b))
+    insert_articles(ca, first)
+    dedupe_with(a, PARAMS)
+    assert ("c3", "o3", "site-role") not in directions(ca)
+    assert {(c, o, d) for c, o, d in directions(ca) if "c3" in (c, o)} == {("o3", "c3", "unknown")}  # stored
+    # the other way round: the copy holds more text, so the original is the more contained one
+    insert_articles(ca, later)
+    s2 = dedupe_with(a, PARAMS)
+    assert s2.redecided == 1
+    insert_articles(cb, first + later)
+    dedupe_with(b, PARAMS)
+    assert ("c3", "o3", "site-role") in directions(ca)
+    assert directions(ca) == directions(cb)

@@ -3,7 +3,9 @@
 Directions come from :func:`.direction.choose` with the round's :class:`.sites.Sites`; the
 learned site roles count the stored attributed pairs and this round's (a host that reaches the
 count within the round decides the round's other pairs too: the round is decided twice, which
-costs a few microseconds a pair). A short text verified against two originals keeps the one
+costs a few microseconds a pair), and pairs stored earlier with a weak or no direction are
+decided again when a site among them is learned (:func:`revisit`), so an archive built run by
+run ends as one run over everything would. A short text verified against two originals keeps the one
 whose opening it holds (:func:`prefer_openings`). A pair whose data make a step fail is
 recorded in ``failures`` and skipped; the run goes on.
 """
@@ -179,3 +181,46 @@ def pair_row(rnd: Round, d: Direction, *, method: str, similarity: float, contai
                 direction=d.how, confidence=d.confidence, evidence=d.evidence, diff=diff,
                 coverage=round(coverage, 4), shared_shingles=shared, found=found, created=rnd.now,
                 copy_host=copy.host, original_host=orig.host)
+
+
+def revisit(rnd: Round, before: set[str], metas: dict[int, Meta]) -> int:
+    """Pairs stored in earlier rounds with a weak or no direction, where a site learned since
+    ``before`` (the learned hosts when the round began) now decides: re-oriented (kind, lag
+    and diff follow) and given the new direction. Returns the pairs changed."""
+    from ..index.syndication import redecide, weakly_decided
+    from .normalize import host_key
+
+    new = set(rnd.sites.learned) - before
+    if not new:
+        return 0
+    rows = [r for r in weakly_decided(rnd.conn)
+            if host_key(r["copy_url"]) in new or host_key(r["original_url"]) in new]
+    if not rows:
+        return 0
+    allm = involved_metas(rnd.conn, (i for r in rows for i in (r["copy_article_id"], r["original_article_id"])), metas)
+    changed = 0
+    for r in rows:
+        try:
+            changed += _revisit_one(rnd, r, allm, redecide)
+        except Exception as exc:  # recorded; the stored pair stays as it was
+            rnd.fail((r["copy_article_id"], r["original_article_id"]), "revisit", exc)
+    return changed
+
+
+def _revisit_one(rnd: Round, r: dict[str, Any], allm: dict[int, Meta], redecide: Callable) -> int:
+    copy, orig = allm[r["copy_article_id"]], allm[r["original_article_id"]]
+    d = choose(copy, orig, 1.0, 0.0, rnd.sites, rnd.p.capture_margin)  # the stored orientation on a tie
+    if d.how in ("unknown", "date", "capture") or d.how == r["direction"]:
+        return 0
+    values: dict[str, Any] = dict(direction=d.how, confidence=d.confidence, evidence=d.evidence)
+    if d.copy.id != copy.id:  # swapped: the measures are taken against the other text now
+        shared = r["shared_shingles"] or 0
+        n_old_orig = shared / r["coverage"] if r["coverage"] else 0.0
+        n_union = shared / r["similarity"] if r["similarity"] else 0.0
+        n_new_orig = max(1.0, n_union + shared - n_old_orig)
+        lag_s, res = lag(d.copy, d.original)
+        values.update(copy_article_id=d.copy.id, original_article_id=d.original.id, copy_url=d.copy.url,
+                      original_url=d.original.url, coverage=round(shared / n_new_orig, 4),
+                      kind=r["kind"] if r["method"] == "exact" else kind_of(shared, int(n_new_orig), rnd.p),
+                      lag_seconds=lag_s, lag_resolution=res, diff=flip(r["diff"] or ""))
+    return int(redecide(rnd.conn, (copy.id, orig.id), values))

@@ -20,7 +20,7 @@ from ..errors import ConfigError
 from . import keystore
 from .batchtok import WORD_HASH
 from .candidates import chunked, decode, group_pairs
-from .decide import Failure, Round, guarded, prefer_openings, rows_from_checks
+from .decide import Failure, Round, guarded, prefer_openings, revisit, rows_from_checks
 from .meta import Meta, load_meta
 from .minhash import KEY_VERSION, algorithm_version
 from .normalize import host_key, norm_hash, tokens
@@ -61,6 +61,7 @@ class DedupeStats:
     copy_of_copy_removed: int = 0
     versions: int = 0
     failed: int = 0               # articles recorded in dedupe_failures (a step raised on them)
+    redecided: int = 0            # stored pairs a site role learned since decided anew
     rounds: int = 0
     seconds: float = 0.0
 
@@ -383,6 +384,7 @@ def _round(conn: "sqlite3.Connection", path: Path, plan: _Plan, p: DedupeParams,
 
     rnd = Round(conn, p, sites, iso(utcnow()))
     learn_from_db(conn, sites)  # the learned site roles as stored (decide.py adds the round's)
+    learned_before = set(sites.learned)
     ids, reps, later = plan.ids, plan.reps, plan.later
     metas = load_meta(conn, ids)
     for i, m in metas.items():  # Meta.key, computed once already by the plan
@@ -502,6 +504,7 @@ def _round(conn: "sqlite3.Connection", path: Path, plan: _Plan, p: DedupeParams,
         conn.executemany("INSERT OR REPLACE INTO dedupe_state (article_id, url_key, original_key, "
                          "norm_hash, tokens, role, keys) VALUES (?, ?, ?, ?, ?, ?, ?)", state)
         stats.lsh_inserts += keystore.add(conn, sk.keys, sk.key_ids)
+        stats.redecided += revisit(rnd, learned_before, metas)  # before this round's pairs are in
         _write_pairs(conn, rows, stats)
         stats.versions += _versions(conn, path, metas, ids, info, rnd)
         stats.failed += record_failures(conn, rnd.failures, rnd.now)

@@ -92,7 +92,7 @@ def ensure_schema(db: "sqlite_utils.Database") -> None:
         );
         CREATE TABLE IF NOT EXISTS dedupe_failures (
             article_id INTEGER NOT NULL,
-            stage TEXT NOT NULL,             -- sketch, tokens, verify, direction, decide, spinner, versions
+            stage TEXT NOT NULL,             -- sketch, tokens, verify, direction, decide, spinner, revisit, versions
             error TEXT NOT NULL,
             created TEXT,
             PRIMARY KEY (article_id, stage)
@@ -201,3 +201,24 @@ def add_pairs(conn: "sqlite3.Connection", rows: "list[dict[str, Any]]",
 def _chunks(values: list, size: int) -> "Iterable[list]":
     for start in range(0, len(values), size):
         yield values[start:start + size]
+
+
+REVISIT = ("unknown", "date", "capture")  # directions a learned site role outranks
+
+
+def weakly_decided(conn: "sqlite3.Connection") -> "list[dict[str, Any]]":
+    """Stored pairs whose direction a site role learned later could change (``REVISIT``)."""
+    cols = ("copy_article_id", "original_article_id", "copy_url", "original_url", "method", "kind",
+            "similarity", "coverage", "shared_shingles", "direction", "diff")
+    marks = ",".join("?" * len(REVISIT))
+    return [dict(zip(cols, r)) for r in conn.execute(
+        f"SELECT {', '.join(cols)} FROM syndication WHERE direction IN ({marks})", REVISIT)]
+
+
+def redecide(conn: "sqlite3.Connection", old: "tuple[int, int]", new: "dict[str, Any]") -> bool:
+    """Rewrite one pair (``old``: its copy and original ids) with ``new`` values (the pair
+    oriented anew when its copy and original swap); False when the swapped pair already exists."""
+    sets = ", ".join(f"{k} = ?" for k in new)
+    cur = conn.execute(f"UPDATE OR IGNORE syndication SET {sets} WHERE copy_article_id = ? AND original_article_id = ?",
+                       (*new.values(), *old))
+    return cur.rowcount > 0
