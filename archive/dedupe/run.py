@@ -253,8 +253,8 @@ def _note(progress: Progress | None, stage: str, done: int, total: int) -> None:
 
 
 def _sites_of(conn: "sqlite3.Connection", metas: dict[int, Meta], ids: list[int]) -> dict[int, str]:
-    """Site (host) of each article: the round's from their metas, the others from the index."""
-    out = {i: m.host for i, m in metas.items()}
+    """Site (host) of each of ``ids``: the round's from their metas, the others from the index."""
+    out = {i: metas[i].host for i in ids if i in metas}
     rest = [i for i in ids if i not in out]
     out.update((int(i), host_key(site)) for i, site in _in_list(
         conn, "SELECT id, coalesce(site, url) FROM articles WHERE id IN ({marks})", rest))
