@@ -18,6 +18,7 @@ from archive.dedupe.lag import lag
 from archive.dedupe.meta import Meta
 from archive.dedupe.params import params_from_config, parse_params
 from archive.dedupe.run import dedupe_with
+from archive.dedupe.sites import Sites
 from archive.dedupe.synth import AGGREGATORS, PUBLISHERS, Generator, insert_articles
 from archive.errors import ConfigError
 from archive.index import db_path, open_db
@@ -35,28 +36,73 @@ def meta(i: int, url: str, **kw) -> Meta:
     return Meta(**base)
 
 
+def sites(**kw) -> Sites:
+    return Sites.from_params(dataclasses.replace(PARAMS, **kw))
+
+
 def test_direction_order():
+    reg = sites()
     orig = meta(1, "https://www.washingtonexaminer.com/news/a", sitename="Washington Examiner",
                 original_publisher="Washington Examiner",  # its own promo line names itself
                 published="2025-01-02T10:00:00Z")
     by_url = meta(2, "https://am1.news/topic/x/6-slug-a", original_url="https://washingtonexaminer.com/news/a/")
-    d = choose(orig, by_url, 0.9, 0.9, ())
+    d = choose(orig, by_url, 0.9, 0.9, reg)
     assert (d.copy.id, d.how, d.confidence) == (2, "attribution", "high")
     by_name = meta(3, "https://www.plainsherald.com/a", original_publisher="The Washington Examiner",
                    published="2025-01-01T00:00:00Z")  # even with an earlier date
-    d = choose(by_name, orig, 0.9, 0.9, ())
-    assert (d.copy.id, d.how) == (3, "attribution")
+    d = choose(by_name, orig, 0.9, 0.9, reg)
+    assert (d.copy.id, d.how) == (3, "attribution") and "Washington Examiner" in d.evidence
     on_agg = meta(4, "https://agg-one.news/topic/a", published="2025-01-01")
-    d = choose(orig, on_agg, 0.5, 0.9, AGGS)
+    d = choose(orig, on_agg, 0.5, 0.9, reg)
     assert (d.copy.id, d.how) == (4, "known-aggregator")
     later = meta(5, "https://www.westernpost.net/a", published="2025-01-03")
-    d = choose(later, orig, 0.9, 0.9, AGGS)
-    assert (d.copy.id, d.how) == (5, "date")
-    same_day = meta(6, "https://www.westernpost.net/b", published="2025-01-02")  # date only
-    d = choose(same_day, orig, 0.95, 0.6, AGGS)
-    assert (d.copy.id, d.how, d.confidence) == (6, "containment", "low")
-    d = choose(same_day, orig, 0.6, 0.95, AGGS)
-    assert (d.copy.id, d.how, d.confidence) == (1, "containment", "low")
+    d = choose(later, orig, 0.9, 0.9, reg)
+    assert (d.copy.id, d.how, d.confidence) == (5, "date", "medium")  # one side only has a day
+    # a registered publisher's page beats an earlier date on an unlisted site
+    d = choose(later, orig, 0.9, 0.9, sites(known_publishers=("westernpost.net",)))
+    assert (d.copy.id, d.how, d.confidence) == (1, "known-publisher", "high")
+
+
+def test_no_evidence_is_unknown_and_a_capture_gap_is_low_evidence():
+    reg = sites()
+    a = meta(1, "https://one.example/a", captured="2025-01-05T00:00:00Z")
+    b = meta(2, "https://two.example/b", captured="2025-01-05T00:20:00Z")
+    d = choose(a, b, 0.95, 0.6, reg)  # 20 minutes apart: one crawl's order says nothing
+    assert (d.how, d.confidence) == ("unknown", "none")
+    assert d.copy.id == 1  # stored with the more contained text as the copy (the kind's reference)
+    assert choose(a, b, 0.6, 0.95, reg).copy.id == 2
+    b.captured = "2025-01-07T00:00:00Z"  # two days later
+    d = choose(b, a, 0.95, 0.6, reg)
+    assert (d.copy.id, d.how, d.confidence) == (2, "capture", "low")
+
+
+def test_publisher_names_match_through_the_registry_and_plain_variants():
+    wire = meta(1, "https://apnews.com/article/x")
+    copy = meta(2, "https://dailyreposts.example/x", original_publisher="AP")
+    assert choose(wire, copy, 0.9, 0.9, sites()).how == "unknown"  # "ap" is no name of apnews.com
+    reg = sites(site_names=(("apnews.com", ("Associated Press", "AP")),))
+    d = choose(wire, copy, 0.9, 0.9, reg)
+    assert (d.copy.id, d.how) == (2, "attribution")
+    bbc = meta(3, "https://www.bbc.co.uk/news/x")
+    named = meta(4, "https://mirror.example/x", original_publisher="BBC News")
+    assert choose(bbc, named, 0.9, 0.9, sites()).copy.id == 4  # bbc.co.uk answers to "BBC (News)"
+
+
+def test_a_site_seen_as_the_copy_in_attributed_pairs_is_learned_as_an_aggregator():
+    reg = sites(learn_min_pairs=3)
+    a = meta(1, "https://original.example/x")
+    b = meta(2, "https://reposter.example/x")
+    assert choose(a, b, 0.9, 0.9, reg).how == "unknown"
+    reg.stored = {"reposter.example": (2, 0)}
+    reg.learn([("reposter.example", "elsewhere.example")])  # a third one this round
+    d = choose(a, b, 0.9, 0.9, reg)
+    assert (d.copy.id, d.how, d.confidence) == (2, "site-role", "medium")
+    reg.stored = {"reposter.example": (5, 1)}  # an original now and then (a fifth): still learned
+    reg.learn()
+    assert choose(a, b, 0.9, 0.9, reg).how == "site-role"
+    reg.stored = {"reposter.example": (3, 3)}  # as often an original as a copy: not an aggregator
+    reg.learn()
+    assert choose(a, b, 0.9, 0.9, reg).how == "unknown"
 
 
 def test_lag_and_resolution():
@@ -208,3 +254,56 @@ def test_exact_copy_despite_nbsp_case_and_punctuation(tmp_path):
     dedupe_with(tmp_path, PARAMS)
     rows = conn.execute("SELECT method, kind, direction, containment, diff FROM syndication").fetchall()
     assert rows == [("exact", "full", "known-aggregator", 1.0, "")]
+
+
+def test_a_site_learned_later_decides_its_earlier_pairs_as_a_single_run_would(tmp_path):
+    """Run 1 sees two attributed copies on a reposting site and one it does not attribute
+    (direction unknown); run 2 brings a third attributed copy: the site is learned as an
+    aggregator, and the stored unknown pair is re-oriented and decided by it, as one run over
+    everything decides it."""
+    from archive.model import Article
+
+    g = Generator(21)
+    originals = []
+    for k in range(4):
+        text = "\n".join(g.story(g.topic()))
+        originals.append(Article(capture_id=f"o{k}", url=f"https://outlet{k}.example/story", source="t",
+                                 site=f"outlet{k}.example", title="t", author=None, published=None,
+                                 aggregator_date=None, text=text, word_count=len(text.split()),
+                                 original_publisher=None, original_url=None, sitename=f"Outlet{k}",
+                                 captured="2025-01-01T00:00:00Z"))
+
+    def copy(k: int, named: bool) -> Article:
+        o = originals[k]
+        text = "Reposter | News\n" + o.text + "\nShared by Reposter"  # the copy holds more: a guess would flip it
+        return Article(capture_id=f"c{k}", url=f"https://reposter.example/p/{k}", source="t", site="reposter.example",
+                       title="t", author=None, published=None, aggregator_date=None, text=text,
+                       word_count=len(text.split()), original_publisher=f"Outlet{k}" if named else None,
+                       original_url=None, sitename=None, captured="2025-01-01T00:10:00Z",
+                       attribution="attribution-line" if named else None)
+
+    first = originals + [copy(0, True), copy(1, True), copy(3, False)]
+    later = [copy(2, True)]
+
+    def directions(conn):
+        return {(c, o, d) for c, o, d in conn.execute(
+            "SELECT a.capture_id, b.capture_id, s.direction FROM syndication s "
+            "JOIN articles a ON a.id = s.copy_article_id JOIN articles b ON b.id = s.original_article_id")}
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        d.mkdir()
+        open_db(d).conn.close()
+    ca, cb = sqlite3.connect(db_path(a)), sqlite3.connect(db_path(b))
+    insert_articles(ca, first)
+    dedupe_with(a, PARAMS)
+    assert ("c3", "o3", "site-role") not in directions(ca)
+    assert {(c, o, d) for c, o, d in directions(ca) if "c3" in (c, o)} == {("o3", "c3", "unknown")}  # stored
+    # the other way round: the copy holds more text, so the original is the more contained one
+    insert_articles(ca, later)
+    s2 = dedupe_with(a, PARAMS)
+    assert s2.redecided == 1
+    insert_articles(cb, first + later)
+    dedupe_with(b, PARAMS)
+    assert ("c3", "o3", "site-role") in directions(ca)
+    assert directions(ca) == directions(cb)

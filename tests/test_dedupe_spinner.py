@@ -311,3 +311,40 @@ def test_real_article_spun_with_a_thesaurus_and_another_outlets_story():
             r = check_spin(texts[x], texts[y], PARAMS)
             passed = r is not None and r.passes(PARAMS)
             assert passed == ((x, y) == (0, 1)), (x, y, r)  # only the spun pair
+
+
+# British style: the full stop or comma after the closing quote, and a quote glued to a word
+GLUED = """Mayor Karen Ellis called the bridge plan “a disgrace”. Commissioner David Ortiz said it was “the only way”, and the council agreed.
+The Oregon Department of Transportation put the cost at $45 million; Ellis said,“We cannot wait.”
+Engineers found the cracks in March. Ortiz called the repairs “overdue”, and the work starts in June.
+About 50,000 vehicles cross the Morrison Bridge each day, “more than ever”, officials said."""
+GLUED_SPUN = """Mayor Karen Ellis termed the bridge proposal “a disgrace”. Commissioner David Ortiz stated it was “the only way”, and the board concurred.
+The Oregon Department of Transportation set the expense at $45 million; Ellis stated,“We cannot wait.”
+Specialists noticed the fractures in March. Ortiz termed the fixes “overdue”, and the job begins in June.
+Roughly 50,000 cars cross the Morrison Bridge each day, “more than ever”, authorities stated."""
+
+
+def test_quotes_glued_to_words_keep_the_check_on_the_skeletons_words():
+    """The crash on real news pages: a quote glued to punctuation or a word (“a disgrace”.,
+    said,“We) is a word boundary for the skeleton and was none for the check's word list, so
+    entity positions ran past its end (IndexError in check_spin). Both now read the same words."""
+    for text in (GLUED, GLUED_SPUN, GLUED * 40):
+        assert len(spin._words(text)) == skeleton(text).n_words
+    c = check_spin(GLUED * 3, GLUED_SPUN * 3, PARAMS)
+    assert c is not None and c.passes(PARAMS)
+    assert check_spin(GLUED_SPUN, GLUED, PARAMS) is not None
+
+
+def test_a_run_over_glued_quotes_pairs_the_spun_copy(tmp_path):
+    from archive.model import Article
+
+    def art(i, url, text):
+        return Article(capture_id=f"g{i}", url=url, source="t", site=url.split("/")[2], title="t", author=None,
+                       published=None, aggregator_date=None, text=text, word_count=len(text.split()),
+                       original_publisher=None, original_url=None, sitename=None, captured="2025-01-01T00:00:00Z")
+
+    conn = _db(tmp_path)
+    insert_articles(conn, [art(1, "https://news.example/a", GLUED * 3), art(2, "https://spun.example/a", GLUED_SPUN * 3)])
+    stats = dedupe_with(tmp_path, PARAMS)
+    assert stats.failed == 0
+    assert [r[0] for r in conn.execute("SELECT method FROM syndication")] == ["spinner"]

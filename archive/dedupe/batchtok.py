@@ -225,6 +225,29 @@ def _tokenize(texts: Sequence[str], long_words: int, force_normal: bool) -> Toke
     return Tokens(words, offsets, unit_starts, norm)
 
 
+def shingle_sets_and_openings(texts: Sequence[str], k: int, windows: Sequence[int]
+                              ) -> tuple[list["np.ndarray"], list[list["np.ndarray"]]]:
+    """:func:`shingle_sets` of each text, and for each window ``w`` of ``windows`` the sorted
+    unique shingles of its first ``w`` words (all of a shorter text's), from one tokenising pass."""
+    import numpy as np
+
+    from .shingles import roll
+
+    tk = tokenize(texts)
+    r = roll(tk.words, k) if len(tk.words) >= k else np.empty(0, dtype=np.uint64)
+    sets: list[np.ndarray] = []
+    openings: list[list[np.ndarray]] = []
+    for d in range(len(texts)):
+        a, b = int(tk.offsets[d]), int(tk.offsets[d + 1])
+        if b - a >= k:
+            sets.append(np.unique(r[a:b - k + 1]))
+            openings.append([np.unique(r[a:a + max(1, min(b - a, w) - k + 1)]) for w in windows])
+        else:
+            sets.append(roll(tk.words[a:b], k) if b > a else np.empty(0, dtype=np.uint64))
+            openings.append([sets[-1] for _ in windows])
+    return sets, openings
+
+
 def shingle_sets(texts: Sequence[str], k: int) -> list["np.ndarray"]:
     """Sorted unique hashes of each text's word ``k``-shingles (a text of fewer than ``k`` words
     has one shingle of all its words, none when empty), as :func:`.shingles.shingles` defines them

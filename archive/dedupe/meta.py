@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     import sqlite3
 
 COLUMNS = ("id", "capture_id", "url", "site", "sitename", "published", "aggregator_date",
-           "captured", "original_url", "original_publisher")
+           "captured", "original_url", "original_publisher", "attribution")
 
 
 @dataclass
@@ -26,6 +26,7 @@ class Meta:
     captured: str | None
     original_url: str | None
     original_publisher: str | None
+    attribution: str | None = None      # how the page named its original (extraction's clue)
     first_captured: str | None = None   # earliest capture of this URL in the archive
 
     @cached_property

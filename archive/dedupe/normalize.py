@@ -98,7 +98,10 @@ def host_key(site_or_url: str | None) -> str:
         return ""
     s = site_or_url.strip().lower()
     if "://" in s:
-        s = (urlsplit(s).netloc or "").lower()
+        try:
+            s = (urlsplit(s).netloc or "").lower()
+        except ValueError:  # "http://[bad": an unbalanced IPv6 bracket; its text is its key
+            s = s.split("://", 1)[1].split("/", 1)[0]
     if s.startswith("www."):
         s = s[4:]
     return s
@@ -114,20 +117,46 @@ def name_key(name: str | None) -> str:
     return _NAME_JUNK.sub("", n)
 
 
+# second-level labels under a country code (bbc.co.uk, abc.net.au): the name is the label before
+_SECOND_LEVEL = frozenset("co com net org gov ac edu ne or go gob nic".split())
+# a trailing word that does not change which outlet a name means ("BBC News" is the BBC)
+_GENERIC_TAILS = ("news", "online", "digital", "com", "couk", "net", "org")
+
+
+def name_variants(key: str) -> set[str]:
+    """A squashed publisher name and its plain forms: without a leading "the" (host labels keep
+    it: ``theguardian``) and without a generic tail (``bbcnews`` → ``bbc``), each kept only when
+    at least three characters remain."""
+    out = {key} if key else set()
+    for k in list(out):
+        if k.startswith("the") and len(k) >= 6:
+            out.add(k[3:])
+    for k in list(out):
+        for tail in _GENERIC_TAILS:
+            if k.endswith(tail) and len(k) - len(tail) >= 3:
+                out.add(k[: -len(tail)])
+    return out
+
+
 def site_names(site: str | None, sitename: str | None) -> set[str]:
     """Names a site answers to: its squashed site name and the main label of its host
-    (``www.washingtonexaminer.com`` → ``washingtonexaminer``)."""
+    (``www.washingtonexaminer.com`` → ``washingtonexaminer``, ``www.bbc.co.uk`` → ``bbc``),
+    with their :func:`name_variants`."""
     names = set()
     if sitename and name_key(sitename):
         names.add(name_key(sitename))
     host = host_key(site).split(":")[0]
     if host:
         labels = [lab for lab in host.split(".") if lab]
-        if len(labels) >= 2:
+        if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+            labels = labels[:-1]  # bbc.co.uk → bbc.co: its main label is then labels[-2]
             names.add(_NAME_JUNK.sub("", labels[-2]))
+        elif len(labels) >= 2:
+            names.add(_NAME_JUNK.sub("", labels[-2]))
+        if len(labels) >= 2:
             names.add(_NAME_JUNK.sub("", "".join(labels[:-1])))
         elif labels:
             names.add(_NAME_JUNK.sub("", labels[0]))
         names.add(_NAME_JUNK.sub("", host))
     names.discard("")
-    return names
+    return {v for n in names for v in name_variants(n)}

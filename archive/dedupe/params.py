@@ -35,9 +35,20 @@ class DedupeParams:
     min_containment: float = 0.5   # share of the shorter text's shingles found in the longer
     min_shared: int = 8            # shingles the two texts must share at least
     attribution_containment: float = 0.3  # the check on an explicitly attributed pair
+    lede_words: int = 80           # a text's opening, for the checks below (verify.py)
+    min_lede: float = 0.3          # share of one text's opening found in the other, at least
+    excerpt_words: int = 40        # ... or an excerpt by its opening (below min_containment):
+    excerpt_lede: float = 0.7      # this share of one text's first excerpt_words found (0: off)
+    excerpt_min_shared: int = 30   # and this many shingles shared, at least
     full_coverage: float = 0.8     # share of the original in the copy: full at or above
     truncated_coverage: float = 0.35  # truncated at or above, excerpt below
     known_aggregators: tuple[str, ...] = ()
+    # direction (direction.py, sites.py): the registry is read from the rules file by
+    # params_from_config; the other fields are thresholds
+    known_publishers: tuple[str, ...] = ()     # hosts (host[:port][/path]) of publishers' own pages
+    site_names: tuple[tuple[str, tuple[str, ...]], ...] = ()  # host pattern -> publisher names
+    learn_min_pairs: int = 3       # a host that is the copy in this many attributed pairs ...
+    capture_margin: int = 86400    # seconds one first capture must precede the other's to count
     # reworded ("spinner") copies, see spin.py: keys (hashing) ...
     spin_window: int = 3           # entities per skeleton window (0: spinner search off)
     spin_keys: int = 8             # smallest window hashes kept per article
@@ -72,6 +83,9 @@ class DedupeParams:
         return {k: d[k] for k in self.HASH_FIELDS}
 
 
+_NOT_CONFIG = frozenset({"site_names"})  # read from the rules file, never from [dedupe]
+
+
 def _err(path: str, field: str, msg: str) -> ConfigError:
     return ConfigError(msg, path=path, section=SECTION, field=field)
 
@@ -83,8 +97,8 @@ def parse_params(raw: dict[str, Any] | None, path: str = "config", *,
     known = {f.name: f for f in fields(DedupeParams)}
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        if key not in known:
-            raise _err(path, key, f"unknown field (known: {', '.join(sorted(known))})")
+        if key not in known or key in _NOT_CONFIG:
+            raise _err(path, key, f"unknown field (known: {', '.join(sorted(set(known) - _NOT_CONFIG))})")
         tp = str(known[key].type)
         if tp == "int":
             if isinstance(value, bool) or not isinstance(value, int):
@@ -108,7 +122,8 @@ def parse_params(raw: dict[str, Any] | None, path: str = "config", *,
         if getattr(p, name) < 1:
             raise _err(path, name, f"must be >= 1, not {getattr(p, name)!r}")
     for name in ("opening_words", "opening_perm", "opening_bands", "anchor_words", "max_anchors",
-                 "min_words", "min_shared", "parallel_min", "seed"):
+                 "min_words", "min_shared", "parallel_min", "seed", "excerpt_min_shared",
+                 "capture_margin"):
         if getattr(p, name) < 0:
             raise _err(path, name, f"must be >= 0, not {getattr(p, name)!r}")
     for name in ("spin_window", "spin_keys", "spin_opening", "spin_min_entities"):
@@ -116,8 +131,11 @@ def parse_params(raw: dict[str, Any] | None, path: str = "config", *,
             raise _err(path, name, f"must be >= 0, not {getattr(p, name)!r}")
     if p.spin_min_shared_keys < 1:
         raise _err(path, "spin_min_shared_keys", f"must be >= 1, not {p.spin_min_shared_keys!r}")
+    for name in ("lede_words", "excerpt_words", "learn_min_pairs"):
+        if getattr(p, name) < 1:
+            raise _err(path, name, f"must be >= 1, not {getattr(p, name)!r}")
     for name in ("spin_min_skeleton", "spin_min_overlap", "spin_min_span_ratio", "spin_min_sentences",
-                 "spin_min_kept"):
+                 "spin_min_kept", "min_lede", "excerpt_lede"):
         if not 0.0 <= getattr(p, name) <= 1.0:
             raise _err(path, name, f"must be in [0, 1], not {getattr(p, name)!r}")
     if p.num_perm % p.bands:
@@ -140,5 +158,13 @@ def parse_params(raw: dict[str, Any] | None, path: str = "config", *,
 
 
 def params_from_config(config: "Config") -> DedupeParams:
-    return parse_params(config.dedupe, str(config.path),
-                        extra_aggregators=config.settings.known_aggregators)
+    """``[dedupe]`` of the sources file, with the site registry of the config (``sites.py``)."""
+    from dataclasses import replace
+
+    from .sites import registry
+
+    reg = registry(config)
+    p = parse_params(config.dedupe, str(config.path),
+                     extra_aggregators=config.settings.known_aggregators + reg["known_aggregators"])
+    return replace(p, known_publishers=tuple(dict.fromkeys(p.known_publishers + reg["known_publishers"])),
+                   site_names=reg["site_names"])

@@ -20,19 +20,19 @@ from ..errors import ConfigError
 from . import keystore
 from .batchtok import WORD_HASH
 from .candidates import chunked, decode, group_pairs
-from .diff import flip
-from .direction import choose
-from .lag import lag
+from .decide import Failure, Round, guarded, prefer_openings, revisit, rows_from_checks
 from .meta import Meta, load_meta
 from .minhash import KEY_VERSION, algorithm_version
-from .normalize import norm_hash, tokens
+from .normalize import host_key, norm_hash, tokens
 from .params import DedupeParams, params_from_config
+from .sites import Sites, learn_from_db
 from .sketch import Sketches, read_texts, sketch_from_db, sketch_texts
 from .spin import KEY_VERSION as SPIN_KEY_VERSION
 from .spin import TABLE as SPIN_TABLE
 from .spin import find_spinners
-from .verify import Check, check_from_db, check_pairs, kind_of
+from .verify import ATTRIBUTED, SAME_SITE, Check, check_from_db, check_pairs
 from .versions import Snapshot, update_url
+from ..index.syndication import add_pairs, record_failures
 
 if TYPE_CHECKING:
     import sqlite3
@@ -60,15 +60,18 @@ class DedupeStats:
     pairs_by_direction: dict[str, int] = field(default_factory=dict)
     copy_of_copy_removed: int = 0
     versions: int = 0
+    failed: int = 0               # articles recorded in dedupe_failures (a step raised on them)
+    redecided: int = 0            # stored pairs a site role learned since decided anew
     rounds: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
         by = ", ".join(f"{k} {v}" for k, v in sorted(self.pairs_by_method.items())) or "none"
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.pairs_by_kind.items())) or "none"
+        failed = f", {self.failed} articles skipped (see dedupe_failures)" if self.failed else ""
         return (f"dedupe: {self.new_articles} new articles ({self.representatives} first captures), "
                 f"{self.candidates} candidates, {self.pairs} pairs ({by}; {kinds}), "
-                f"{self.versions} versions, {self.seconds:.1f}s")
+                f"{self.versions} versions{failed}, {self.seconds:.1f}s")
 
 
 def _bump(d: dict[str, int], key: str, n: int = 1) -> None:
@@ -210,6 +213,7 @@ def dedupe_with(data_dir: Path, p: DedupeParams, *, progress: Progress | None = 
         new_ids = sorted(int(r[0]) for r in conn.execute(
             "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM dedupe_state)"))
         stats = DedupeStats()
+        sites = Sites.from_params(p)
         pool = _Pool(p.workers)
         parallel = len(new_ids) >= p.parallel_min and p.workers > 1
         rounds = [new_ids[s:s + p.batch] for s in range(0, len(new_ids), p.batch)]
@@ -224,7 +228,7 @@ def dedupe_with(data_dir: Path, p: DedupeParams, *, progress: Progress | None = 
                 plan = _plan(conn, rounds[planned], in_flight)
                 planned += 1
                 in_flight.update(plan.rep_keys)
-                plan.pending = _start_sketch(path, plan.reps, p, pool, parallel)
+                plan.pending, plan.chunks = _start_sketch(path, plan.reps, p, pool, parallel)
                 plans.append(plan)
 
         try:
@@ -232,7 +236,7 @@ def dedupe_with(data_dir: Path, p: DedupeParams, *, progress: Progress | None = 
                 ahead(1)
                 plan = plans.popleft()
                 _round(conn, path, plan, p, stats, progress, pool, parallel,
-                       ahead if parallel else lambda depth: None)
+                       ahead if parallel else lambda depth: None, sites)
                 in_flight.difference_update(plan.rep_keys)  # stored now
                 stats.rounds += 1
         finally:
@@ -248,15 +252,42 @@ def _note(progress: Progress | None, stage: str, done: int, total: int) -> None:
         progress(stage, done, total)
 
 
-def _verify(path: Path, work: list[tuple[int, int, float]], p: DedupeParams, pool: _Pool,
-            parallel: bool) -> tuple[list[Check], int]:
+def _sites_of(conn: "sqlite3.Connection", metas: dict[int, Meta], ids: list[int]) -> dict[int, str]:
+    """Site (host) of each of ``ids``: the round's from their metas, the others from the index."""
+    out = {i: metas[i].host for i in ids if i in metas}
+    rest = [i for i in ids if i not in out]
+    out.update((int(i), host_key(site)) for i, site in _in_list(
+        conn, "SELECT id, coalesce(site, url) FROM articles WHERE id IN ({marks})", rest))
+    return out
+
+
+def _verify(path: Path, work: list[tuple[int, int, int]], p: DedupeParams, pool: _Pool,
+            parallel: bool, rnd: Round) -> tuple[list[Check], int]:
     if not parallel or len(work) < 2000:
-        ids = sorted({i for a, b, _ in work for i in (a, b)})
-        return check_pairs(work, read_texts(path, ids), p)
-    size = max(1000, min(20000, len(work) // (pool.workers * 8) + 1))
-    parts = pool.map(check_from_db, [(path, work[s:s + size], p) for s in range(0, len(work), size)])
+        parts = [_check_safely(path, work, p, rnd)]
+    else:
+        size = max(1000, min(20000, len(work) // (pool.workers * 8) + 1))
+        chunks = [work[s:s + size] for s in range(0, len(work), size)]
+        futures = pool.submit(check_from_db, [(path, c, p) for c in chunks], urgent=True)
+        parts = []
+        for f, chunk in zip(futures, chunks):
+            try:
+                parts.append(f.result())
+            except Exception:  # a worker's chunk raised: again here, pair by pair
+                parts.append(_check_safely(path, chunk, p, rnd))
     ok = [c for part, _ in parts for c in part]
     return ok, sum(r for _, r in parts)
+
+
+def _check_safely(path: Path, work: list[tuple[int, int, int]], p: DedupeParams,
+                  rnd: Round) -> tuple[list[Check], int]:
+    """check_pairs of a chunk; when it raises, pair by pair, recording the pairs that fail."""
+    texts = read_texts(path, sorted({i for a, b, _ in work for i in (a, b)}))
+    try:
+        return check_pairs(work, texts, p)
+    except Exception:
+        parts = guarded(rnd, "verify", work, lambda w: w[:2], lambda w: check_pairs([w], texts, p))
+        return [c for part, _ in parts for c in part], sum(r for _, r in parts)
 
 
 def _in_list(conn: "sqlite3.Connection", sql: str, values: Sequence[Any]) -> list[tuple]:
@@ -276,6 +307,7 @@ class _Plan:
     rep_keys: set[str]
     url_keys: dict[int, str]
     pending: Any = None
+    chunks: list[list[int]] = field(default_factory=list)  # ids of each pending sketch chunk
 
 
 def _plan(conn: "sqlite3.Connection", ids: list[int], in_flight: set[str]) -> _Plan:
@@ -305,25 +337,54 @@ def _plan(conn: "sqlite3.Connection", ids: list[int], in_flight: set[str]) -> _P
     return _Plan(ids, reps, later, {k for k in by_key if k not in known and k not in in_flight}, keys)
 
 
-def _start_sketch(path: Path, ids: list[int], p: DedupeParams, pool: _Pool, parallel: bool) -> Any:
+def _start_sketch(path: Path, ids: list[int], p: DedupeParams, pool: _Pool,
+                  parallel: bool) -> tuple[Any, list[list[int]]]:
     if not parallel:
-        return None
+        return None, []
     size = max(1000, min(5000, len(ids) // (pool.workers * 8) + 1))
-    return pool.submit(sketch_from_db, [(path, ids[s:s + size], p) for s in range(0, len(ids), size)])
+    chunks = [ids[s:s + size] for s in range(0, len(ids), size)]
+    return pool.submit(sketch_from_db, [(path, c, p) for c in chunks]), chunks
 
 
-def _finish_sketch(path: Path, plan: _Plan, p: DedupeParams) -> Sketches:
+def _finish_sketch(path: Path, plan: _Plan, p: DedupeParams, failures: list[Failure]) -> Sketches:
     if plan.pending is None:
-        texts = read_texts(path, plan.reps)
-        return sketch_texts(plan.reps, [texts.get(i, "") for i in plan.reps], p)
-    return Sketches.concat([f.result() for f in plan.pending])
+        return _sketch_safely(path, plan.reps, p, failures)
+    parts = []
+    for f, chunk in zip(plan.pending, plan.chunks):
+        try:
+            parts.append(f.result())
+        except Exception:  # a worker's chunk raised: again here, article by article
+            parts.append(_sketch_safely(path, chunk, p, failures))
+    return Sketches.concat(parts)
+
+
+def _sketch_safely(path: Path, ids: list[int], p: DedupeParams, failures: list[Failure]) -> Sketches:
+    """sketch_texts of some articles; when it raises, one article at a time, and an article whose
+    text makes it raise is recorded and sketched as an empty text (it gets no keys)."""
+    texts = read_texts(path, ids)
+    try:
+        return sketch_texts(ids, [texts.get(i, "") for i in ids], p)
+    except Exception:
+        parts = []
+        for i in ids:
+            try:
+                parts.append(sketch_texts([i], [texts.get(i, "")], p))
+            except Exception as exc:
+                failures.append((i, "sketch", f"{type(exc).__name__}: {exc}"[:500]))
+                parts.append(sketch_texts([i], [""], p))
+        return Sketches.concat(parts)
 
 
 def _round(conn: "sqlite3.Connection", path: Path, plan: _Plan, p: DedupeParams,
            stats: DedupeStats, progress: Progress | None, pool: _Pool, parallel: bool,
-           ahead: Callable[[int], None]) -> None:
+           ahead: Callable[[int], None], sites: Sites) -> None:
     import numpy as np
 
+    from ..model import iso, utcnow
+
+    rnd = Round(conn, p, sites, iso(utcnow()))
+    learn_from_db(conn, sites)  # the learned site roles as stored (decide.py adds the round's)
+    learned_before = set(sites.learned)
     ids, reps, later = plan.ids, plan.reps, plan.later
     metas = load_meta(conn, ids)
     for i, m in metas.items():  # Meta.key, computed once already by the plan
@@ -334,7 +395,7 @@ def _round(conn: "sqlite3.Connection", path: Path, plan: _Plan, p: DedupeParams,
     stats.representatives += len(reps)
     stats.later_captures += len(later)
 
-    sk = _finish_sketch(path, plan, p)
+    sk = _finish_sketch(path, plan, p, rnd.failures)
     plan.pending = None
     ahead(2)  # the next two rounds sketch in the background while this one works (the pool
     # runs this round's verification and spinner checks first)
@@ -344,7 +405,11 @@ def _round(conn: "sqlite3.Connection", path: Path, plan: _Plan, p: DedupeParams,
                                          zip(sk.ids.tolist(), sk.norm_hashes, sk.n_tokens.tolist())}
     later_texts = read_texts(path, later)
     for i in later:
-        toks = tokens(later_texts.get(i, ""))
+        try:
+            toks = tokens(later_texts.get(i, ""))
+        except Exception as exc:  # recorded; the capture is kept with an empty text's hash
+            rnd.fail((i,), "tokens", exc)
+            toks = []
         info[i] = (norm_hash(toks), len(toks))
 
     # candidates (keys sorted once, in the store's order: the join and the write reuse it)
@@ -398,19 +463,26 @@ def _round(conn: "sqlite3.Connection", path: Path, plan: _Plan, p: DedupeParams,
         _bump(stats.candidates_by_source, name, len(arr))
     is_attr = np.isin(codes, attr_arr)
     lo, hi = decode(codes)
-    work = [(a, b, p.attribution_containment if t else p.min_containment)
+    site = _sites_of(conn, metas, np.union1d(lo, hi).tolist())
+    work = [(a, b, (ATTRIBUTED if t else 0) | (SAME_SITE if site.get(a) == site.get(b) else 0))
             for a, b, t in zip(lo.tolist(), hi.tolist(), is_attr.tolist())]
     _note(progress, "candidates", len(work), len(work))
 
-    checks, rejected = _verify(path, work, p, pool, parallel)
+    checks, rejected = _verify(path, work, p, pool, parallel, rnd)
+    checks = prefer_openings(checks, exact | attr, p)
     stats.verified += len(checks)
     stats.rejected += rejected
     _note(progress, "verify", len(work), len(work))
 
-    rows = _decide(conn, checks, metas, info, p, set(exact), set(attr), lsh)
+    hashes = {i: h for i, (h, _) in info.items()}
+    missing = sorted({i for c in checks for i in (c.a, c.b)} - set(hashes))
+    hashes.update((int(a), h) for a, h in _in_list(
+        conn, "SELECT article_id, norm_hash FROM dedupe_state WHERE article_id IN ({marks})", missing))
+    rows = rows_from_checks(rnd, checks, metas, hashes, exact, attr,
+                            set(lsh.tolist()) if len(lsh) < 5_000_000 else None)
     # reworded copies (keys made by the sketch workers; stored in this round's transaction)
     rows += find_spinners(conn, path, reps, metas, p, stats, rows, sk.spin_keys, sk.spin_ids,
-                          pool if parallel else None)
+                          pool if parallel else None, rnd=rnd)
     sk.spin_keys = sk.spin_ids = np.empty(0, dtype=np.int64)
     _note(progress, "spinners", len(reps), len(reps))
 
@@ -432,8 +504,10 @@ def _round(conn: "sqlite3.Connection", path: Path, plan: _Plan, p: DedupeParams,
         conn.executemany("INSERT OR REPLACE INTO dedupe_state (article_id, url_key, original_key, "
                          "norm_hash, tokens, role, keys) VALUES (?, ?, ?, ?, ?, ?, ?)", state)
         stats.lsh_inserts += keystore.add(conn, sk.keys, sk.key_ids)
+        stats.redecided += revisit(rnd, learned_before, metas)  # before this round's pairs are in
         _write_pairs(conn, rows, stats)
-        stats.versions += _versions(conn, path, metas, ids, info)
+        stats.versions += _versions(conn, path, metas, ids, info, rnd)
+        stats.failed += record_failures(conn, rnd.failures, rnd.now)
     _note(progress, "write", len(ids), len(ids))
 
 
@@ -442,112 +516,24 @@ def _code(a: int, b: int) -> int:
     return (min(a, b) << 32) | max(a, b)
 
 
-def _first_captured(conn: "sqlite3.Connection", metas: dict[int, Meta]) -> None:
-    urls = sorted({m.url for m in metas.values()})
-    first = dict(_in_list(conn, "SELECT url, MIN(captured) FROM articles WHERE url IN ({marks}) "
-                                "GROUP BY url", urls))
-    for m in metas.values():
-        m.first_captured = first.get(m.url) or m.captured
-
-
-def _decide(conn: "sqlite3.Connection", checks: list[Check], metas: dict[int, Meta],
-            info: dict[int, tuple[str, int]], p: DedupeParams, exact: set[int], attr: set[int],
-            lsh: "Any") -> list[dict[str, Any]]:
-    from ..model import iso, utcnow
-
-    need = {i for c in checks for i in (c.a, c.b)} - set(metas)
-    allm = dict(metas)
-    allm.update(load_meta(conn, sorted(need)))
-    involved = {i: allm[i] for c in checks for i in (c.a, c.b)}
-    _first_captured(conn, involved)
-    hashes = dict(info)
-    missing = [i for i in involved if i not in hashes]
-    for a, h in _in_list(conn, "SELECT article_id, norm_hash FROM dedupe_state WHERE article_id IN ({marks})",
-                         missing):
-        hashes[int(a)] = (h, 0)
-    lsh_set = set(lsh.tolist()) if len(lsh) < 5_000_000 else None
-    now = iso(utcnow())
-    rows = []
-    for c in checks:
-        A, B = involved[c.a], involved[c.b]
-        d = choose(A, B, c.shared / max(1, c.na), c.shared / max(1, c.nb), p.known_aggregators)
-        copy, orig = d.copy, d.original
-        code = _code(c.a, c.b)
-        found = []
-        if code in exact:
-            found.append("exact")
-        if lsh_set is None or code in lsh_set:
-            found.append("lsh")
-        if code in attr:
-            found.append("attribution")
-        if copy.original_key and copy.original_key == orig.key:
-            method = "attribution"
-        elif hashes.get(c.a, ("a",))[0] == hashes.get(c.b, ("b",))[0]:
-            method = "exact"
-        else:
-            method = "minhash"
-        n_orig = c.na if orig.id == c.a else c.nb
-        kind = "full" if method == "exact" else kind_of(c.shared, n_orig, p)
-        diff = c.diff_ab if orig.id == c.a else flip(c.diff_ab)
-        lag_s, res = lag(copy, orig)
-        rows.append(dict(copy_article_id=copy.id, original_article_id=orig.id, copy_url=copy.url,
-                         original_url=orig.url, method=method, similarity=round(c.similarity, 4),
-                         containment=round(c.containment, 4), kind=kind, lag_seconds=lag_s,
-                         lag_resolution=res, direction=d.how, confidence=d.confidence, diff=diff,
-                         coverage=round(c.shared / max(1, n_orig), 4), shared_shingles=c.shared,
-                         found=",".join(found), created=now))
-    return rows
-
-
 COLUMNS = ("copy_article_id", "original_article_id", "copy_url", "original_url", "method",
            "similarity", "containment", "kind", "lag_seconds", "lag_resolution", "direction",
-           "confidence", "diff", "coverage", "shared_shingles", "found", "created")
+           "confidence", "evidence", "diff", "coverage", "shared_shingles", "found", "created")
 
 
 def _write_pairs(conn: "sqlite3.Connection", rows: list[dict[str, Any]], stats: DedupeStats) -> None:
-    """Insert new pairs, then drop every x→y where y→z and x→z both exist (x and y are two
-    copies of z: each stays against the original, never against the other)."""
-    if not rows:
-        return
-    touched = sorted({r[c] for r in rows for c in ("copy_article_id", "original_article_id")})
-    edges: set[tuple[int, int]] = {(r["copy_article_id"], r["original_article_id"]) for r in rows}
-    old: list[tuple] = []
-    for chunk in chunked(touched, 400):
-        marks = ",".join("?" * len(chunk))
-        old.extend(conn.execute(f"SELECT copy_article_id, original_article_id FROM syndication WHERE "
-                                f"copy_article_id IN ({marks}) OR original_article_id IN ({marks})",
-                                chunk + chunk).fetchall())
-    around = sorted({i for e in old for i in e} - set(touched))
-    old.extend(_in_list(conn, "SELECT copy_article_id, original_article_id FROM syndication "
-                              "WHERE copy_article_id IN ({marks})", around))
-    old_edges = {(int(a), int(b)) for a, b in old}
-    allx = edges | old_edges
-    originals: dict[int, set[int]] = defaultdict(set)
-    for x, y in allx:
-        originals[x].add(y)
-    drop = {(x, y) for x, y in allx if originals[y] & originals[x]}
-    conn.executemany("DELETE FROM syndication WHERE copy_article_id = ? AND original_article_id = ?",
-                     sorted(drop & old_edges))
-    stats.copy_of_copy_removed += len(drop)
-    # every stored pair of these articles is in old_edges: the rows left are exactly the ones
-    # an INSERT OR IGNORE would add, so they go in one executemany
-    fresh: dict[tuple[int, int], tuple] = {}
-    for r in rows:
-        e = (r["copy_article_id"], r["original_article_id"])
-        if e in drop or e in old_edges or e in fresh:
-            continue
-        fresh[e] = tuple(r[c] for c in COLUMNS)
+    """Store the round's pairs (copies of copies dropped: ``index.syndication.add_pairs``)."""
+    added, removed = add_pairs(conn, rows, COLUMNS)
+    stats.copy_of_copy_removed += removed
+    for r in added:
         stats.pairs += 1
         _bump(stats.pairs_by_method, r["method"])
         _bump(stats.pairs_by_kind, r["kind"])
         _bump(stats.pairs_by_direction, r["direction"])
-    cols = ", ".join(COLUMNS)
-    marks = ", ".join("?" * len(COLUMNS))
-    conn.executemany(f"INSERT OR IGNORE INTO syndication ({cols}) VALUES ({marks})", fresh.values())
 
 
 def _versions(conn: "sqlite3.Connection", path: Path, metas: dict[int, Meta], ids: list[int],
-              info: dict[int, tuple[str, int]]) -> int:
+              info: dict[int, tuple[str, int]], rnd: Round) -> int:
     keys = sorted({metas[i].key for i in ids})
     counts = _in_list(conn, "SELECT url_key, COUNT(*) FROM dedupe_state WHERE url_key IN ({marks}) "
                             "GROUP BY url_key HAVING COUNT(*) > 1", keys)
@@ -561,4 +547,5 @@ def _versions(conn: "sqlite3.Connection", path: Path, metas: dict[int, Meta], id
     for aid, cap, url, captured, h, k in rows:
         snaps[k].append(Snapshot(int(aid), cap, url, captured, h))
     texts = read_texts(path, [int(r[0]) for r in rows])
-    return sum(update_url(conn, s, texts) for s in snaps.values())
+    return sum(guarded(rnd, "versions", list(snaps.values()), lambda s: [x.article_id for x in s],
+                       lambda s: update_url(conn, s, texts)))

@@ -539,9 +539,18 @@ class SpinCheck:
 
 
 def _words(text: str) -> list[str]:
+    """The words of a text exactly as :func:`skeleton` counts them (its entity positions index
+    this list): each line split at its double quotes, then at whitespace. A plain
+    ``text.split()`` keeps a quote glued to other characters in one word (``“disgrace”.``,
+    ``said,“We``), so on texts with such quotes the skeleton's positions ran past the end of
+    the word list: that was the IndexError in :func:`check_spin` on real news pages."""
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
-    return text.split()
+    out: list[str] = []
+    for line in text.split("\n"):
+        for part in _QUOTE.split(line):
+            out.extend(part.split())
+    return out
 
 
 def _mapper(xs: list[int], ys: list[int]) -> Any:
@@ -606,7 +615,7 @@ def check_spin(text_a: str, text_b: str, p: DedupeParams) -> SpinCheck | None:
     for e0, e1 in zip(sa.starts, sa.ends):
         in_entity[e0:e1] = b"\x01" * (e1 - e0)
     ends_total = ends_hit = kept_total = kept_hit = 0
-    for i in range(xs[0], xs[-1] + 1):
+    for i in range(xs[0], min(xs[-1] + 1, len(wa))):  # (positions index wa: same tokenising)
         y = int(round(f(i)))
         tok = wa[i]
         if _is_end(tok):
@@ -633,15 +642,23 @@ def check_spin(text_a: str, text_b: str, p: DedupeParams) -> SpinCheck | None:
 def find_spinners(conn: "sqlite3.Connection", path: Path, reps: Sequence[int], metas: dict[int, "Meta"],
                   p: DedupeParams, stats: Any, found: Sequence[dict[str, Any]],
                   keys: "np.ndarray | None" = None, key_ids: "np.ndarray | None" = None,
-                  pool: Any = None) -> list[dict[str, Any]]:
+                  pool: Any = None, rnd: Any = None) -> list[dict[str, Any]]:
     """One dedupe round's spinner pairs among its representatives ``reps``, as syndication
     rows. ``found``: the rows the other methods made this round (those pairs are not checked
     again); ``keys``, ``key_ids``: the representatives' skeleton keys as the sketch workers made
     them (:class:`.sketch.Sketches`; computed here from the texts when None). The round's keys
     are added to the key store on ``conn`` without a commit: they commit with the round's own
     transaction. ``pool``: the round's process pool when it runs in parallel (the candidates
-    are checked in it), else None."""
+    are checked in it), else None. ``rnd``: the round's :class:`.decide.Round` (sites, failures;
+    made here when None)."""
     import numpy as np
+
+    from ..model import iso, utcnow
+    from .decide import Round
+    from .sites import Sites
+
+    if rnd is None:
+        rnd = Round(conn, p, Sites.from_params(p), iso(utcnow()))
 
     from . import keystore
     from .candidates import decode, encode, group_pairs
@@ -682,32 +699,53 @@ def find_spinners(conn: "sqlite3.Connection", path: Path, reps: Sequence[int], m
     if not len(codes):
         return []
     lo, hi = decode(codes)
-    work = list(zip(lo.tolist(), hi.tolist()))
+    work = _other_sites(conn, list(zip(lo.tolist(), hi.tolist())), metas)
     part = max(_PART, len(work) // (4 * getattr(pool, "workers", 2)) + 1)
     if pool is not None and len(work) > part:
-        checks = [c for cs in pool.map(checks_from_db, [(path, work[s:s + part], p)
-                                                        for s in range(0, len(work), part)]) for c in cs]
+        parts = pool.map(checks_from_db, [(path, work[s:s + part], p) for s in range(0, len(work), part)])
     else:
-        checks = checks_from_db(path, work, p)
+        parts = [checks_from_db(path, work, p)]
+    checks = [c for cs, _ in parts for c in cs]
+    rnd.failures.extend(f for _, fs in parts for f in fs)
     _bump(stats, "verified", len(checks))
     _bump(stats, "rejected", len(work) - len(checks))
     texts = read_texts(path, sorted({i for a, b, _ in checks for i in (a, b)}))
-    return _rows(conn, checks, metas, texts, p)
+    return _rows(rnd, checks, metas, texts)
+
+
+def _other_sites(conn: "sqlite3.Connection", work: list[tuple[int, int]],
+                 metas: dict[int, "Meta"]) -> list[tuple[int, int]]:
+    """The candidate pairs of two different sites. Pages of one site share its chrome — a list
+    of its own headlines under each teaser, in title case, is a run of names in one order that
+    the skeleton matches (on real pages: every false spinner pair was two teasers of one site),
+    and a site does not reword its own stories."""
+    from .meta import load_meta
+
+    hosts = {i: m.host for i, m in metas.items()}
+    rest = sorted({i for pair in work for i in pair} - set(hosts))
+    hosts.update((i, m.host) for i, m in load_meta(conn, rest).items())
+    return [(a, b) for a, b in work if hosts.get(a) != hosts.get(b)]
 
 
 def checks_from_db(db_path: Path, work: Sequence[tuple[int, int]],
-                   p: DedupeParams) -> list[tuple[int, int, SpinCheck]]:
-    """The candidate pairs that pass :func:`check_spin`, with their signals (worker-process
-    entry point: reads the texts itself)."""
+                   p: DedupeParams) -> tuple[list[tuple[int, int, SpinCheck]], list[tuple[int, str, str]]]:
+    """The candidate pairs that pass :func:`check_spin`, with their signals, and the (article,
+    stage, error) of pairs whose check raised (worker-process entry point: reads the texts
+    itself)."""
     from .sketch import read_texts
 
     texts = read_texts(db_path, sorted({i for pair in work for i in pair}))
     checks: list[tuple[int, int, SpinCheck]] = []
+    failed: list[tuple[int, str, str]] = []
     for a, b in work:
-        c = check_spin(texts.get(a, ""), texts.get(b, ""), p)
+        try:
+            c = check_spin(texts.get(a, ""), texts.get(b, ""), p)
+        except Exception as exc:  # a text the check cannot read costs its pair, not the run
+            failed.extend((i, "spinner", f"{type(exc).__name__}: {exc}"[:500]) for i in (a, b))
+            continue
         if c is not None and c.passes(p):
             checks.append((a, b, c))
-    return checks
+    return checks, failed
 
 
 def _copy_share(row: dict[str, Any]) -> float:
@@ -738,51 +776,37 @@ def _bump(stats: Any, name: str, n: int) -> None:
         by["spinner"] = by.get("spinner", 0) + n
 
 
-def _rows(conn: "sqlite3.Connection", checks: list[tuple[int, int, SpinCheck]], metas: dict[int, "Meta"],
-          texts: dict[int, str], p: DedupeParams) -> list[dict[str, Any]]:
+def _rows(rnd: Any, checks: list[tuple[int, int, SpinCheck]], metas: dict[int, "Meta"],
+          texts: dict[int, str]) -> list[dict[str, Any]]:
     import numpy as np
 
-    from ..model import iso, utcnow
+    from .decide import decide_all, guarded, involved_metas, pair_row
     from .diff import paragraph_diff
-    from .direction import choose
-    from .lag import lag
-    from .meta import load_meta
     from .normalize import tokens
     from .shingles import shingles
     from .verify import kind_of
 
     if not checks:
         return []
-    allm = dict(metas)
-    allm.update(load_meta(conn, sorted({i for a, b, _ in checks for i in (a, b)} - set(metas))))
-    urls = sorted({allm[i].url for a, b, _ in checks for i in (a, b)})
-    first: dict[str, str] = {}
-    for s in range(0, len(urls), 900):
-        chunk = urls[s:s + 900]
-        first.update(conn.execute(f"SELECT url, MIN(captured) FROM articles WHERE url IN "
-                                  f"({','.join('?' * len(chunk))}) GROUP BY url", chunk).fetchall())
-    now = iso(utcnow())
-    rows = []
-    for a, b, c in checks:
-        A, B = allm[a], allm[b]
-        for m in (A, B):
-            m.first_captured = first.get(m.url) or m.captured
-        d = choose(A, B, c.cover_a, c.cover_b, p.known_aggregators)
+    p = rnd.p
+    allm = involved_metas(rnd.conn, (i for a, b, _ in checks for i in (a, b)), metas)
+    dirs = decide_all(rnd, [(allm[a], allm[b], c.cover_a, c.cover_b) for a, b, c in checks])
+
+    def row(x: tuple[tuple[int, int, SpinCheck], Any]) -> dict[str, Any] | None:
+        (a, b, c), d = x
+        if d is None:
+            return None
         copy, orig = d.copy, d.original
         n_orig = len(_words(texts[orig.id]))
         covered = (c.cover_b if orig.id == b else c.cover_a) * n_orig
         sh_a = shingles(tokens(texts[a]), p.shingle_size)
         sh_b = shingles(tokens(texts[b]), p.shingle_size)
         shared = int(np.intersect1d(sh_a, sh_b, assume_unique=True).size)
-        lag_s, res = lag(copy, orig)
         method = "attribution" if copy.original_key and copy.original_key == orig.key else "spinner"
-        rows.append(dict(copy_article_id=copy.id, original_article_id=orig.id, copy_url=copy.url,
-                         original_url=orig.url, method=method,
-                         similarity=round(shared / max(1, len(sh_a) + len(sh_b) - shared), 4),
-                         containment=round(shared / max(1, min(len(sh_a), len(sh_b))), 4),
-                         kind=kind_of(int(round(covered)), n_orig, p), lag_seconds=lag_s,
-                         lag_resolution=res, direction=d.how, confidence=d.confidence,
-                         diff=paragraph_diff(texts[orig.id], texts[copy.id]),
-                         coverage=round(covered / max(1, n_orig), 4), shared_shingles=shared,
-                         found="spinner", created=now))
-    return rows
+        return pair_row(rnd, d, method=method, similarity=shared / max(1, len(sh_a) + len(sh_b) - shared),
+                        containment=shared / max(1, min(len(sh_a), len(sh_b))),
+                        kind=kind_of(int(round(covered)), n_orig, p),
+                        diff=paragraph_diff(texts[orig.id], texts[copy.id]),
+                        coverage=covered / max(1, n_orig), shared=shared, found="spinner")
+
+    return guarded(rnd, "spinner", list(zip(checks, dirs)), lambda x: x[0][:2], row)

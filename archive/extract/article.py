@@ -194,6 +194,16 @@ def _clues(page: Page, rules: SiteRules, publishers: Publishers, url: str, facts
                 if seg in rules.slugs:
                     out.append(_Clue(clue, publishers.canonical(rules.slugs[seg]), None))
                     break
+    # generic attribution lines ("Source: X", "Originally published by X", x_feed), any page
+    from .attribution import find as find_attributions
+
+    lines_named = find_attributions(lines, url=url, tree=page.tree, author=page.author,
+                                    links=[x.href for x in page.anchors], site_name=page.site_name,
+                                    own_publisher=own or rules.publisher)
+    if lines_named:
+        said = lines_named[0]
+        out.append(_Clue("attribution-line", (publishers.by_url(said.url) if said.url else None)
+                         or publishers.canonical(said.publisher), said.url))
     return out
 
 

@@ -41,6 +41,9 @@ TAG_AUTHORITY = "tag:syndication-archive,2025:pair"
 
 
 def ensure_schema(db: "sqlite_utils.Database") -> None:
+    cols = {r[1] for r in db.execute("PRAGMA table_info(copy_index)").fetchall()}
+    if cols and "evidence" not in cols:  # made before pairs carried their evidence: rebuilt
+        db.executescript("DROP TABLE copy_index; DELETE FROM copy_edges; DELETE FROM copy_days;")
     bins = ",\n".join(f"            {c} INTEGER NOT NULL DEFAULT 0" for c, _, _, _ in LAG_BINS)
     db.executescript(
         f"""
@@ -65,6 +68,8 @@ def ensure_schema(db: "sqlite_utils.Database") -> None:
             kind TEXT,
             method TEXT,
             confidence TEXT,
+            direction TEXT,                  -- as syndication: 'unknown' when no evidence orients it
+            evidence TEXT,
             diff_summary TEXT
         );
         CREATE INDEX IF NOT EXISTS copy_index_newest ON copy_index(copied DESC, pair_id DESC);
@@ -120,7 +125,8 @@ SELECT s.id, s.copy_article_id, s.original_article_id,
        coalesce(c.captured, kc.timestamp),
        substr(coalesce(c.aggregator_date, c.captured, kc.timestamp), 1, 10),
        coalesce(o.captured, ko.timestamp), o.published,
-       s.lag_seconds, s.lag_resolution, s.kind, s.method, s.confidence, s.created, s.diff
+       s.lag_seconds, s.lag_resolution, s.kind, s.method, s.confidence, s.direction, s.evidence,
+       s.created, s.diff
 FROM syndication s
 JOIN articles c ON c.id = s.copy_article_id
 JOIN articles o ON o.id = s.original_article_id
@@ -130,7 +136,7 @@ LEFT JOIN captures ko ON ko.id = o.capture_id
 _COLUMNS = ("pair_id", "copy_article_id", "original_article_id", "tag", "publisher", "aggregator",
             "copy_source", "copy_url", "original_url", "copy_title", "original_title", "copied", "copy_day",
             "original_captured", "original_published", "lag_seconds", "lag_resolution", "kind", "method",
-            "confidence", "diff_summary")
+            "confidence", "direction", "evidence", "diff_summary")
 
 
 @dataclass
@@ -178,6 +184,14 @@ def _stale_pairs(conn: "sqlite3.Connection") -> list[tuple[Any, ...]]:
 # count and sums over (id, copy, original): read from a covering index on each side (≈ 50 ms for
 # 266k pairs, against 1.2 s to join every indexed pair to its syndication row)
 _FINGERPRINT = "SELECT count(*), total({id}), total({id} * copy_article_id), total({id} * original_article_id) FROM {table}"
+
+
+def forget_pair(conn: "sqlite3.Connection", copy_id: int, original_id: int) -> None:
+    """Drop a pair dedupe decided anew (direction, evidence, or copy and original swapped) from
+    ``copy_index``: the next :func:`refresh` finds the index short of it and adds it as it is now."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'copy_index'").fetchone():
+        conn.execute("DELETE FROM copy_index WHERE copy_article_id = ? AND original_article_id = ?",
+                     (copy_id, original_id))
 
 
 def _same_pairs(conn: "sqlite3.Connection") -> bool:
