@@ -1,0 +1,102 @@
+"""Each extractor's reading of a page, as paragraphs: the ensemble's evidence.
+
+Every function takes the decoded HTML string (trafilatura and readability-lxml parse it their own
+way: a tree built by another parser changes their output) and returns a :class:`Candidate`, or an
+empty one when the extractor finds nothing or fails: one extractor's failure must never lose a
+page. Heavy libraries are imported inside the functions.
+
+Measured on the Readability test pages (130, 4-gram shingle F1, this machine):
+
+======================================  ======  ==========================================
+extractor                               F1      cost (one core, per real page)
+======================================  ======  ==========================================
+trafilatura, comments off               0.932   20-40 ms (the base: metadata comes with it)
+readability-lxml 0.9                    0.966   flattered: the reference is Readability.js's
+resiliparse main content                0.918   1-2 ms, low precision (menus, footers kept)
+jusText 3                               0.66    empty on 52 pages (no stop-list match)
+======================================  ======  ==========================================
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .htmltext import html_paragraphs
+from .text import normalize_space
+
+
+@dataclass
+class Candidate:
+    name: str
+    paragraphs: list[str] = field(default_factory=list)
+    title: str | None = None
+    doc: Any = None          # trafilatura's Document (metadata) for the base candidate
+    error: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.paragraphs)
+
+
+def _lines(text: str | None) -> list[str]:
+    return [ln for ln in (normalize_space(x) for x in (text or "").splitlines()) if ln]
+
+
+def trafilatura_candidate(html: Any, url: str, *, fast: bool = False, name: str = "trafilatura") -> Candidate:
+    """trafilatura ``bare_extraction`` with comments off (``extract()``'s default keeps comments:
+    ≈ 0.005 F1 on the Readability pages); ``fast`` skips its own readability/jusText fallbacks."""
+    import trafilatura
+
+    try:
+        doc: Any = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
+                                               include_tables=True, deduplicate=False, fast=fast)
+    except Exception as exc:  # trafilatura has no error type of its own
+        return Candidate(name, error=f"{type(exc).__name__}: {exc}")
+    if doc is None:
+        return Candidate(name)
+    return Candidate(name, _lines(getattr(doc, "text", None)), normalize_space(doc.title or "") or None, doc)
+
+
+def readability_candidate(html: str, url: str) -> Candidate:
+    """readability-lxml's summary (HTML) read as paragraphs, and its title."""
+    try:
+        from readability import Document  # type: ignore[import-untyped]
+
+        rd = Document(html, url=url)
+        summary = rd.summary(html_partial=True)
+        title = normalize_space(rd.short_title() or "") or None
+    except Exception as exc:  # readability raises Unparseable and assorted lxml errors
+        return Candidate("readability", error=f"{type(exc).__name__}: {exc}")
+    return Candidate("readability", html_paragraphs(summary), title)
+
+
+def resiliparse_candidate(html: str, url: str) -> Candidate:
+    """resiliparse's main-content text (lists and alt text off): fast, keeps some chrome."""
+    try:
+        from resiliparse.extract.html2text import extract_plain_text
+
+        text = extract_plain_text(html, main_content=True, alt_texts=False, list_bullets=False,
+                                  links=False, noscript=False, comments=False)
+    except Exception as exc:  # a C extension error on a strange page
+        return Candidate("resiliparse", error=f"{type(exc).__name__}: {exc}")
+    return Candidate("resiliparse", _lines(text))
+
+
+def justext_candidate(html: str, url: str) -> Candidate:
+    """jusText's good paragraphs (English stop list): precise where it fires, empty elsewhere."""
+    try:
+        import justext  # type: ignore[import-untyped]
+
+        paras = justext.justext(html, justext.get_stoplist("English"))
+    except Exception as exc:  # jusText raises on empty/odd documents
+        return Candidate("justext", error=f"{type(exc).__name__}: {exc}")
+    return Candidate("justext", [normalize_space(p.text) for p in paras if not p.is_boilerplate and p.text.strip()])
+
+
+EXTRACTORS = {
+    "trafilatura": trafilatura_candidate,
+    "trafilatura-fast": lambda html, url: trafilatura_candidate(html, url, fast=True, name="trafilatura-fast"),
+    "readability": readability_candidate,
+    "resiliparse": resiliparse_candidate,
+    "justext": justext_candidate,
+}
