@@ -252,14 +252,14 @@ def extract_page(html: bytes, *, url: str, headers: list[tuple[str, str]], rules
                 el.drop_tree()
     _unwrap_layout_tables(page.tree)
 
-    import trafilatura  # heavy: only when a page is extracted
+    from .ensemble import read_article  # heavy extractors load on the first page only
 
-    try:
-        doc: Any = trafilatura.bare_extraction(page.tree, url=url, with_metadata=True, include_comments=False,
-                                               include_tables=True, deduplicate=False)
-    except Exception as exc:  # trafilatura has no error type of its own; a page must not crash a run
-        raise ExtractError(f"trafilatura failed ({type(exc).__name__}: {exc})") from None
-    raw_text: str = (getattr(doc, "text", None) or "") if doc is not None else ""
+    reading = read_article(page.tree, url)
+    result.notes.extend(reading.notes)
+    if reading.base.error and not reading.blocks:
+        raise ExtractError(f"trafilatura failed ({reading.base.error})")
+    doc: Any = reading.doc
+    raw_text = reading.text
     if not raw_text.strip():
         raise ExtractError("no article text found")
     lines = _clean_text(raw_text, active, facts)
@@ -298,7 +298,7 @@ def extract_page(html: bytes, *, url: str, headers: list[tuple[str, str]], rules
 
     title = facts.headline
     if not title:
-        title = normalize_space(doc.title or page.title or "") or None
+        title = normalize_space(getattr(doc, "title", None) or page.title or "") or None
         if title and active.title_strip is not None:
             title = normalize_space(active.title_strip.sub("", title)) or None
     author = facts.author or _clean_author(page.author) or _clean_author(getattr(doc, "author", None))

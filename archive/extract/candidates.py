@@ -27,11 +27,17 @@ from .text import normalize_space
 
 @dataclass
 class Candidate:
+    """``paragraphs``: the extractor's blocks in its order. For trafilatura a block is one element
+    of its output body (a paragraph, heading, list, quote or table: its text may hold several
+    lines, as trafilatura keeps the source's line breaks), ``tags`` beside them; others give one
+    paragraph per block of their output."""
+
     name: str
     paragraphs: list[str] = field(default_factory=list)
     title: str | None = None
     doc: Any = None          # trafilatura's Document (metadata) for the base candidate
     error: str | None = None
+    tags: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -54,7 +60,30 @@ def trafilatura_candidate(html: Any, url: str, *, fast: bool = False, name: str 
         return Candidate(name, error=f"{type(exc).__name__}: {exc}")
     if doc is None:
         return Candidate(name)
-    return Candidate(name, _lines(getattr(doc, "text", None)), normalize_space(doc.title or "") or None, doc)
+    blocks, tags = _body_blocks(doc)
+    return Candidate(name, blocks, normalize_space(doc.title or "") or None, doc, tags=tags)
+
+
+def _body_blocks(doc: Any) -> tuple[list[str], list[str]]:
+    """trafilatura's output body, one block per top element (its text as trafilatura writes it:
+    the same lines as ``doc.text`` bar text loose directly in the body, kept as a block too)."""
+    from trafilatura.xml import xmltotxt
+
+    body = getattr(doc, "body", None)
+    if body is None:
+        text = "\n".join(_lines(getattr(doc, "text", None)))
+        return ([text], ["p"]) if text else ([], [])
+    blocks: list[str] = []
+    tags: list[str] = []
+    if body.text and body.text.strip():
+        blocks.append(normalize_space(body.text))
+        tags.append("p")
+    for child in body:
+        text = "\n".join(_lines(xmltotxt(child, False)))
+        if text:
+            blocks.append(text)
+            tags.append(str(child.tag))
+    return blocks, tags
 
 
 def readability_candidate(html: str, url: str) -> Candidate:

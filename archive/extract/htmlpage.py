@@ -55,6 +55,21 @@ class Page:
     author: str | None = None  # <meta name=author>, article:author (not a URL) or JSON-LD author
 
 
+_PARSER: Any = None
+
+
+def _parser() -> Any:
+    """Comments and processing instructions left out of the tree, as trafilatura's own loader
+    does: with them in, the extraction ensemble scored 0.965 instead of 0.968 F1 on the
+    Readability pages (comment text reached readability's and resiliparse's readings)."""
+    global _PARSER
+    if _PARSER is None:
+        from lxml import html
+
+        _PARSER = html.HTMLParser(collect_ids=False, remove_comments=True, remove_pis=True)
+    return _PARSER
+
+
 def parse_html(text: str) -> "HtmlElement":
     """lxml tree of a decoded page; an empty or unparsable page raises ExtractError."""
     from lxml import etree, html
@@ -65,7 +80,7 @@ def parse_html(text: str) -> "HtmlElement":
     if not text.strip():
         raise ExtractError("empty page")
     try:
-        tree = html.document_fromstring(text)
+        tree = html.document_fromstring(text, parser=_parser())
     except (etree.ParserError, ValueError) as exc:
         raise ExtractError(f"HTML cannot be parsed ({exc})") from None
     if tree is None or len(tree) == 0:

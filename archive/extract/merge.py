@@ -1,0 +1,100 @@
+"""Majority vote over blocks: trafilatura's blocks, readability's and resiliparse's as votes.
+
+Three readings of a page (:mod:`.candidates`) disagree block by block. The text kept is:
+
+1. **trafilatura's blocks, in its order** (it is the base: its blocks carry the site's own line
+   breaks, which the per-site rules match line by line). A block stays when a second extractor
+   also kept it: readability for any block, resiliparse only for prose (paragraphs and quotes —
+   resiliparse keeps menus, galleries and link lists, so its vote alone never saves a list, a
+   table or a heading). With no second reading at all (both failed or were empty), every block
+   stays. Measured on the Readability pages (F1): keep everything 0.964, any second vote 0.967,
+   resiliparse's vote for prose only 0.969.
+2. **blocks trafilatura missed**, taken from readability's reading when resiliparse also kept
+   them (two of three again), each inserted just after the block that holds readability's
+   previous paragraph. Inserting beside neighbours, not re-sorting everything by page position,
+   is what keeps the order right (re-sorting cost ≈ 0.02 F1 in an earlier measurement).
+3. **repeated paragraphs**: trafilatura drops a paragraph identical to an earlier one even with
+   ``deduplicate=False``; when readability holds a paragraph more often than the text does, the
+   missing copies are inserted the same way (≈ 0.014 F1 on the Readability pages, all of it on
+   pages that repeat a paragraph).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .agreement import Coverage, words
+from .candidates import Candidate
+
+PROSE_TAGS = frozenset({"p", "quote"})
+
+
+@dataclass
+class Merged:
+    blocks: list[str] = field(default_factory=list)
+    dropped: int = 0     # trafilatura's blocks no second extractor kept
+    added: int = 0       # blocks taken from readability's reading
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.blocks)
+
+
+def _keep(toks: list[str], tag: str, readability: Coverage | None, resiliparse: Coverage | None) -> bool:
+    live = [c for c in (readability, resiliparse) if c is not None and not c.empty]
+    if not live:
+        return True
+    if readability is not None and readability.covers(toks):
+        return True
+    return tag in PROSE_TAGS and resiliparse is not None and resiliparse.covers(toks)
+
+
+def _anchor(toks: list[str], out_toks: list[list[str]], after: int) -> int:
+    """Index of the output block that holds the end of an already-present paragraph: the first
+    such block at or after ``after``, else the first anywhere; ``after`` when none holds it."""
+    probe = toks[-3:]
+    hits = []
+    for j, block in enumerate(out_toks):
+        n = len(probe)
+        if any(block[i:i + n] == probe for i in range(len(block) - n + 1)):
+            hits.append(j)
+    later = [j for j in hits if j >= after]
+    if later:
+        return later[0]
+    return hits[0] if hits else after
+
+
+def merge(base: Candidate, readability: Candidate | None, resiliparse: Candidate | None) -> Merged:
+    read_cov = Coverage(readability.paragraphs) if readability is not None else None
+    resi_cov = Coverage(resiliparse.paragraphs) if resiliparse is not None else None
+    merged = Merged()
+    out_toks: list[list[str]] = []
+    for i, block in enumerate(base.paragraphs):
+        toks = words(block)
+        tag = base.tags[i] if i < len(base.tags) else "p"
+        if toks and not _keep(toks, tag, read_cov, resi_cov):
+            merged.dropped += 1
+            continue
+        merged.blocks.append(block)
+        out_toks.append(toks)
+    if readability is None or not readability.paragraphs:
+        return merged
+    present = Coverage(merged.blocks)
+    wanted = Coverage(readability.paragraphs).keys
+    anchor = -1
+    for para in readability.paragraphs:
+        toks = words(para)
+        if not toks:
+            continue
+        key = tuple(toks)
+        repeat = 0 < present.keys[key] < wanted[key]
+        if present.covers(toks) and not repeat:
+            anchor = _anchor(toks, out_toks, anchor)
+            continue
+        if not repeat and (resi_cov is None or not resi_cov.covers(toks)):
+            continue
+        anchor += 1
+        merged.blocks.insert(anchor, para)
+        out_toks.insert(anchor, toks)
+        present.add(toks)
+        merged.added += 1
+    return merged
