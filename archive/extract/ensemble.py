@@ -23,7 +23,7 @@ from .agreement import Coverage, words
 from .candidates import (Candidate, readability_candidate, resiliparse_candidate,
                          trafilatura_candidate)
 from .hidden import drop_hidden
-from .merge import PROSE_TAGS, Merged, merge
+from .merge import PROSE_TAGS, Merged, Skip, block_words, merge, votes_only
 
 
 @dataclass
@@ -44,18 +44,19 @@ class Reading:
         return "\n".join(self.blocks)
 
 
-def needs_readability(base: Candidate, resiliparse: Candidate) -> bool:
+def needs_readability(base: Candidate, resiliparse: Candidate, skip: Skip | None = None) -> bool:
     """False only when readability's reading cannot change the merged text (see the module doc)."""
-    if resiliparse.error or not resiliparse.paragraphs or not base.paragraphs:
+    voter = votes_only(resiliparse, skip)
+    if voter is None or voter.error or not voter.paragraphs or not base.paragraphs:
         return True
-    resi = Coverage(resiliparse.paragraphs)
+    resi = Coverage(voter.paragraphs)
     for i, block in enumerate(base.paragraphs):
-        toks = words(block)
+        toks = block_words(block, skip)
         tag = base.tags[i] if i < len(base.tags) else "p"
         if toks and (tag not in PROSE_TAGS or not resi.covers(toks)):
             return True
     have = Coverage(base.paragraphs)
-    for para in resiliparse.paragraphs:
+    for para in voter.paragraphs:
         toks = words(para)
         if toks and (not have.covers(toks) or have.keys[tuple(toks)] < resi.keys[tuple(toks)]):
             return True
@@ -68,14 +69,15 @@ def _serialize(tree: Any) -> str:
     return str(lhtml.tostring(tree, encoding="unicode"))
 
 
-def read_article(tree: Any, url: str) -> Reading:
-    """Extract the article text of a parsed page (the tree loses its hidden elements)."""
+def read_article(tree: Any, url: str, skip: Skip | None = None) -> Reading:
+    """Extract the article text of a parsed page (the tree loses its hidden elements); ``skip``
+    tells the lines the site's rules drop (they take no part in the vote)."""
     hidden = drop_hidden(tree)
     html = _serialize(tree)  # before trafilatura, which may rework the tree it is given
     base = trafilatura_candidate(tree, url, fast=True)
     resi = resiliparse_candidate(html, url)
-    read = readability_candidate(html, url) if needs_readability(base, resi) else None
+    read = readability_candidate(html, url) if needs_readability(base, resi, skip) else None
     merged = merge(base, read if read is not None and not read.error else None,
-                   resi if not resi.error else None)
+                   resi if not resi.error else None, skip)
     notes = [f"{c.name} failed ({c.error})" for c in (base, resi, read) if c is not None and c.error]
     return Reading(merged.blocks, base.doc, base, read, resi, merged, hidden, notes)

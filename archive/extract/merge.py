@@ -17,15 +17,39 @@ Three readings of a page (:mod:`.candidates`) disagree block by block. The text 
    ``deduplicate=False``; when readability holds a paragraph more often than the text does, the
    missing copies are inserted the same way (≈ 0.014 F1 on the Readability pages, all of it on
    pages that repeat a paragraph).
+4. **lines the site's rules drop** (``skip``) take no part in the vote: they leave the text
+   later anyway, and on the sample web's aggregator pages they were most of the disagreement
+   (``Sponsor:`` lines only trafilatura kept, ``topic``/``back`` lines only resiliparse kept).
+   A trafilatura block made only of such lines stays for the rules (``header_end`` needs them).
+5. **no agreement at all** (the three readings share no block: front pages, link hubs): trafilatura's
+   blocks are kept as they are, so a page is never lost to disagreement.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .agreement import Coverage, words
 from .candidates import Candidate
 
 PROSE_TAGS = frozenset({"p", "quote"})
+Skip = Callable[[str], bool]
+
+
+def block_words(block: str, skip: Skip | None) -> list[str]:
+    """The block's words, leaving out its lines the site's rules drop."""
+    if skip is None:
+        return words(block)
+    return words("\n".join(line for line in block.split("\n") if not skip(line)))
+
+
+def votes_only(candidate: Candidate | None, skip: Skip | None) -> Candidate | None:
+    """A voter's reading without the paragraphs the site's rules drop."""
+    if candidate is None or skip is None:
+        return candidate
+    return Candidate(candidate.name, [p for p in candidate.paragraphs if not skip(p)], candidate.title,
+                     error=candidate.error)
 
 
 @dataclass
@@ -63,25 +87,35 @@ def _anchor(toks: list[str], out_toks: list[list[str]], after: int) -> int:
     return hits[0] if hits else after
 
 
-def merge(base: Candidate, readability: Candidate | None, resiliparse: Candidate | None) -> Merged:
+def merge(base: Candidate, readability: Candidate | None, resiliparse: Candidate | None,
+          skip: Skip | None = None) -> Merged:
+    readability, resiliparse = votes_only(readability, skip), votes_only(resiliparse, skip)
     read_cov = Coverage(readability.paragraphs) if readability is not None else None
     resi_cov = Coverage(resiliparse.paragraphs) if resiliparse is not None else None
     merged = Merged()
     out_toks: list[list[str]] = []
     for i, block in enumerate(base.paragraphs):
-        toks = words(block)
+        toks = block_words(block, skip)
         tag = base.tags[i] if i < len(base.tags) else "p"
         if toks and not _keep(toks, tag, read_cov, resi_cov):
             merged.dropped += 1
             continue
         merged.blocks.append(block)
         out_toks.append(toks)
-    if readability is None or not readability.paragraphs:
-        return merged
+    if readability is not None and read_cov is not None and readability.paragraphs:
+        _insert_missing(merged, out_toks, readability.paragraphs, read_cov.keys, resi_cov)
+    if not merged.blocks and base.paragraphs:
+        merged.blocks, merged.dropped, merged.added = list(base.paragraphs), 0, 0
+    return merged
+
+
+def _insert_missing(merged: Merged, out_toks: list[list[str]], paragraphs: list[str],
+                    wanted: Counter[tuple[str, ...]], resi_cov: Coverage | None) -> None:
+    """Readability's paragraphs that the text lacks (or holds fewer times), where resiliparse
+    agrees, each inserted after the block holding readability's previous paragraph."""
     present = Coverage(merged.blocks)
-    wanted = Coverage(readability.paragraphs).keys
     anchor = -1
-    for para in readability.paragraphs:
+    for para in paragraphs:
         toks = words(para)
         if not toks:
             continue
@@ -97,4 +131,3 @@ def merge(base: Candidate, readability: Candidate | None, resiliparse: Candidate
         out_toks.insert(anchor, toks)
         present.add(toks)
         merged.added += 1
-    return merged
