@@ -22,7 +22,6 @@ load printed beside it). Systems:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -34,14 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_PAGES = ROOT.parent / "shared" / "realpages" / "readability" / "pages"
 
-
-@dataclass
-class RefPage:
-    name: str
-    url: str
-    html: str
-    reference: str
-    title: str | None
+from archive.extract.scoring import RefPage, load_pages  # noqa: E402
 
 
 @dataclass
@@ -54,26 +46,6 @@ class Row:
     empty: int = 0
     cpu: float = 0.0
     errors: list[str] = field(default_factory=list)
-
-
-def load_pages(directory: Path) -> list[RefPage]:
-    from archive.extract.htmltext import html_paragraphs
-
-    out = []
-    for d in sorted(p for p in directory.iterdir() if (p / "source.html").exists()):
-        if (d / "expected.txt").exists():
-            reference = (d / "expected.txt").read_text(encoding="utf-8")
-        elif (d / "expected.html").exists():
-            reference = "\n".join(html_paragraphs((d / "expected.html").read_text(encoding="utf-8")))
-        else:
-            continue
-        title = None
-        meta = d / "expected-metadata.json"
-        if meta.exists():
-            title = json.loads(meta.read_text(encoding="utf-8")).get("title") or None
-        out.append(RefPage(d.name, f"https://{d.name}.readability.test/article.html",
-                           (d / "source.html").read_text(encoding="utf-8", errors="replace"), reference, title))
-    return out
 
 
 System = Callable[[RefPage], tuple[str, str | None]]

@@ -30,12 +30,12 @@ def _grams(toks: list[str]) -> list[tuple[str, str, str]]:
 class Coverage:
     """What one extractor kept, indexed for coverage questions about other blocks."""
 
-    def __init__(self, paragraphs: Iterable[str]) -> None:
+    def __init__(self, paragraphs: Iterable[str] = (), *, tokenized: Iterable[list[str]] = ()) -> None:
+        """From paragraphs, or from paragraphs already split into words (``tokenized``)."""
         self.grams: set[tuple[str, str, str]] = set()
         self.keys: Counter[tuple[str, ...]] = Counter()
         parts = []
-        for para in paragraphs:
-            toks = words(para)
+        for toks in [*(words(p) for p in paragraphs), *tokenized]:
             if not toks:
                 continue
             parts.append(" ".join(toks))

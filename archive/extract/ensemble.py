@@ -19,11 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .agreement import Coverage, words
+from .agreement import Coverage
 from .candidates import (Candidate, readability_candidate, resiliparse_candidate,
                          trafilatura_candidate)
 from .hidden import drop_hidden
-from .merge import PROSE_TAGS, Merged, Skip, block_words, merge, votes_only
+from .merge import Ballot, Merged, Skip, merge
 
 
 @dataclass
@@ -44,21 +44,17 @@ class Reading:
         return "\n".join(self.blocks)
 
 
-def needs_readability(base: Candidate, resiliparse: Candidate, skip: Skip | None = None) -> bool:
+def needs_readability(ballot: Ballot) -> bool:
     """False only when readability's reading cannot change the merged text (see the module doc)."""
-    voter = votes_only(resiliparse, skip)
-    if voter is None or voter.error or not voter.paragraphs or not base.paragraphs:
+    resi = ballot.resiliparse
+    if resi is None or not ballot.base.paragraphs:
         return True
-    resi = Coverage(voter.paragraphs)
-    for i, block in enumerate(base.paragraphs):
-        toks = block_words(block, skip)
-        tag = base.tags[i] if i < len(base.tags) else "p"
-        if toks and (tag not in PROSE_TAGS or not resi.covers(toks)):
-            return True
-    have = Coverage(base.paragraphs)
-    for para in voter.paragraphs:
-        toks = words(para)
-        if toks and (not have.covers(toks) or have.keys[tuple(toks)] < resi.keys[tuple(toks)]):
+    if not all(ballot.resiliparse_vouches(i) for i in range(len(ballot.words))):
+        return True
+    have = Coverage(tokenized=ballot.words)
+    for key, count in resi.keys.items():
+        toks = list(key)
+        if not have.covers(toks) or have.keys[key] < count:
             return True
     return False
 
@@ -76,8 +72,8 @@ def read_article(tree: Any, url: str, skip: Skip | None = None) -> Reading:
     html = _serialize(tree)  # before trafilatura, which may rework the tree it is given
     base = trafilatura_candidate(tree, url, fast=True)
     resi = resiliparse_candidate(html, url)
-    read = readability_candidate(html, url) if needs_readability(base, resi, skip) else None
-    merged = merge(base, read if read is not None and not read.error else None,
-                   resi if not resi.error else None, skip)
+    ballot = Ballot.of(base, resi, skip)
+    read = readability_candidate(html, url) if needs_readability(ballot) else None
+    merged = merge(ballot, read)
     notes = [f"{c.name} failed ({c.error})" for c in (base, resi, read) if c is not None and c.error]
     return Reading(merged.blocks, base.doc, base, read, resi, merged, hidden, notes)

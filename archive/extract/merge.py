@@ -37,19 +37,47 @@ PROSE_TAGS = frozenset({"p", "quote"})
 Skip = Callable[[str], bool]
 
 
-def block_words(block: str, skip: Skip | None) -> list[str]:
+def _block_words(block: str, skip: Skip | None) -> list[str]:
     """The block's words, leaving out its lines the site's rules drop."""
     if skip is None:
         return words(block)
     return words("\n".join(line for line in block.split("\n") if not skip(line)))
 
 
-def votes_only(candidate: Candidate | None, skip: Skip | None) -> Candidate | None:
-    """A voter's reading without the paragraphs the site's rules drop."""
-    if candidate is None or skip is None:
-        return candidate
-    return Candidate(candidate.name, [p for p in candidate.paragraphs if not skip(p)], candidate.title,
-                     error=candidate.error)
+def _voting(candidate: Candidate | None, skip: Skip | None) -> list[str]:
+    """A voter's paragraphs without those the site's rules drop ([] when it failed)."""
+    if candidate is None or candidate.error:
+        return []
+    if skip is None:
+        return candidate.paragraphs
+    return [p for p in candidate.paragraphs if not skip(p)]
+
+
+@dataclass
+class Ballot:
+    """One page's votes, computed once for the readability gate and the merge."""
+
+    base: Candidate
+    words: list[list[str]]              # per trafilatura block, rule-dropped lines left out
+    tags: list[str]
+    resiliparse: Coverage | None        # None when resiliparse failed or kept nothing
+    skip: Skip | None = None
+    _vouched: list[bool] | None = None
+
+    @classmethod
+    def of(cls, base: Candidate, resiliparse: Candidate | None, skip: Skip | None = None) -> "Ballot":
+        tags = [base.tags[i] if i < len(base.tags) else "p" for i in range(len(base.paragraphs))]
+        resi = _voting(resiliparse, skip)
+        return cls(base, [_block_words(b, skip) for b in base.paragraphs], tags,
+                   Coverage(resi) if resi else None, skip)
+
+    def resiliparse_vouches(self, i: int) -> bool:
+        """Block ``i`` is prose that resiliparse kept too (or has no words to vote on)."""
+        if self._vouched is None:
+            resi = self.resiliparse
+            self._vouched = [not toks or (tag in PROSE_TAGS and resi is not None and resi.covers(toks))
+                             for toks, tag in zip(self.words, self.tags)]
+        return self._vouched[i]
 
 
 @dataclass
@@ -63,49 +91,37 @@ class Merged:
         return "\n".join(self.blocks)
 
 
-def _keep(toks: list[str], tag: str, readability: Coverage | None, resiliparse: Coverage | None) -> bool:
-    live = [c for c in (readability, resiliparse) if c is not None and not c.empty]
-    if not live:
-        return True
-    if readability is not None and readability.covers(toks):
-        return True
-    return tag in PROSE_TAGS and resiliparse is not None and resiliparse.covers(toks)
-
-
 def _anchor(toks: list[str], out_toks: list[list[str]], after: int) -> int:
     """Index of the output block that holds the end of an already-present paragraph: the first
     such block at or after ``after``, else the first anywhere; ``after`` when none holds it."""
     probe = toks[-3:]
-    hits = []
-    for j, block in enumerate(out_toks):
-        n = len(probe)
-        if any(block[i:i + n] == probe for i in range(len(block) - n + 1)):
-            hits.append(j)
+    n = len(probe)
+    hits = [j for j, block in enumerate(out_toks)
+            if any(block[i:i + n] == probe for i in range(len(block) - n + 1))]
     later = [j for j in hits if j >= after]
     if later:
         return later[0]
     return hits[0] if hits else after
 
 
-def merge(base: Candidate, readability: Candidate | None, resiliparse: Candidate | None,
-          skip: Skip | None = None) -> Merged:
-    readability, resiliparse = votes_only(readability, skip), votes_only(resiliparse, skip)
-    read_cov = Coverage(readability.paragraphs) if readability is not None else None
-    resi_cov = Coverage(resiliparse.paragraphs) if resiliparse is not None else None
+def merge(ballot: Ballot, readability: Candidate | None) -> Merged:
+    read = _voting(readability, ballot.skip)
+    read_cov = Coverage(read) if read else None
     merged = Merged()
     out_toks: list[list[str]] = []
-    for i, block in enumerate(base.paragraphs):
-        toks = block_words(block, skip)
-        tag = base.tags[i] if i < len(base.tags) else "p"
-        if toks and not _keep(toks, tag, read_cov, resi_cov):
+    for i, block in enumerate(ballot.base.paragraphs):
+        toks = ballot.words[i]
+        keep = (ballot.resiliparse_vouches(i) or (read_cov is not None and read_cov.covers(toks))
+                or (read_cov is None and ballot.resiliparse is None))
+        if not keep:
             merged.dropped += 1
             continue
         merged.blocks.append(block)
         out_toks.append(toks)
-    if readability is not None and read_cov is not None and readability.paragraphs:
-        _insert_missing(merged, out_toks, readability.paragraphs, read_cov.keys, resi_cov)
-    if not merged.blocks and base.paragraphs:
-        merged.blocks, merged.dropped, merged.added = list(base.paragraphs), 0, 0
+    if read_cov is not None:
+        _insert_missing(merged, out_toks, read, read_cov.keys, ballot.resiliparse)
+    if not merged.blocks and ballot.base.paragraphs:
+        merged.blocks, merged.dropped, merged.added = list(ballot.base.paragraphs), 0, 0
     return merged
 
 

@@ -13,9 +13,11 @@ reimplemented here so the project's figures compare with theirs.
 """
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -85,3 +87,38 @@ def summarize(scores: Iterable[PageScore]) -> Summary:
     p = sum(ps) / len(ps) if ps else 0.0
     r = sum(rs) / len(rs) if rs else 0.0
     return Summary(p, r, 2 * p * r / (p + r) if p + r else 0.0, len(items))
+
+
+@dataclass
+class RefPage:
+    """One page of a reference set: its HTML, the reference text and (when known) the title."""
+
+    name: str
+    url: str
+    html: str
+    reference: str
+    title: str | None
+
+
+def load_pages(directory: Path) -> list[RefPage]:
+    """Every ``<name>/source.html`` with ``expected.txt`` or ``expected.html`` (Readability's test
+    layout; read as block-aware text) and an optional ``expected-metadata.json`` title. Each page
+    gets its own URL, ``https://<name>.readability.test/article.html`` (Readability's tests give
+    them all the same one)."""
+    from .htmltext import html_paragraphs
+
+    out = []
+    for d in sorted(p for p in Path(directory).iterdir() if (p / "source.html").exists()):
+        if (d / "expected.txt").exists():
+            reference = (d / "expected.txt").read_text(encoding="utf-8")
+        elif (d / "expected.html").exists():
+            reference = "\n".join(html_paragraphs((d / "expected.html").read_text(encoding="utf-8")))
+        else:
+            continue
+        title = None
+        meta = d / "expected-metadata.json"
+        if meta.exists():
+            title = json.loads(meta.read_text(encoding="utf-8")).get("title") or None
+        out.append(RefPage(d.name, f"https://{d.name}.readability.test/article.html",
+                           (d / "source.html").read_text(encoding="utf-8", errors="replace"), reference, title))
+    return out
