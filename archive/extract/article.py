@@ -279,6 +279,10 @@ def extract_page(html: bytes, *, url: str, headers: list[tuple[str, str]], rules
         raise ExtractError(f"trafilatura failed ({reading.base.error})")
     doc: Any = reading.doc
     raw_text = reading.text
+    if reading.merged.disagree:
+        result.skipped = ("trafilatura, readability and resiliparse agree on no block of text "
+                          "(a front page or link hub, not an article)")
+        return result
     if not raw_text.strip():
         raise ExtractError("no article text found")
     lines = _clean_text(raw_text, active, facts)
