@@ -21,6 +21,7 @@ from .htmlpage import Page, pick, read_page
 from .publishers import Publishers
 from .rules import CLUES, SiteRules
 from .text import normalize_lines, normalize_space, text_hash, word_count
+from .title import choose_title, title_order
 
 _ROLE_WORDS = re.compile(r"(?i)\b(reporter|editor|correspondent|writer|staff|columnist|contributor|"
                          r"analyst|producer|chief|senior|desk)\b")
@@ -319,11 +320,11 @@ def extract_page(html: bytes, *, url: str, headers: list[tuple[str, str]], rules
         if own:
             original_publisher, attribution = pubs.canonical(own), "self"
 
-    title = facts.headline
-    if not title:
-        title = normalize_space(getattr(doc, "title", None) or page.title or "") or None
-        if title and active.title_strip is not None:
-            title = normalize_space(active.title_strip.sub("", title)) or None
+    title = choose_title(headline=facts.headline, rules=active,
+                         page_lines=[*(ln.text for ln in page.lines), *normalize_lines(raw_text)],
+                         titles=title_order(getattr(doc, "title", None), page.title, page.og_title),
+                         site_names=[page.site_name, getattr(doc, "sitename", None)],
+                         rule_line=_rule_lines(active, facts), text_lines=lines)
     author = facts.author or _clean_author(page.author) or _clean_author(getattr(doc, "author", None))
     article = Article(
         capture_id=capture_id, url=url, source=source, site=host_of(url), title=title, author=author,

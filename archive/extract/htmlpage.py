@@ -53,6 +53,7 @@ class Page:
     title: str | None = None
     language: str | None = None
     author: str | None = None  # <meta name=author>, article:author (not a URL) or JSON-LD author
+    og_title: str | None = None
 
 
 _PARSER: Any = None
@@ -243,7 +244,8 @@ def read_page(text: str, url: str, *, lines: bool = True) -> Page:
                 published=published,
                 title=normalize_space(title_el.text_content()) if title_el is not None else None,
                 language=lang.split("-")[0].split("_")[0].lower() if lang else None,
-                author=_meta_author(meta, tree))
+                author=_meta_author(meta, tree),
+                og_title=normalize_space(meta["og:title"]) if meta.get("og:title") else None)
 
 
 def pick(tree: Any, xpath: str) -> str | None:
