@@ -113,7 +113,6 @@ def merge(ballot: Ballot, readability: Candidate | None) -> Merged:
     read = _voting(readability, ballot.skip)
     read_cov = Coverage(read) if read else None
     merged = Merged()
-    out_toks: list[list[str]] = []
     for i, block in enumerate(ballot.base.paragraphs):
         toks = ballot.words[i]
         keep = (ballot.resiliparse_vouches(i) or (read_cov is not None and read_cov.covers(toks))
@@ -122,9 +121,9 @@ def merge(ballot: Ballot, readability: Candidate | None) -> Merged:
             merged.dropped += 1
             continue
         merged.blocks.append(block)
-        out_toks.append(toks)
     if read_cov is not None:
-        _insert_missing(merged, out_toks, read, read_cov.keys, ballot.resiliparse)
+        _insert_missing(merged, readability.paragraphs if readability is not None else [], ballot.skip,
+                        read_cov.keys, ballot.resiliparse)
     if not merged.blocks and ballot.base.paragraphs:
         if read_cov is not None and ballot.resiliparse is not None:
             merged.disagree = True
@@ -133,22 +132,26 @@ def merge(ballot: Ballot, readability: Candidate | None) -> Merged:
     return merged
 
 
-def _insert_missing(merged: Merged, out_toks: list[list[str]], paragraphs: list[str],
+def _insert_missing(merged: Merged, paragraphs: list[str], skip: Skip | None,
                     wanted: Counter[tuple[str, ...]], resi_cov: Coverage | None) -> None:
     """Readability's paragraphs that the text lacks (or holds fewer times), where resiliparse
-    agrees, each inserted after the block holding readability's previous paragraph."""
-    present = Coverage(merged.blocks)
+    agrees, each inserted after the block holding readability's previous paragraph. Paragraphs
+    the rules drop are never inserted but still place what follows them (an aggregator's header
+    lines stay above the story inserted after them)."""
+    out_toks = [words(b) for b in merged.blocks]
+    present = Coverage(tokenized=out_toks)
     anchor = -1
     for para in paragraphs:
         toks = words(para)
         if not toks:
             continue
         key = tuple(toks)
-        repeat = 0 < present.keys[key] < wanted[key]
+        ruled = skip is not None and skip(para)
+        repeat = not ruled and 0 < present.keys[key] < wanted[key]
         if present.covers(toks) and not repeat:
             anchor = _anchor(toks, out_toks, anchor)
             continue
-        if not repeat and (resi_cov is None or not resi_cov.covers(toks)):
+        if ruled or (not repeat and (resi_cov is None or not resi_cov.covers(toks))):
             continue
         anchor += 1
         merged.blocks.insert(anchor, para)
