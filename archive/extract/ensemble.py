@@ -5,11 +5,15 @@ jusText fallbacks are what the other votes replace, and fast mode costs 3.2 ms a
 against 4.0) and resiliparse on the same page; readability-lxml only when its vote could change
 the outcome (:func:`needs_readability`); then the majority vote.
 
-The gate is exact, not a guess: under :mod:`.merge`'s rules readability decides only (a) whether a
-trafilatura block that resiliparse does not vouch for stays, and (b) which blocks trafilatura
-missed are added — and an added block must be one resiliparse kept too. So when resiliparse
-vouches for every trafilatura block and kept nothing trafilatura lacks (no block, no extra copy of
-a repeated paragraph), readability cannot change the text and is not run. readability-lxml costs
+The gate: under :mod:`.merge`'s rules readability decides (a) whether a trafilatura block that
+resiliparse does not vouch for stays, (b) which blocks trafilatura missed are added — an added
+block must be one resiliparse kept too — and (c) where resiliparse's vouching ends (blocks before
+or after readability's span need readability). When resiliparse vouches for every trafilatura
+block and kept nothing trafilatura lacks (no block, no extra copy of a repeated paragraph),
+(a) and (b) cannot change the text, and two extractors that agree on every block are taken to
+have found the article, so (c) is not asked: readability is not run. On real pages this rarely
+happens (resiliparse keeps menus and footers: readability ran on 125 of the 130 Readability
+pages); on the sample web's template pages it is the rule (readability ran on 9 of 533 pages). readability-lxml costs
 more than trafilatura itself (4.2 ms against 3.2 ms a sample-web page; 55 ms against 28 ms on the
 Readability pages), so skipping it where the two others agree is what keeps ``archive extract``
 at least as fast as bare trafilatura.
