@@ -8,10 +8,12 @@ Three readings of a page (:mod:`.candidates`) disagree block by block. The text 
    resiliparse keeps menus, galleries and link lists, so its vote alone never saves a list, a
    table or a heading) — and only between the first and the last block readability kept:
    readability picks one article container, and what lies before or after it is where related
-   links, newsletter prompts and author boxes sit. With no second reading at all (both failed or
-   were empty), every block stays. Measured on the Readability pages (F1): keep everything 0.964,
-   any second vote 0.967, resiliparse's vote for prose only 0.968, and only inside readability's
-   span 0.969 (P +0.004, R -0.003).
+   links, newsletter prompts and author boxes sit — unless the paragraph is long (40 words or
+   more: readability sometimes settles on one part of a long article). With no second reading at
+   all (both failed or were empty), every block stays. Measured on the Readability pages (F1):
+   keep everything 0.964, any second vote 0.967, resiliparse's vote for prose only 0.968, only
+   inside readability's span 0.969 (P +0.004, R -0.003), and for long paragraphs outside it too
+   0.970 (thresholds 15/25/60/100 words: 0.969).
 2. **blocks trafilatura missed**, taken from readability's reading when resiliparse also kept
    them (two of three again), each inserted just after the block that holds readability's
    previous paragraph. Inserting beside neighbours, not re-sorting everything by page position,
@@ -41,6 +43,7 @@ from .agreement import Coverage, words
 from .candidates import Candidate
 
 PROSE_TAGS = frozenset({"p", "quote"})
+LONG_BLOCK = 40  # words: a paragraph this long outside readability's span is still prose (rule 1)
 Skip = Callable[[str], bool]
 
 
@@ -122,7 +125,7 @@ def merge(ballot: Ballot, readability: Candidate | None) -> Merged:
     for i, block in enumerate(ballot.base.paragraphs):
         toks = ballot.words[i]
         keep = (not toks or (bool(hits) and hits[i])
-                or (ballot.resiliparse_vouches(i) and first <= i <= last)
+                or (ballot.resiliparse_vouches(i) and (first <= i <= last or len(toks) >= LONG_BLOCK))
                 or (read_cov is None and ballot.resiliparse is None))
         if not keep:
             merged.dropped += 1
