@@ -16,6 +16,8 @@ load printed beside it). Systems:
 - ``trafilatura``, ``trafilatura-fast``, ``readability``, ``resiliparse``, ``justext``: one
   extractor each, on the HTML string;
 - ``trafilatura-extract``: bare ``trafilatura.extract()`` as users call it (comments included);
+- ``ensemble``: the vote alone (:func:`archive.extract.ensemble.read_article`), with counts of
+  what it did (pages where readability ran, blocks dropped and added, hidden elements removed);
 - ``archive``: :func:`archive.extract.extract_page` without site rules (what ``archive extract``
   stores for a page no rules cover), i.e. the ensemble with every library step.
 """
@@ -84,10 +86,31 @@ def _archive(page: RefPage) -> tuple[str, str | None]:
     return (art.text, art.title) if art is not None else ("", None)
 
 
+ENSEMBLE_STATS: dict[str, int] = {"pages": 0, "readability ran": 0, "blocks dropped": 0, "blocks added": 0,
+                                  "hidden elements": 0, "no agreement": 0}
+
+
+def _ensemble(page: RefPage) -> tuple[str, str | None]:
+    """The vote alone (archive.extract.ensemble on the parsed page, no site rules), counted."""
+    from archive.extract.ensemble import read_article
+    from archive.extract.htmlpage import parse_html
+
+    reading = read_article(parse_html(page.html), page.url)
+    st = ENSEMBLE_STATS
+    st["pages"] += 1
+    st["readability ran"] += reading.readability is not None
+    st["blocks dropped"] += reading.merged.dropped
+    st["blocks added"] += reading.merged.added
+    st["hidden elements"] += reading.hidden
+    st["no agreement"] += reading.merged.disagree
+    return reading.text, None
+
+
 def systems() -> dict[str, System]:
     out: dict[str, System] = {n: _candidate_system(n) for n in
                               ("trafilatura", "trafilatura-fast", "readability", "resiliparse", "justext")}
     out["trafilatura-extract"] = _trafilatura_extract
+    out["ensemble"] = _ensemble
     out["archive"] = _archive
     return out
 
@@ -145,6 +168,8 @@ def main() -> None:
     print(f"{len(pages)} pages from {args.pages}; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cpus")
     rows = [run_system(name, available[name], pages) for name in wanted]
     print(table(rows, len(pages)))
+    if ENSEMBLE_STATS["pages"]:
+        print("ensemble: " + ", ".join(f"{k} {v}" for k, v in ENSEMBLE_STATS.items()))
     for row in rows:
         for err in row.errors[:5]:
             print(f"  {row.name} error: {err}")
