@@ -168,6 +168,10 @@ def main() -> None:
     print(f"{len(pages)} pages from {args.pages}; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cpus")
     rows = [run_system(name, available[name], pages) for name in wanted]
     print(table(rows, len(pages)))
+    import resource
+
+    print(f"peak RSS of this process (every extractor loaded, all pages read): "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     if ENSEMBLE_STATS["pages"]:
         print("ensemble: " + ", ".join(f"{k} {v}" for k, v in ENSEMBLE_STATS.items()))
     for row in rows:
