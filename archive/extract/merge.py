@@ -133,7 +133,7 @@ def merge(ballot: Ballot, readability: Candidate | None) -> Merged:
         merged.blocks.append(block)
     if read_cov is not None:
         _insert_missing(merged, readability.paragraphs if readability is not None else [], ballot.skip,
-                        read_cov.keys, ballot.resiliparse)
+                        ballot.resiliparse)
     if not merged.blocks and ballot.base.paragraphs:
         if read_cov is not None and ballot.resiliparse is not None:
             merged.disagree = True
@@ -143,21 +143,23 @@ def merge(ballot: Ballot, readability: Candidate | None) -> Merged:
 
 
 def _insert_missing(merged: Merged, paragraphs: list[str], skip: Skip | None,
-                    wanted: Counter[tuple[str, ...]], resi_cov: Coverage | None) -> None:
+                    resi_cov: Coverage | None) -> None:
     """Readability's paragraphs that the text lacks (or holds fewer times), where resiliparse
     agrees, each inserted after the block holding readability's previous paragraph. Paragraphs
     the rules drop are never inserted but still place what follows them (an aggregator's header
     lines stay above the story inserted after them)."""
     out_toks = [words(b) for b in merged.blocks]
     present = Coverage(tokenized=out_toks)
+    seen: Counter[tuple[str, ...]] = Counter()
     anchor = -1
     for para in paragraphs:
         toks = words(para)
         if not toks:
             continue
         key = tuple(toks)
+        seen[key] += 1
         ruled = skip is not None and skip(para)
-        repeat = not ruled and 0 < present.keys[key] < wanted[key]
+        repeat = not ruled and 0 < present.keys[key] < seen[key]  # a copy beyond those the text holds
         if present.covers(toks) and not repeat:
             anchor = _anchor(toks, out_toks, anchor)
             continue
