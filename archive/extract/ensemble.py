@@ -87,3 +87,18 @@ def read_article(tree: Any, url: str, skip: Skip | None = None) -> Reading:
     merged = merge(ballot, read)
     notes = [f"{c.name} failed ({c.error})" for c in (base, resi, read) if c is not None and c.error]
     return Reading(merged.blocks, base.doc, base, read, resi, merged, hidden, notes)
+
+
+_WARM_PAGE = ("<html><head><title>Warm-up</title></head><body><article><h1>Warm-up</h1>"
+              + "".join(f"<p>Paragraph {i} of a short page read once before the workers start.</p>"
+                        for i in range(6)) + "</article></body></html>")
+
+
+def warm_up() -> None:
+    """Import the extractors and run each once (trafilatura sets up its configuration and
+    caches on the first page: ≈ 90 ms). A process pool forked after this shares the work instead
+    of paying it in every worker."""
+    from .htmlpage import parse_html
+
+    read_article(parse_html(_WARM_PAGE), "https://warm-up.invalid/")
+    readability_candidate(_WARM_PAGE, "https://warm-up.invalid/")
