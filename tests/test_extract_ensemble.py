@@ -88,6 +88,15 @@ def test_lines_the_rules_drop_take_no_part_in_the_vote():
     assert merge(ballot, None).blocks == [header, *STORY]  # kept for the rules to remove
 
 
+def test_a_promo_line_the_rules_name_stays_whatever_the_vote():
+    promo = "CLICK HERE TO READ MORE FROM THE HARBOUR GAZETTE"
+    base = _cand("trafilatura", [*STORY, promo])
+    ballot = Ballot.of(base, _cand("resiliparse", STORY), keep=lambda line: line.startswith("CLICK HERE"))
+    assert promo in merge(ballot, _cand("readability", STORY)).blocks
+    unprotected = Ballot.of(base, _cand("resiliparse", STORY))
+    assert promo not in merge(unprotected, _cand("readability", STORY)).blocks
+
+
 def test_readability_runs_only_when_its_vote_can_change_the_text():
     agreed = Ballot.of(_cand("trafilatura", STORY), _cand("resiliparse", STORY))
     assert not needs_readability(agreed)

@@ -274,7 +274,8 @@ def extract_page(html: bytes, *, url: str, headers: list[tuple[str, str]], rules
 
     from .ensemble import read_article  # heavy extractors load on the first page only
 
-    reading = read_article(page.tree, url, _rule_lines(active, facts))
+    promo = (lambda line: any(p.search(line) for p in active.promo)) if active.promo else None
+    reading = read_article(page.tree, url, _rule_lines(active, facts), promo)
     result.notes.extend(reading.notes)
     if reading.base.error and not reading.blocks:
         raise ExtractError(f"trafilatura failed ({reading.base.error})")

@@ -75,14 +75,15 @@ def _serialize(tree: Any) -> str:
     return str(lhtml.tostring(tree, encoding="unicode"))
 
 
-def read_article(tree: Any, url: str, skip: Skip | None = None) -> Reading:
+def read_article(tree: Any, url: str, skip: Skip | None = None, keep: Skip | None = None) -> Reading:
     """Extract the article text of a parsed page (the tree loses its hidden elements); ``skip``
-    tells the lines the site's rules drop (they take no part in the vote)."""
+    tells the lines the site's rules drop (they take no part in the vote), ``keep`` the lines they
+    name as attribution (their blocks stay whatever the vote)."""
     hidden = drop_hidden(tree)
     html = _serialize(tree)  # before trafilatura, which may rework the tree it is given
     base = trafilatura_candidate(tree, url, fast=True)
     resi = resiliparse_candidate(html, url)
-    ballot = Ballot.of(base, resi, skip)
+    ballot = Ballot.of(base, resi, skip, keep)
     read = readability_candidate(html, url) if needs_readability(ballot) else None
     merged = merge(ballot, read)
     notes = [f"{c.name} failed ({c.error})" for c in (base, resi, read) if c is not None and c.error]

@@ -25,7 +25,9 @@ Three readings of a page (:mod:`.candidates`) disagree block by block. The text 
 4. **lines the site's rules drop** (``skip``) take no part in the vote: they leave the text
    later anyway, and on the sample web's aggregator pages they were most of the disagreement
    (``Sponsor:`` lines only trafilatura kept, ``topic``/``back`` lines only resiliparse kept).
-   A trafilatura block made only of such lines stays for the rules (``header_end`` needs them).
+   A trafilatura block made only of such lines stays for the rules (``header_end`` needs them),
+   and so does a block holding a line the rules name as attribution (``promo``: "CLICK HERE TO
+   READ MORE FROM THE WASHINGTON EXAMINER" stays in the text whatever the other readings say).
 5. **no agreement at all**: when both other readings hold text and none of it agrees with any of
    trafilatura's blocks, the page has no article the extractors can agree on (front pages, link
    hubs: nytimes-5, a section front, is the one such page among the Readability pages) and the
@@ -75,11 +77,15 @@ class Ballot:
     _vouched: list[bool] | None = None
 
     @classmethod
-    def of(cls, base: Candidate, resiliparse: Candidate | None, skip: Skip | None = None) -> "Ballot":
+    def of(cls, base: Candidate, resiliparse: Candidate | None, skip: Skip | None = None,
+           keep: Skip | None = None) -> "Ballot":
+        """``keep``: lines the rules name as evidence (a publisher's promo line): a block holding
+        one takes no part in the vote and stays, like a block of rule-dropped lines."""
         tags = [base.tags[i] if i < len(base.tags) else "p" for i in range(len(base.paragraphs))]
         resi = _voting(resiliparse, skip)
-        return cls(base, [_block_words(b, skip) for b in base.paragraphs], tags,
-                   Coverage(resi) if resi else None, skip)
+        toks = [[] if keep is not None and any(keep(ln) for ln in b.split("\n")) else _block_words(b, skip)
+                for b in base.paragraphs]
+        return cls(base, toks, tags, Coverage(resi) if resi else None, skip)
 
     def resiliparse_vouches(self, i: int) -> bool:
         """Block ``i`` is prose that resiliparse kept too (or has no words to vote on)."""
