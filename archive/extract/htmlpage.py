@@ -53,6 +53,22 @@ class Page:
     title: str | None = None
     language: str | None = None
     author: str | None = None  # <meta name=author>, article:author (not a URL) or JSON-LD author
+    og_title: str | None = None
+
+
+_PARSER: Any = None
+
+
+def _parser() -> Any:
+    """Comments and processing instructions left out of the tree, as trafilatura's own loader
+    does: with them in, the extraction ensemble scored 0.965 instead of 0.968 F1 on the
+    Readability pages (comment text reached readability's and resiliparse's readings)."""
+    global _PARSER
+    if _PARSER is None:
+        from lxml import html
+
+        _PARSER = html.HTMLParser(collect_ids=False, remove_comments=True, remove_pis=True)
+    return _PARSER
 
 
 def parse_html(text: str) -> "HtmlElement":
@@ -65,7 +81,7 @@ def parse_html(text: str) -> "HtmlElement":
     if not text.strip():
         raise ExtractError("empty page")
     try:
-        tree = html.document_fromstring(text)
+        tree = html.document_fromstring(text, parser=_parser())
     except (etree.ParserError, ValueError) as exc:
         raise ExtractError(f"HTML cannot be parsed ({exc})") from None
     if tree is None or len(tree) == 0:
@@ -228,7 +244,8 @@ def read_page(text: str, url: str, *, lines: bool = True) -> Page:
                 published=published,
                 title=normalize_space(title_el.text_content()) if title_el is not None else None,
                 language=lang.split("-")[0].split("_")[0].lower() if lang else None,
-                author=_meta_author(meta, tree))
+                author=_meta_author(meta, tree),
+                og_title=normalize_space(meta["og:title"]) if meta.get("og:title") else None)
 
 
 def pick(tree: Any, xpath: str) -> str | None:

@@ -353,7 +353,9 @@ def _run_pool(db: "sqlite_utils.Database", ruleset: RuleSet, jobs: Iterator[Job]
 
     ctx = multiprocessing.get_context(_start_method())
     if ctx.get_start_method() == "fork":
-        import trafilatura  # noqa: F401  imported once here, shared by the forked workers
+        from .ensemble import warm_up
+
+        warm_up()  # imports and first-call set-up once here, shared by the forked workers
     barrier = ctx.Barrier(use)
     stats.workers = use
     pool = ProcessPoolExecutor(max_workers=use, mp_context=ctx, initializer=_init_worker,
