@@ -1,4 +1,5 @@
-"""Compose the stages: crawl → extract → dedupe → watch (``archive run``) and the bundled demo.
+"""Compose the stages: crawl → extract → dedupe → watch (``archive run``), the same after an
+import (``archive import``: :func:`process_new`), and the bundled demo.
 
 The watch stage (``archive.watch``) refreshes the summary tables the feeds, the front page and
 ``daily_counts`` read, then posts new pairs to the configured watches' webhooks.
@@ -40,8 +41,6 @@ def run_pipeline(config: Config, data_dir: Path, *, source: str | None = None,
                  seeds: Sequence[str] = (), options: Any = None, workers: int = 2,
                  report: Report = lambda s: None, crawl_progress: Callable[..., Any] | None = None) -> PipelineStats:
     """Crawl one source (or seeds), then extract and dedupe what is new; then the watch stage."""
-    from .dedupe import run_dedupe
-    from .extract import run_extract
     from .fetch import crawl
     from .index.watches import now_iso
     from .render.capture import crawl_or_render
@@ -53,16 +52,29 @@ def run_pipeline(config: Config, data_dir: Path, *, source: str | None = None,
     else:
         crawl_stats = crawl(config, data_dir, seeds=seeds, options=options, progress=crawl_progress)
     stats.crawls.append(crawl_stats)
-    t1 = time.monotonic()
     report(f"crawl {crawl_stats.source}: {crawl_stats.pages} pages, {crawl_stats.bytes} bytes, "
-           f"{crawl_stats.errors} errors in {t1 - t0:.1f} s")
+           f"{crawl_stats.errors} errors in {time.monotonic() - t0:.1f} s")
+    process_new(config, data_dir, workers=workers, report=report, run_started=started, stats=stats)
+    stats.seconds = time.monotonic() - t0
+    return stats
+
+
+def process_new(config: Config, data_dir: Path, *, workers: int = 2, report: Report = lambda s: None,
+                run_started: str | None = None, stats: PipelineStats | None = None) -> PipelineStats:
+    """Extract and dedupe what the archive holds and has not processed yet (a crawl's captures,
+    imported WARCs), then the watch stage: the summary tables the feeds and the front page read,
+    and the watches' alerts."""
+    from .dedupe import run_dedupe
+    from .extract import run_extract
+
+    stats = stats or PipelineStats()
+    t1 = time.monotonic()
     stats.extract = run_extract(data_dir, config, workers=workers)
-    t2 = time.monotonic()
-    report(f"extract: {stats.extract.summary()} in {t2 - t1:.1f} s")
+    report(f"extract: {stats.extract.summary()} in {time.monotonic() - t1:.1f} s")
     stats.dedupe = run_dedupe(data_dir, config)
     report(stats.dedupe.summary())
-    stats.watch = run_watch(data_dir, config, run_started=started, report=report)
-    stats.seconds = time.monotonic() - t0
+    stats.watch = run_watch(data_dir, config, run_started=run_started, report=report)
+    stats.seconds = stats.seconds or time.monotonic() - t1
     return stats
 
 
@@ -75,8 +87,6 @@ def run_demo(config: Config, data_dir: Path, *, report: Report = print, articles
     (the second time after the web changed: every page fetched in full again, and each one
     that did not change stored as an identical-payload-digest revisit, as the report line
     counts), extract, dedupe."""
-    from .dedupe import run_dedupe
-    from .extract import run_extract
     from .fetch import CrawlOptions
     from .render.capture import crawl_or_render
     from .index.watches import now_iso
@@ -102,11 +112,7 @@ def run_demo(config: Config, data_dir: Path, *, report: Report = print, articles
                 report("sample web advanced to its next generation (some pages changed)")
     finally:
         web.stop()
-    stats.extract = run_extract(data_dir, config)
-    report("extract: " + stats.extract.summary())
-    stats.dedupe = run_dedupe(data_dir, config)
-    report(stats.dedupe.summary())
-    stats.watch = run_watch(data_dir, config, run_started=started, report=report)
+    process_new(config, data_dir, report=report, run_started=started, stats=stats)
     stats.seconds = time.monotonic() - t0
     return stats
 

@@ -87,7 +87,7 @@ SEED = "http://127.0.0.1:9/"  # never fetched: the config fails first
 SECTIONS: dict[str, tuple[type, str, set[str], str]] = {
     "sources": (Source, "sources.s", {"name"}, "crawl"),
     "settings": (Settings, "settings", set(), "crawl"),
-    "dedupe": (DedupeParams, "dedupe", set(), "run"),
+    "dedupe": (DedupeParams, "dedupe", {"site_names"}, "run"),  # site_names: from rules.toml only
     "rules": (SiteRules, "rules.r", {"name", "path"}, "run"),
 }
 
@@ -159,7 +159,7 @@ UNCONSTRAINED = {
     ("sources", "render"), ("sources", "enabled"), ("sources", "description"), ("sources", "conditional_get"),
     ("settings", "warc_prefix"), ("settings", "known_aggregators"), ("settings", "warc_store"),
     ("settings", "warc_store_options"),
-    ("dedupe", "known_aggregators"),
+    ("dedupe", "known_aggregators"), ("dedupe", "known_publishers"),
     ("rules", "page_dates"), ("rules", "slugs"), ("rules", "publisher_from_slug"),
 }
 

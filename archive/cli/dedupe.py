@@ -44,3 +44,11 @@ def dedupe(data_dir: Path, config_path: Path, rebuild: bool, workers: int | None
     else:
         stats = dedupe_with(data_dir, params, rebuild=rebuild, config_path=str(config.path))
     click.echo(stats.summary())
+    from ..index import open_db
+    from ..index.summaries import refresh_all
+
+    db = open_db(data_dir)  # the feeds, the front page and daily_counts read these
+    try:
+        refresh_all(db)
+    finally:
+        db.conn.close()

@@ -161,14 +161,9 @@ def import_warcs(data_dir: Path, config_path: Path, files: tuple[Path, ...], pro
     click.echo(stats.summary())
     if process and stats.captures:
         from ..config import load_config
-        from ..dedupe.run import run_dedupe
-        from ..extract.run import run_extract
+        from ..pipeline import process_new
 
-        config = load_config(config_path)
-        ext = run_extract(data_dir, config)
-        click.echo(ext.summary())
-        ded = run_dedupe(data_dir, config)
-        click.echo(ded.summary() if hasattr(ded, "summary") else str(ded))
+        process_new(load_config(config_path), data_dir, report=click.echo)
     if stats.rejected:
         from ..errors import WarcError
 

@@ -162,7 +162,7 @@ def _tokenize(texts: Sequence[str], long_words: int, force_normal: bool) -> Toke
             parts.append(text.encode("ascii"))
         else:
             normal[d] = True
-            parts.append(normal_form(text, long_words).encode("utf-8"))
+            parts.append(normal_form(text, long_words).encode("utf-8", "surrogatepass"))
     n = len(parts)
     lengths = np.fromiter((len(b) + 1 for b in parts), dtype=np.int64, count=n)
     doc_start = np.zeros(n + 1, dtype=np.int64)

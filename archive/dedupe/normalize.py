@@ -25,7 +25,7 @@ def tokens(text: str) -> list[str]:
 
 def norm_hash(toks: list[str]) -> str:
     """Hash of the token sequence: equal for texts that differ only in case, spacing, punctuation."""
-    return hashlib.blake2b(" ".join(toks).encode("utf-8"), digest_size=16).hexdigest()
+    return hashlib.blake2b(" ".join(toks).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def paragraphs(text: str) -> list[str]:

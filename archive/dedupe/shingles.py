@@ -23,7 +23,7 @@ def word_hash(word: str) -> int:
     if h is None:
         if len(_CACHE) >= _CACHE_MAX:
             _CACHE.clear()
-        h = int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+        h = int.from_bytes(hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
         _CACHE[word] = h
     return h
 

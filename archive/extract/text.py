@@ -36,7 +36,7 @@ def normalize_text(text: str) -> str:
 
 def text_hash(text: str) -> str:
     """sha1 (hex) of the normalised text, case-folded: equal for copies that only re-space."""
-    return hashlib.sha1(normalize_text(text).casefold().encode("utf-8")).hexdigest()
+    return hashlib.sha1(normalize_text(text).casefold().encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def tokens(text: str) -> list[str]:
