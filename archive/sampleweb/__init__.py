@@ -43,6 +43,7 @@ generation, the three base URLs): same seed and ports, same bytes; nothing reads
 from __future__ import annotations
 
 from .server import RequestRecord
-from .web import DigestItemTruth, DigestTruth, SampleWeb, StoryTruth, Truth
+from .truth import DigestItemTruth, DigestTruth, StoryTruth, Truth
+from .web import SampleWeb
 
 __all__ = ["SampleWeb", "RequestRecord", "Truth", "StoryTruth", "DigestTruth", "DigestItemTruth"]
