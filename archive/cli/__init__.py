@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import click
 
+__all__ = ["COMMANDS", "main"]
+
 # command name -> "module:attribute" (relative to archive.cli), imported on first use
 COMMANDS: dict[str, tuple[str, str]] = {
     "crawl": ("capture:crawl", "Crawl a source or seed URLs into WARC files and the index."),

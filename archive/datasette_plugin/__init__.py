@@ -34,6 +34,10 @@ from datasette import hookimpl
 
 ARCHIVE_DB = "archive"
 
+# the hooks Datasette calls (the app builder is in .app)
+__all__ = ["ARCHIVE_DB", "asgi_wrapper", "filters_from_request", "handle_exception", "menu_links",
+           "prepare_connection", "register_routes", "render_cell", "startup"]
+
 
 def _surt(url: Any) -> str | None:
     from ..urls import surt
