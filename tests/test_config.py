@@ -82,7 +82,7 @@ def test_unreadable_and_invalid_files(tmp_path):
 
 def test_rules_file_beside_sources_is_loaded(tmp_path):
     cfg = load_config(write(tmp_path, GOOD + 'rules = "site"\n', rules='[rules.site]\nhosts = ["x"]\n'))
-    assert cfg.source("s").rules == "site" and cfg.rules["site"]["hosts"] == ["x"]
+    assert cfg.source("s").rules == "site" and cfg.rules["site"].covers("http://x/any")
 
 
 def test_unknown_source_names_the_known_ones(tmp_path):

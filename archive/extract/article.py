@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from ..attribution import Publishers
+from ..config.rules import CLUES, SiteRules
 from ..errors import ExtractError
 from ..model import Article, DigestItem
 from ..urls import host_of
@@ -18,8 +20,6 @@ from .dates import parse_human_date
 from .decode import decode_body
 from .digest import digest_items
 from .htmlpage import Page, pick, read_page
-from .publishers import Publishers
-from .rules import CLUES, SiteRules
 from .text import normalize_lines, normalize_space, text_hash, word_count
 from .title import choose_title, title_order
 
