@@ -12,7 +12,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..attribution import Publishers
 from ..errors import ConfigError
@@ -23,6 +23,7 @@ from .sources import Settings, Source, Watch, parse_settings, parse_source, pars
 
 DEFAULT_CONFIG = Path("config/sources.toml")
 TOP_LEVEL = ("settings", "sources", "rules", "dedupe", "watch")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -38,26 +39,25 @@ class Config:
     watches: dict[str, Watch] = field(default_factory=dict)
 
     def watch(self, name: str) -> Watch:
-        try:
-            return self.watches[name]
-        except KeyError:
-            known = ", ".join(sorted(self.watches)) or "none"
-            raise ConfigError(f"no such watch (known: {known})", path=str(self.path),
-                              section=f"watch.{name}") from None
+        return _named(self.watches, name, "watch", f"watch.{name}", self.path)
 
     def source(self, name: str) -> Source:
-        try:
-            return self.sources[name]
-        except KeyError:
-            known = ", ".join(sorted(self.sources)) or "none"
-            raise ConfigError(f"no such source (known: {known})", path=str(self.path),
-                              section=f"sources.{name}") from None
+        return _named(self.sources, name, "source", f"sources.{name}", self.path)
 
     def link_text(self, rules: str | None) -> str | None:
         """The ``link_text`` pattern of the rules block ``rules`` names, or None (no block, or
         one that keeps the shared default): what the crawl calls a link to an original."""
         block = self.rules.get(rules or "")
         return block.own_link_text if block is not None else None
+
+
+def _named(table: dict[str, T], name: str, kind: str, section: str, path: Path) -> T:
+    """``table[name]``, or ConfigError naming the known ones."""
+    try:
+        return table[name]
+    except KeyError:
+        known = ", ".join(sorted(table)) or "none"
+        raise ConfigError(f"no such {kind} (known: {known})", path=str(path), section=section) from None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
