@@ -56,16 +56,14 @@ def alert_hook(flow: Any, flow_run: Any, state: Any) -> None:
 # ------------------------------------------------------------------------------- tasks
 def pending_capture_ids(data_dir: str, source: str, crawl_id: str) -> list[str]:
     """Captures to extract: this crawl's, and any of this source an earlier cut-off run left."""
-    from archive.extract.run import _PENDING  # the extract stage's own "not handled yet" rule
     from archive.index import open_db
+    from archive.index.extraction import pending_capture_ids as pending  # the extract stage's own rule
 
     db = open_db(Path(data_dir))
     try:
-        rows = db.conn.execute(f"SELECT c.id {_PENDING} AND (c.crawl_id = ? OR c.source = ?) "
-                               "ORDER BY c.warc_file, c.warc_offset", (crawl_id, source)).fetchall()
+        return pending(db.conn, crawl_id, source)
     finally:
         db.conn.close()
-    return [str(r[0]) for r in rows]
 
 
 @task(name="extract-batch", retries=2, retry_delay_seconds=3, persist_result=False, cache_policy=NO_CACHE)

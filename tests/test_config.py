@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.config import Source, load_config
+from archive.config import SiteRules, Source, load_config
 from archive.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,10 +82,80 @@ def test_unreadable_and_invalid_files(tmp_path):
 
 def test_rules_file_beside_sources_is_loaded(tmp_path):
     cfg = load_config(write(tmp_path, GOOD + 'rules = "site"\n', rules='[rules.site]\nhosts = ["x"]\n'))
-    assert cfg.source("s").rules == "site" and cfg.rules["site"]["hosts"] == ["x"]
+    assert cfg.source("s").rules == "site" and cfg.rules["site"].covers("http://x/any")
 
 
 def test_unknown_source_names_the_known_ones(tmp_path):
     cfg = load_config(write(tmp_path, GOOD))
     with pytest.raises(ConfigError, match=r"sources\.zz: no such source \(known: s\)"):
         cfg.source("zz")
+
+
+# ------------------------------------------------------------------ rules, publishers, [dedupe]: typed once
+
+def test_rules_publishers_and_dedupe_arrive_typed_from_load_config():
+    """Every stage reads typed values: compiled patterns, host tables, thresholds with the
+    rules file's registry merged in (nothing left raw for a stage to validate again)."""
+    cfg = load_config(ROOT / "config" / "sources.toml")
+    am1 = cfg.rules["am1"]
+    assert am1.is_aggregator and am1.covers("https://www.am1.news/x")
+    assert am1.is_dropped("Sponsor: someone") and not am1.is_dropped("An ordinary sentence.")
+    assert am1.headline is not None and am1.headline.strip_prefix == "NextImg:"
+    assert cfg.publishers.canonical("THE WASHINGTON EXAMINER") == "Washington Examiner"
+    assert cfg.publishers.hosts.publisher_of("https://nypost.com/2025/a/") == "New York Post"
+    # [settings] and role = "aggregator" blocks give aggregators; [known_publishers] and
+    # role = "publisher" blocks give publishers' own hosts and the names they answer to
+    assert {"am1.news", "127.0.0.1:8601"} <= set(cfg.dedupe.known_aggregators)
+    assert {"reuters.com", "nypost.com"} <= set(cfg.dedupe.known_publishers)
+    assert ("apnews.com", ("Associated Press", "AP", "The Associated Press")) in cfg.dedupe.site_names
+    assert cfg.dedupe.bands == 16 and cfg.dedupe.min_containment == 0.5
+
+
+def test_a_bad_rules_block_stops_loading_naming_the_file_it_is_in(tmp_path):
+    """A block is checked when the config loads (a plain crawl stops too), and the error names
+    the file that holds the block: the sources file or the rules file beside it."""
+    rules = '[rules.site]\nhosts = ["x"]\n'
+    bad = GOOD + 'rules = "site"\n[rules.local]\nbyline = "^By (.+)$"\n'
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, bad, rules=rules))
+    assert str(err.value).startswith(f"{tmp_path / 'sources.toml'}: rules.local: byline: ")
+    assert "(?P<author>" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, GOOD + 'rules = "site"\n', rules=rules + "min_words = -2\n"))
+    assert str(err.value) == f"{tmp_path / 'rules.toml'}: rules.site: min_words: must be an integer >= 0, not -2"
+
+
+def test_the_crawl_gets_a_block_s_own_link_text_or_none_for_the_default(tmp_path):
+    rules = ("[rules.credit]\nlink_text = '(?i)credit'\n[rules.plain]\nrole = 'aggregator'\n"
+             "[rules.same]\nlink_text = '''" + SiteRules(name="d").link_text.pattern + "'''\n")
+    cfg = load_config(write(tmp_path, GOOD, rules=rules))
+    assert cfg.link_text("credit") == "(?i)credit"
+    assert cfg.link_text("plain") is None and cfg.link_text("same") is None
+    assert cfg.link_text(None) is None and cfg.link_text("no-such-block") is None
+
+
+@pytest.mark.parametrize("table, line, field", [
+    ("sources.s", 'start = ["http://127.0.0.1:1/"]\ndepth = "x"', "depth"),
+    ("settings", 'warc_gzip_level = "x"', "warc_gzip_level"),
+    ("dedupe", 'bands = "x"', "bands"),
+])
+def test_a_wrong_type_reads_the_same_in_every_table(tmp_path, table, line, field):
+    path = write(tmp_path, f"[{table}]\n{line}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == f"{path}: {table}: {field}: must be an integer, not 'x'"
+
+
+@pytest.mark.parametrize("rules, section, field, words", [
+    ('[known_publishers]\n"reuters.com" = 5\n', "known_publishers", "reuters.com", "publisher name"),
+    ('[known_publishers]\n"a:b:c" = "A"\n', "known_publishers", "a:b:c", "not host"),
+    ('[known_publishers]\n"." = "A"\n', "known_publishers", ".", "not host"),  # empty as dedupe reads it
+    ('[publishers."X"]\nhosts = ["nypost.com:http"]\n', "publishers.X", "hosts", "not host"),
+    ('[publishers."X"]\naliases = "one"\n', "publishers.X", "aliases", "list of strings"),
+    ('[publishers."X"]\nlogo = "x.png"\n', "publishers.X", "logo", "unknown field"),
+])
+def test_the_rules_file_s_publisher_tables_are_checked_at_load(tmp_path, rules, section, field, words):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, GOOD, rules=rules))
+    assert str(err.value).startswith(f"{tmp_path / 'rules.toml'}: {section}: {field}: "), str(err.value)
+    assert words in str(err.value)

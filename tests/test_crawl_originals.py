@@ -110,11 +110,12 @@ def test_share_intents_ads_front_pages_and_the_own_publisher_are_never_originals
 
 
 def test_crawl_and_extract_read_one_link_text_and_one_host_table():
-    """The shared definitions (archive/attribution.py) agree with extraction's own (which
-    predate them), so the crawl follows what extraction will credit."""
-    from archive.extract.rules import DEFAULT_LINK_TEXT as EXTRACT_LINK_TEXT, load_rules
+    """Extraction's default link text and host table are the crawl's (archive/attribution.py),
+    so the crawl follows what extraction will credit."""
+    from archive.config import SiteRules
+    from archive.extract.rules import load_rules
 
-    assert DEFAULT_LINK_TEXT == EXTRACT_LINK_TEXT
+    assert SiteRules(name="any").link_text.pattern == DEFAULT_LINK_TEXT
     config = load_config(ROOT / "config" / "sources.toml")
     hosts, names = PublisherHosts.from_config(config), load_rules(config).publishers
     assert hosts.entries
@@ -304,7 +305,7 @@ def test_a_rules_block_s_own_link_text_decides_what_the_crawl_follows(tmp_path):
         assert fetched == {"default": 0, "credit": 1}
         (tmp_path / "bad.toml").write_text(
             (tmp_path / "credit.toml").read_text().replace(r"(?i)\bcredit\b", "(credit"))
-        with pytest.raises(ConfigError, match=r"rules\.credit: link_text: not a regular expression"):
+        with pytest.raises(ConfigError, match=r"rules\.credit: link_text: '\(credit' is not a valid regular expression"):
             crawl(load_config(tmp_path / "bad.toml"), tmp_path / "bad", source="s", options=CrawlOptions(fetchers=1))
         assert not (tmp_path / "bad" / "warcs").exists() or not any((tmp_path / "bad" / "warcs").glob("*.warc.gz"))
     finally:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from archive.attribution import Publishers
 from archive.config import load_config
 from archive.errors import ConfigError
 from archive.extract import SiteRules, extract_page, load_rules
-from archive.extract.publishers import Publishers
 from archive.extract.text import normalize_space, normalize_text, text_hash, word_count
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,7 +118,7 @@ def test_a_new_site_is_only_a_block():
 
 
 def test_design_md_headline_selector_form():
-    from archive.extract.rules import css_to_xpath
+    from archive.config import css_to_xpath
 
     r = SiteRules.from_dict("x", {"headline": {"html": 'img[alt^="NextImg:"]/@alt', "strip_prefix": "NextImg:"}})
     assert r.headline is not None and r.headline.xpath == '//img[starts-with(@alt, "NextImg:")]/@alt'

@@ -21,9 +21,7 @@ from typing import Any
 import pytest
 
 from archive.cli import main
-from archive.config import Settings, Source
-from archive.dedupe.params import DedupeParams
-from archive.extract.rules import SiteRules
+from archive.config import DedupeParams, Settings, SiteRules, Source
 from support.hardening import check_archive
 from support.warcs import bad_warcs, corrupt_header, write_warc
 from tools import query

@@ -2,7 +2,8 @@
 
 Three sources, in the order the direction rules trust them (``direction.py``):
 
-* the **registry** (configuration): hosts of publishers' own pages (``[known_publishers]`` in the
+* the **registry** (configuration, read and checked once when the config loads, by
+  ``archive/config/registry.py``): hosts of publishers' own pages (``[known_publishers]`` in the
   rules file, ``role = "publisher"`` rules blocks, ``[dedupe] known_publishers``), hosts of
   aggregators (``[settings]``/``[dedupe] known_aggregators``, ``role = "aggregator"`` rules
   blocks), and the names each host answers to (``[known_publishers]`` values, the aliases of
@@ -17,19 +18,15 @@ subdomains; a pattern without a port covers every port), as in the rules file.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import urlsplit
 
-from ..errors import ConfigError
 from .normalize import host_key, name_key, name_variants
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from ..config import Config
     from .meta import Meta
     from .params import DedupeParams
 
@@ -166,56 +163,3 @@ def learn_from_db(conn: "sqlite3.Connection", sites: Sites) -> None:
 
     sites.stored = {h: (c, o) for h, c, o in attributed_sites(conn)}
     sites.learn()
-
-
-# ---------------------------------------------------------------- the registry in the config
-
-def registry(config: "Config") -> dict[str, tuple]:
-    """``known_publishers``, ``site_names`` and ``known_aggregators`` entries from the config's
-    rules blocks and its rules file (``[known_publishers]``, ``[publishers."NAME"]``)."""
-    pubs: list[str] = []
-    aggs: list[str] = []
-    names: list[tuple[str, tuple[str, ...]]] = []
-    for block in config.rules.values():
-        hosts = [h for h in block.get("hosts", []) if isinstance(h, str)] if isinstance(block, dict) else []
-        role = block.get("role") if isinstance(block, dict) else None
-        if role == PUBLISHER:
-            pubs.extend(hosts)
-            if isinstance(block.get("publisher"), str):
-                names.extend((h, (block["publisher"],)) for h in hosts)
-        elif role == AGGREGATOR:
-            aggs.extend(h.split("/")[0] for h in hosts)
-    path: Path | None = config.rules_path
-    if path is not None and path.is_file():
-        try:
-            with path.open("rb") as fh:
-                data = tomllib.load(fh)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"cannot be read ({exc})", path=str(path)) from None
-        known = data.get("known_publishers", {})
-        if not isinstance(known, dict):
-            raise ConfigError('must be a table of "host" = "Publisher"', path=str(path),
-                              section="known_publishers")
-        for host, value in known.items():
-            listed = [value] if isinstance(value, str) else value
-            if not isinstance(listed, list) or not listed or not all(isinstance(v, str) for v in listed):
-                raise ConfigError(f"must be a publisher name or a list of names, not {value!r}",
-                                  path=str(path), section="known_publishers", field=host)
-            _check(host, str(path), "known_publishers")
-            pubs.append(host)
-            names.append((host, tuple(listed)))
-        for pname, block in (data.get("publishers") or {}).items():
-            if isinstance(block, dict):
-                spellings = (pname, *[a for a in block.get("aliases", []) if isinstance(a, str)])
-                names.extend((h, spellings) for h in block.get("hosts", []) if isinstance(h, str))
-    for host, _ in names:
-        _check(host, str(path or config.path), "publishers")
-    return {"known_publishers": tuple(dict.fromkeys(h.strip().lower() for h in pubs)),
-            "site_names": tuple(names), "known_aggregators": tuple(dict.fromkeys(a.lower() for a in aggs))}
-
-
-def _check(host: str, path: str, section: str) -> None:
-    try:
-        Pattern.parse(host)
-    except ValueError as exc:
-        raise ConfigError(str(exc), path=path, section=section, field=host) from None

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from ..attribution import Publishers
+from ..config.rules import CLUES, SiteRules
 from ..errors import ExtractError
 from ..model import Article, DigestItem
 from ..urls import host_of
@@ -18,8 +20,6 @@ from .dates import parse_human_date
 from .decode import decode_body
 from .digest import digest_items
 from .htmlpage import Page, pick, read_page
-from .publishers import Publishers
-from .rules import CLUES, SiteRules
 from .text import normalize_lines, normalize_space, text_hash, word_count
 from .title import choose_title, title_order
 
@@ -256,6 +256,89 @@ def _page_date(html: str, page: Page, doc: Any, url: str) -> str | None:
         return None
 
 
+def _needs_lines(rules: SiteRules, url: str) -> bool:
+    """Whether the rules read the page's own lines (digests, links, header, dates, byline)."""
+    return (rules.is_digest(url) or "link" in rules.original_from or rules.header_end is not None
+            or any(x is not None for x in (rules.aggregator_date, rules.source_lines, rules.byline)))
+
+
+def _prune(tree: Any, rules: SiteRules) -> None:
+    """The rules' ``prune_xpath`` elements removed, layout tables unwrapped."""
+    for xp in rules.prune_xpath:
+        for el in tree.xpath(xp):
+            if el.getparent() is not None:
+                el.drop_tree()
+    _unwrap_layout_tables(tree)
+
+
+@dataclass
+class _Body:
+    doc: Any          # trafilatura's document (title, author, site name, date, language)
+    raw_text: str     # the extractors' text, before the rules
+    lines: list[str]  # after the rules
+    words: int
+
+
+def _read_body(page: Page, url: str, rules: SiteRules, facts: _PageFacts, result: ExtractResult) -> _Body | None:
+    """The article text by the extractors' vote, cleaned by the rules; None when the page is
+    skipped (``result.skipped`` says why); ExtractError when there is no text."""
+    from .ensemble import read_article  # heavy extractors load on the first page only
+
+    promo = (lambda line: any(p.search(line) for p in rules.promo)) if rules.promo else None
+    reading = read_article(page.tree, url, _rule_lines(rules, facts), promo)
+    result.notes.extend(reading.notes)
+    if reading.base.error and not reading.blocks:
+        raise ExtractError(f"trafilatura failed ({reading.base.error})")
+    if reading.merged.disagree:
+        result.skipped = ("trafilatura, readability and resiliparse agree on no block of text "
+                          "(a front page or link hub, not an article)")
+        return None
+    if not reading.text.strip():
+        raise ExtractError("no article text found")
+    lines = _clean_text(reading.text, rules, facts)
+    if not lines:
+        raise ExtractError("no article text left after the site's rules")
+    words = word_count("\n".join(lines))
+    if words < rules.min_words:
+        result.skipped = f"{words} words, fewer than the rules' min_words {rules.min_words}"
+        return None
+    return _Body(reading.doc, reading.text, lines, words)
+
+
+def _published(html: str, page: Page, doc: Any, url: str, rules: SiteRules, facts: _PageFacts,
+               notes: list[str]) -> str | None:
+    """The story's own date: its source line's, else the page's (never the aggregator's own)."""
+    if facts.source_date:
+        return facts.source_date
+    if not rules.page_dates:
+        return None
+    published = _page_date(html, page, doc, url)
+    if published and facts.aggregator_date and published[:10] == facts.aggregator_date:
+        notes.append(f"page date {published} is the aggregator's own date: not taken as published")
+        return None
+    return published
+
+
+def _credit(clues: list[_Clue], pubs: Publishers, page: Page, rules: SiteRules, has_rules: bool,
+            url: str) -> tuple[str | None, str | None, str | None]:
+    """(original publisher, original URL, attribution): the most trusted clue that names a known
+    publisher, else the most trusted name at all; a publisher's page without clues is its own."""
+    original_publisher = next((c.publisher for c in clues if c.publisher and pubs.known(c.publisher)),
+                              next((c.publisher for c in clues if c.publisher), None))
+    original_url = next((c.url for c in clues if c.url), None)
+    attribution = clues[0].name if clues else None
+    if not clues and not rules.is_aggregator:
+        own = pubs.by_url(url) or rules.publisher
+        if own is None and rules.publisher_from_slug:
+            seg = urlsplit(url).path.strip("/").split("/")[0]
+            own = rules.slugs.get(seg)
+        if own is None and has_rules and page.site_name:
+            own = page.site_name
+        if own:
+            original_publisher, attribution = pubs.canonical(own), "self"
+    return original_publisher, original_url, attribution
+
+
 def extract_page(html: bytes, *, url: str, headers: list[tuple[str, str]], rules: SiteRules | None,
                  captured: str, publishers: Publishers | None = None, capture_id: str = "",
                  source: str | None = None) -> ExtractResult:
@@ -267,85 +350,35 @@ def extract_page(html: bytes, *, url: str, headers: list[tuple[str, str]], rules
     if active.is_skipped(url):
         result.skipped = "URL matches the rules' skip_urls"
         return result
-    needs_lines = (active.is_digest(url) or "link" in active.original_from or active.header_end is not None
-                   or any(x is not None for x in (active.aggregator_date, active.source_lines, active.byline)))
-    page = read_page(decoded.text, url, lines=needs_lines)
+    page = read_page(decoded.text, url, lines=_needs_lines(active, url))
     if active.is_digest(url):
         result.digest_items = digest_items(page, active, pubs, url, capture_id or None)
         if not result.digest_items:
             raise ExtractError("digest page without any 'Publisher: Headline' item")
         return result
     facts = _page_facts(page, active)
-    for xp in active.prune_xpath:
-        for el in page.tree.xpath(xp):
-            if el.getparent() is not None:
-                el.drop_tree()
-    _unwrap_layout_tables(page.tree)
-
-    from .ensemble import read_article  # heavy extractors load on the first page only
-
-    promo = (lambda line: any(p.search(line) for p in active.promo)) if active.promo else None
-    reading = read_article(page.tree, url, _rule_lines(active, facts), promo)
-    result.notes.extend(reading.notes)
-    if reading.base.error and not reading.blocks:
-        raise ExtractError(f"trafilatura failed ({reading.base.error})")
-    doc: Any = reading.doc
-    raw_text = reading.text
-    if reading.merged.disagree:
-        result.skipped = ("trafilatura, readability and resiliparse agree on no block of text "
-                          "(a front page or link hub, not an article)")
+    _prune(page.tree, active)
+    body = _read_body(page, url, active, facts, result)
+    if body is None:
         return result
-    if not raw_text.strip():
-        raise ExtractError("no article text found")
-    lines = _clean_text(raw_text, active, facts)
-    if not lines:
-        raise ExtractError("no article text left after the site's rules")
-    text = "\n".join(lines)
-    words = word_count(text)
-    if words < active.min_words:
-        result.skipped = f"{words} words, fewer than the rules' min_words {active.min_words}"
-        return result
-
-    published: str | None = None
-    if facts.source_date:
-        published = facts.source_date
-    elif active.page_dates:
-        published = _page_date(decoded.text, page, doc, url)
-        if published and facts.aggregator_date and published[:10] == facts.aggregator_date:
-            result.notes.append(f"page date {published} is the aggregator's own date: not taken as published")
-            published = None
-
+    doc, lines, text = body.doc, body.lines, "\n".join(body.lines)
+    published = _published(decoded.text, page, doc, url, active, facts, result.notes)
     clues = _clues(page, active, pubs, url, facts, lines)
-    # the most trusted clue that names a known publisher; else the most trusted name at all
-    original_publisher = next((c.publisher for c in clues if c.publisher and pubs.known(c.publisher)),
-                              next((c.publisher for c in clues if c.publisher), None))
-    original_url = next((c.url for c in clues if c.url), None)
-    attribution = clues[0].name if clues else None
-    if not clues and not active.is_aggregator:
-        own = pubs.by_url(url) or active.publisher
-        if own is None and active.publisher_from_slug:
-            seg = urlsplit(url).path.strip("/").split("/")[0]
-            own = active.slugs.get(seg)
-        if own is None and rules is not None and page.site_name:
-            own = page.site_name
-        if own:
-            original_publisher, attribution = pubs.canonical(own), "self"
-
+    original_publisher, original_url, attribution = _credit(clues, pubs, page, active, rules is not None, url)
     title = choose_title(headline=facts.headline, rules=active,
-                         page_lines=[*(ln.text for ln in page.lines), *normalize_lines(raw_text)],
+                         page_lines=[*(ln.text for ln in page.lines), *normalize_lines(body.raw_text)],
                          titles=title_order(getattr(doc, "title", None), page.title, page.og_title),
                          site_names=[page.site_name, getattr(doc, "sitename", None)],
                          rule_line=_rule_lines(active, facts), text_lines=lines)
     author = facts.author or _clean_author(page.author) or _clean_author(getattr(doc, "author", None))
-    article = Article(
+    result.article = Article(
         capture_id=capture_id, url=url, source=source, site=host_of(url), title=title, author=author,
-        published=published, aggregator_date=facts.aggregator_date, text=text, word_count=words,
+        published=published, aggregator_date=facts.aggregator_date, text=text, word_count=body.words,
         original_publisher=original_publisher, original_url=original_url,
         language=getattr(doc, "language", None) or page.language,
         sitename=page.site_name or (None if _points_off_site(clues) else getattr(doc, "sitename", None)),
         captured=captured,
         attribution=attribution, text_hash=text_hash(text), rules=rules.name if rules else None)
-    result.article = article
     return result
 
 

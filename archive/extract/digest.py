@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
+from ..attribution import Publishers
+from ..config.rules import SiteRules
 from ..model import DigestItem
 from .htmlpage import Line, Page
-from .publishers import Publishers
-from .rules import SiteRules
 
 _NAMEISH = re.compile(r"^(?:[A-Z0-9][\w.&'’-]*|of|the|and|on|de)(?: (?:[A-Z0-9][\w.&'’-]*|of|the|and|on|de)){0,5}$")
 MAX_SUMMARY_LINES = 3

@@ -1,7 +1,8 @@
 """The incremental batch runner: new captures → articles / digest items / recorded errors.
 
 Which captures: ``response`` records with a 2xx status and an HTML type that are not yet in the
-``extract_done`` ledger (nor in ``articles`` / ``extract_errors``). Work goes to a process pool
+``extract_done`` ledger (nor in ``articles`` / ``extract_errors``); every read and write of the
+index goes through ``archive/index/extraction.py``. Work goes to a process pool
 (both cores) in batches; each batch's results are written in one transaction as it comes back,
 so a crash or Ctrl-C costs at most the batches in flight, and a rerun adds nothing.
 
@@ -17,11 +18,12 @@ import signal
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from ..errors import ArchiveError
+from ..index import extraction as ledger
 from ..model import Article, DigestItem, utcnow, iso
 from ..urls import host_of
 from .rules import RuleSet, load_rules
@@ -32,7 +34,6 @@ if TYPE_CHECKING:
     from ..config import Config
 
 HTML_MIMES = ("text/html", "application/xhtml+xml")
-ARTICLE_COLUMNS = [f.name for f in fields(Article) if f.name != "id"] + ["charset", "notes"]
 Progress = Callable[[int, int], None]
 
 
@@ -163,21 +164,10 @@ def extract_batch(jobs: list[Job]) -> tuple[int, list[Outcome]]:
 
 
 # --------------------------------------------------------------------------- selection
-_PENDING = """
-FROM captures c
-WHERE c.record_type = 'response' AND c.status BETWEEN 200 AND 299
-  AND (lower(c.mime) LIKE 'text/html%' OR lower(c.mime) LIKE 'application/xhtml+xml%')
-  AND NOT EXISTS (SELECT 1 FROM extract_done d WHERE d.capture_id = c.id)
-  AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.capture_id = c.id)
-  AND NOT EXISTS (SELECT 1 FROM extract_errors e WHERE e.capture_id = c.id)
-"""
-
-
 def _crawl_rules(db: "sqlite_utils.Database", config: "Config") -> dict[str, tuple[str, set[str]]]:
     """crawl id -> (rules name, hosts of its seeds) for crawls that recorded rules."""
     out: dict[str, tuple[str, set[str]]] = {}
-    for cid, source, rules, seeds in db.conn.execute(
-            "SELECT id, source, rules, seeds FROM crawls WHERE rules IS NOT NULL"):
+    for cid, source, rules, seeds in ledger.crawls_with_rules(db.conn):
         urls: list[str] = []
         if seeds:
             try:
@@ -192,53 +182,25 @@ def _crawl_rules(db: "sqlite_utils.Database", config: "Config") -> dict[str, tup
 
 def _jobs(db: "sqlite_utils.Database", warcs: Path, ruleset: RuleSet, crawl_rules: dict[str, tuple[str, set[str]]],
           capture_ids: Sequence[str] | None, chunk: int) -> Iterator[Job]:
-    sql = ("SELECT c.rowid, c.id, c.url, c.timestamp, c.source, c.crawl_id, c.warc_file, c.warc_offset, "
-           "c.truncated " + _PENDING)
-    ids_clause = ""
-    if capture_ids is not None:
-        _want(db, capture_ids)
-        ids_clause = " AND c.id IN (SELECT id FROM temp.extract_want)"
-    id_args: list[Any] = []
-    last = -1
-    while True:
-        rows = db.conn.execute(sql + ids_clause + " AND c.rowid > ? ORDER BY c.rowid LIMIT ?",
-                               [*id_args, last, chunk]).fetchall()
-        if not rows:
-            return
-        for rowid, cid, url, ts, source, crawl_id, wfile, woff, truncated in rows:
-            last = rowid
-            name: str | None = None
-            recorded = crawl_rules.get(crawl_id or "")
-            if recorded and recorded[0] in ruleset.rules and host_of(url) in recorded[1]:
-                name = recorded[0]
-            else:
-                by_host = ruleset.by_host(url)
-                name = by_host.name if by_host else None
-            yield Job(cid, url, ts, source, str(warcs / wfile), int(woff), name, truncated)
+    for _, cid, url, ts, source, crawl_id, wfile, woff, truncated in ledger.iter_pending(db.conn, capture_ids, chunk):
+        name: str | None = None
+        recorded = crawl_rules.get(crawl_id or "")
+        if recorded and recorded[0] in ruleset.rules and host_of(url) in recorded[1]:
+            name = recorded[0]
+        else:
+            by_host = ruleset.by_host(url)
+            name = by_host.name if by_host else None
+        yield Job(cid, url, ts, source, str(warcs / wfile), int(woff), name, truncated)
 
 
 def count_pending(db: "sqlite_utils.Database", capture_ids: Sequence[str] | None = None) -> int:
-    sql = "SELECT count(*) " + _PENDING
-    if capture_ids is not None:
-        _want(db, capture_ids)
-        sql += " AND c.id IN (SELECT id FROM temp.extract_want)"
-    return int(db.conn.execute(sql).fetchone()[0])
-
-
-def _want(db: "sqlite_utils.Database", capture_ids: Sequence[str]) -> None:
-    """The chosen capture ids in a temporary table (any number of them; no SQL variable limit)."""
-    with db.conn:
-        db.conn.execute("CREATE TEMP TABLE IF NOT EXISTS extract_want (id TEXT PRIMARY KEY)")
-        db.conn.execute("DELETE FROM temp.extract_want")
-        db.conn.executemany("INSERT OR IGNORE INTO temp.extract_want (id) VALUES (?)", [(i,) for i in capture_ids])
+    return ledger.count_pending(db.conn, capture_ids)
 
 
 # --------------------------------------------------------------------------- storing
 def store(db: "sqlite_utils.Database", outcomes: list[Outcome], stats: ExtractStats) -> None:
     """Write one batch's results in one transaction (articles, digest items, errors, ledger)."""
     now = iso(utcnow())
-    cols = ", ".join(ARTICLE_COLUMNS)
-    marks = ", ".join("?" for _ in ARTICLE_COLUMNS)
     with db.conn:
         for o in outcomes:
             stats.seen += 1
@@ -246,26 +208,19 @@ def store(db: "sqlite_utils.Database", outcomes: list[Outcome], stats: ExtractSt
                 row = asdict(o.article)
                 row["charset"] = o.charset
                 row["notes"] = "; ".join(o.notes) or None
-                db.conn.execute(f"INSERT OR IGNORE INTO articles ({cols}) VALUES ({marks})",
-                                [row[c] for c in ARTICLE_COLUMNS])
+                ledger.add_article(db.conn, row)
                 stats.articles += 1
             elif o.kind == "digest":
-                db.conn.executemany(
-                    "INSERT OR IGNORE INTO digest_items (digest_url, capture_id, position, publisher, "
-                    "headline, summary, link) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(i.digest_url, o.job.capture_id, i.position, i.publisher, i.headline, i.summary, i.link)
-                     for i in o.items])
+                ledger.add_digest_items(db.conn, o.job.capture_id, o.items)
                 stats.digests += 1
                 stats.digest_items += len(o.items)
             elif o.kind == "error":
-                db.conn.execute("INSERT OR REPLACE INTO extract_errors (capture_id, url, timestamp, error) "
-                                "VALUES (?, ?, ?, ?)", (o.job.capture_id, o.job.url, now, o.detail))
+                ledger.record_error(db.conn, o.job.capture_id, o.job.url, now, o.detail)
                 stats.errors += 1
             else:
                 stats.skipped += 1
             detail = o.detail or ("; ".join(o.notes) if o.notes else None)
-            db.conn.execute("INSERT OR REPLACE INTO extract_done (capture_id, outcome, rules, detail, at) "
-                            "VALUES (?, ?, ?, ?, ?)", (o.job.capture_id, o.kind, o.job.rules, detail, now))
+            ledger.mark_done(db.conn, o.job.capture_id, o.kind, o.job.rules, detail, now)
 
 
 # --------------------------------------------------------------------------- the run
@@ -283,16 +238,7 @@ def _batches(jobs: Iterator[Job], size: int) -> Iterator[list[Job]]:
 def forget_errors(db: "sqlite_utils.Database", capture_ids: Sequence[str] | None = None) -> int:
     """Drop recorded extraction errors (all, or those of ``capture_ids``) so the next run retries
     them — e.g. after a WARC file came back or a rule was fixed. Returns how many."""
-    where = ""
-    if capture_ids is not None:
-        _want(db, capture_ids)
-        where = " WHERE capture_id IN (SELECT id FROM temp.extract_want)"
-    with db.conn:
-        ids = [r[0] for r in db.conn.execute("SELECT capture_id FROM extract_errors" + where)]
-        db.conn.executemany("DELETE FROM extract_errors WHERE capture_id = ?", [(i,) for i in ids])
-        db.conn.executemany("DELETE FROM extract_done WHERE capture_id = ? AND outcome = 'error'",
-                            [(i,) for i in ids])
-    return len(ids)
+    return ledger.forget_errors(db.conn, capture_ids)
 
 
 def run_extract(data_dir: Path, config: "Config", *, workers: int = 2, batch_size: int = 64,

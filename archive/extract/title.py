@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from .rules import SiteRules
+from ..config.rules import SiteRules
 from .text import normalize_space
 
 

@@ -510,25 +510,8 @@ class Crawl:
         )
 
     def _link_text(self) -> str | None:
-        """The source's rules block's own ``link_text`` (a block that names none keeps the
-        default); a pattern that does not compile is refused here, before any fetch."""
-        import re
-
-        from .discover import link_text_pattern
-
-        block = self.config.rules.get(self.src.rules or "", {})
-        value = block.get("link_text") if isinstance(block, dict) else None
-        if value is None:
-            return None
-        try:
-            link_text_pattern(value if isinstance(value, str) else None)
-        except re.error as exc:
-            raise ConfigError(f"not a regular expression ({exc})", path=str(self.config.path),
-                              section=f"rules.{self.src.rules}", field="link_text") from None
-        if not isinstance(value, str):
-            raise ConfigError("must be a string (a regular expression)", path=str(self.config.path),
-                              section=f"rules.{self.src.rules}", field="link_text")
-        return value
+        """The source's rules block's own ``link_text`` (None: the default; checked at load)."""
+        return self.config.link_text(self.src.rules)
 
     def _rediscover(self, tasks: list[Task]) -> None:
         """Links of pages captured before a kill but not marked done: read from their WARC."""
