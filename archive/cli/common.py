@@ -58,14 +58,3 @@ def crawl_options(fn: F) -> F:
     for opt in reversed(opts):
         fn = opt(fn)
     return fn
-
-
-def check_stage_config(config: Any) -> None:
-    """Validate the ``[rules.NAME]`` blocks and the ``[dedupe]`` table before any work starts
-    (``load_config`` keeps them raw: the crawl alone does not need them), so a bad field stops
-    ``archive run`` at once instead of after the crawl."""
-    from ..dedupe.params import params_from_config
-    from ..extract.rules import load_rules
-
-    load_rules(config)
-    params_from_config(config)

@@ -20,10 +20,8 @@ def run(data_dir: Path, config_path: Path, source: str | None, seeds: tuple[str,
     from ..config import load_config
     from ..pipeline import run_pipeline
     from .capture import build_crawl_options, crawl_progress_bar, publish_configured
-    from .common import check_stage_config
 
     config = load_config(config_path)
-    check_stage_config(config)
     options = build_crawl_options(source=source, seeds=seeds, **crawl_kw)
     with crawl_progress_bar() as progress:
         stats = run_pipeline(config, data_dir, source=source, seeds=seeds, options=options,
@@ -43,10 +41,8 @@ def demo(data_dir: Path, config_path: Path, no_serve: bool, port: int, articles:
     """Start the sample web, run the whole pipeline on it, then serve Datasette."""
     from ..config import load_config
     from ..pipeline import run_demo
-    from .common import check_stage_config
 
     config = load_config(config_path)
-    check_stage_config(config)
     stats = run_demo(config, data_dir, articles=articles, report=lambda s: click.echo(s, err=True))
     click.echo(stats.summary())
     if not no_serve:
