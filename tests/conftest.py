@@ -31,6 +31,25 @@ def sample_web():
         yield sw
 
 
+@pytest.fixture(scope="module")
+def arc(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The hand-made archive of the query, replay and WACZ tests (``support.query_archive``),
+    built once per module: a module may change it (tests/test_hardening_security.py tampers
+    with its rows)."""
+    from support.query_archive import build_archive
+
+    return build_archive(tmp_path_factory.mktemp("arc") / "data")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium (``support.browser.chromium``), one per module."""
+    from support.browser import chromium
+
+    with chromium() as b:
+        yield b
+
+
 @pytest.fixture(scope="session")
 def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One real Prefect server for every Prefect test of the session (PREFECT_HOME in a temp
@@ -51,7 +70,8 @@ def pipeline_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
     source, then the publisher source, then both again after the web moved on (new stories, and
     revised ones: versions). Read by the feed and front-page tests: ``data_dir``, ``config``, ``web``."""
     from archive.sampleweb import SampleWeb
-    from support.archive_build import run_sources, sample_config
+    from support.archive_build import run_sources
+    from support.sources import sample_config
 
     root = tmp_path_factory.mktemp("pipeline-archive")
     with SampleWeb(articles=40, seed=1) as web:

@@ -4,7 +4,6 @@ browse the articles table, search, follow a replay link; and an archived script 
 same page served without them (a control server of this test's own) runs it."""
 from __future__ import annotations
 
-import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -13,15 +12,11 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from support.browser import chromium
-from test_query_support import Archive, Served, build_archive
+from support.archive_serve import Served
+from support.query_archive import Archive
+from support.screenshots import shots_dir
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def arc(tmp_path_factory: pytest.TempPathFactory) -> Archive:
-    return build_archive(tmp_path_factory.mktemp("browser") / "data")
 
 
 @pytest.fixture(scope="module")
@@ -30,24 +25,11 @@ def served(arc: Archive) -> Iterator[Served]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
-
-
-def _shots(tmp_path: Path) -> Path:
-    """Screenshots go to $ARCHIVE_SCREENSHOTS when set (e.g. for the README), else tmp."""
-    target = Path(os.environ.get("ARCHIVE_SCREENSHOTS") or tmp_path)
-    target.mkdir(parents=True, exist_ok=True)
-    return target
-
-
 def test_browse_search_and_follow_a_replay_link(browser: Any, served: Served, arc: Archive,
                                                 tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    shots = _shots(tmp_path)
+    shots = shots_dir(tmp_path)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{served.base}/archive/articles")
     expect(page.locator("h1")).to_contain_text("Articles")

@@ -26,7 +26,7 @@ from archive.dedupe.params import DedupeParams
 from archive.extract.rules import SiteRules
 from support.hardening import check_archive
 from support.warcs import bad_warcs, corrupt_header, write_warc
-from tools import query
+from support.db import query
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
