@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -48,6 +49,29 @@ def browser() -> Iterator[Any]:
 
     with chromium() as b:
         yield b
+
+
+@pytest.fixture(scope="session")
+def small_web() -> Iterator[Any]:
+    """A small sample web (12 stories, seed 1) on 127.0.0.1 / 127.0.0.2 for the session: the
+    hardening tests that break a crawled archive crawl it (support/crawled.py)."""
+    from archive.sampleweb import SampleWeb
+
+    with SampleWeb(articles=12, seed=1) as sw:
+        yield sw
+
+
+@pytest.fixture(scope="session")
+def small_crawl(small_web: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding one finished crawl of ``small_web`` by the real program (not
+    extracted yet). Tests copy it (``support.crawled.copy_data``) before changing anything."""
+    from support.crawled import crawl_args
+    from support.program import cli
+
+    data = tmp_path_factory.mktemp("crawled") / "data"
+    proc = cli(*crawl_args(small_web, data))
+    assert proc.returncode == 0, proc.stderr
+    return data
 
 
 @pytest.fixture(scope="session")
