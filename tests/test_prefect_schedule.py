@@ -258,11 +258,8 @@ def test_two_workers_four_sources_share_the_archive(prefect_api: str, client: An
                                                     tmp_path: Path, sample_web: Any, workers: list[Any]) -> None:
     from support.s3 import S3
 
-    s3 = S3()  # each run also publishes its closed WARCs to one bucket (S3 API on loopback)
-    try:
+    with S3() as s3:  # each run also publishes its closed WARCs to one bucket (S3 API on loopback)
         two_workers_share_the_archive(prefect_api, client, data_dir, tmp_path, sample_web, workers, s3)
-    finally:
-        s3.server.stop()
 
 
 def two_workers_share_the_archive(prefect_api: str, client: Any, data_dir: Path, tmp_path: Path,

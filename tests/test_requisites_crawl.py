@@ -23,11 +23,8 @@ from support.requisite_site import PAGES, RequisiteSite, site_config, story_page
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[RequisiteSite]:
-    s = RequisiteSite()
-    try:
+    with RequisiteSite() as s:
         yield s
-    finally:
-        s.stop()
 
 
 def _crawl_counting(site: RequisiteSite, config: Any, data: Path, name: str) -> tuple[Any, collections.Counter[str]]:

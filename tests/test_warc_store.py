@@ -36,11 +36,8 @@ def down_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def s3() -> Iterator[S3]:
-    server = S3()
-    try:
+    with S3() as server:
         yield server
-    finally:
-        server.server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -99,6 +99,12 @@ class RequisiteSite:
 
         return Handler
 
+    def __enter__(self) -> "RequisiteSite":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         for srv in self.servers:
             srv.shutdown()

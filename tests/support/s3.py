@@ -29,6 +29,12 @@ class S3:
             "config_kwargs": {"retries": {"max_attempts": 1}, "connect_timeout": 2}}
         self.fs().mkdir(BUCKET)
 
+    def __enter__(self) -> "S3":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+
     def fs(self) -> Any:
         import s3fs
 
