@@ -175,6 +175,12 @@ def expected_copy(story: dict, publisher: str, attribution: str, *, agg_date: st
             "aggregator_date": agg_date, "published": published, "kind": "copy"}
 
 
+def expected_original(story: dict, publisher: str) -> dict:
+    return {"text": "\n".join(story["paragraphs"]), "title": story["headline"], "author": story["author"],
+            "original_publisher": publisher, "attribution": "self", "original_url": None,
+            "aggregator_date": None, "published": story["published_iso"], "kind": "original"}
+
+
 def build() -> None:
     OUT.mkdir(exist_ok=True)
     for f in OUT.iterdir():
@@ -290,27 +296,19 @@ def build() -> None:
     add("original_examiner", ex["url"],
         original(ex, site="Washington Examiner", published_markup="meta", title_suffix=" | Washington Examiner",
                  promo_link="https://www.washingtonexaminer.com/"),
-        {"text": "\n".join(ex["paragraphs"]), "title": ex["headline"], "author": ex["author"],
-         "original_publisher": "Washington Examiner", "attribution": "self", "original_url": None,
-         "aggregator_date": None, "published": ex["published_iso"], "kind": "original"},
+        expected_original(ex, "Washington Examiner"),
         rules="washington-examiner")
     add("original_nypost", ny["url"],
         original(ny, site="New York Post", published_markup="jsonld", title_suffix=" | New York Post"),
-        {"text": "\n".join(ny["paragraphs"]), "title": ny["headline"], "author": ny["author"],
-         "original_publisher": "New York Post", "attribution": "self", "original_url": None,
-         "aggregator_date": None, "published": ny["published_iso"], "kind": "original"},
+        expected_original(ny, "New York Post"),
         rules="new-york-post")
     add("original_pjmedia", pj["url"],
         original(pj, site="PJ Media", published_markup="time", title_suffix=" – PJ Media"),
-        {"text": "\n".join(pj["paragraphs"]), "title": pj["headline"], "author": pj["author"],
-         "original_publisher": "PJ Media", "attribution": "self", "original_url": None,
-         "aggregator_date": None, "published": pj["published_iso"], "kind": "original"},
+        expected_original(pj, "PJ Media"),
         rules="pj-media")
     add("original_watimes", wt["url"],
         original(wt, site="The Washington Times", published_markup="meta", title_suffix=" - Washington Times"),
-        {"text": "\n".join(wt["paragraphs"]), "title": wt["headline"], "author": wt["author"],
-         "original_publisher": "The Washington Times", "attribution": "self", "original_url": None,
-         "aggregator_date": None, "published": wt["published_iso"], "kind": "original"},
+        expected_original(wt, "The Washington Times"),
         rules="washington-times")
     # 26: the Examiner's original with chrome inside the article body (ads, newsletter box, share bar)
     inline = original(ex, site="Washington Examiner", published_markup="meta", title_suffix=" | Washington Examiner")
@@ -322,9 +320,7 @@ def build() -> None:
                  '<a href="/share/mail">Email</a></div>'][k]
         inline = inline.replace(f"<p>{escape(para)}</p>", f"<p>{escape(para)}</p>\n{extra}", 1)
     add("original_examiner_inline_chrome", ex["url"], inline,
-        {"text": "\n".join(ex["paragraphs"]), "title": ex["headline"], "author": ex["author"],
-         "original_publisher": "Washington Examiner", "attribution": "self", "original_url": None,
-         "aggregator_date": None, "published": ex["published_iso"], "kind": "original"},
+        expected_original(ex, "Washington Examiner"),
         rules="washington-examiner")
     # 27: a copy whose lines are <br>-separated inside one element (no <p> at all)
     br_lines = [escape(ln) for ln in header_lines(am1_date("Jan", 4, 2024))] + [escape(f"{wt['author']}, Reporter")]
