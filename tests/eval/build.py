@@ -293,23 +293,14 @@ def build() -> None:
         {"error": "any"}, headers=[("Content-Type", "text/html")])
     add("broken_empty", ex_url, b"", {"error": "any"})
     # 21-24: the publishers' originals with their chrome
-    add("original_examiner", ex["url"],
-        original(ex, site="Washington Examiner", published_markup="meta", title_suffix=" | Washington Examiner",
-                 promo_link="https://www.washingtonexaminer.com/"),
-        expected_original(ex, "Washington Examiner"),
-        rules="washington-examiner")
-    add("original_nypost", ny["url"],
-        original(ny, site="New York Post", published_markup="jsonld", title_suffix=" | New York Post"),
-        expected_original(ny, "New York Post"),
-        rules="new-york-post")
-    add("original_pjmedia", pj["url"],
-        original(pj, site="PJ Media", published_markup="time", title_suffix=" – PJ Media"),
-        expected_original(pj, "PJ Media"),
-        rules="pj-media")
-    add("original_watimes", wt["url"],
-        original(wt, site="The Washington Times", published_markup="meta", title_suffix=" - Washington Times"),
-        expected_original(wt, "The Washington Times"),
-        rules="washington-times")
+    for name, story, site, markup, suffix, rules, promo in [
+            ("original_examiner", ex, "Washington Examiner", "meta", " | Washington Examiner",
+             "washington-examiner", "https://www.washingtonexaminer.com/"),
+            ("original_nypost", ny, "New York Post", "jsonld", " | New York Post", "new-york-post", None),
+            ("original_pjmedia", pj, "PJ Media", "time", " – PJ Media", "pj-media", None),
+            ("original_watimes", wt, "The Washington Times", "meta", " - Washington Times", "washington-times", None)]:
+        add(name, story["url"], original(story, site=site, published_markup=markup, title_suffix=suffix, promo_link=promo),
+            expected_original(story, site), rules=rules)
     # 26: the Examiner's original with chrome inside the article body (ads, newsletter box, share bar)
     inline = original(ex, site="Washington Examiner", published_markup="meta", title_suffix=" | Washington Examiner")
     for k, para in enumerate(ex["paragraphs"][2:14:4]):
