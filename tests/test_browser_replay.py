@@ -4,8 +4,6 @@ browse the articles table, search, follow a replay link; and an archived script 
 same page served without them (a control server of this test's own) runs it."""
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -15,6 +13,7 @@ import pytest
 from support.archive_serve import Served
 from support.query_archive import Archive
 from support.screenshots import shots_dir
+from support.site import Site
 
 pytestmark = pytest.mark.browser
 
@@ -56,27 +55,6 @@ def test_browse_search_and_follow_a_replay_link(browser: Any, served: Served, ar
     page.close()
 
 
-class _Control(BaseHTTPRequestHandler):
-    """Serves the archived page bytes without any security header, and a JSON answer at the
-    path the script fetches (standing in for the archive's origin)."""
-
-    body = b""
-
-    def do_GET(self) -> None:  # noqa: N802
-        if self.path.startswith("/-/versions.json"):
-            data, ctype = b'{"ok": true}', "application/json"
-        else:
-            data, ctype = self.body, "text/html; charset=utf-8"
-        self.send_response(200)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 def _watch(page: Any) -> tuple[list[str], list[str]]:
     requests: list[str] = []
     console: list[str] = []
@@ -106,21 +84,16 @@ def test_archived_script_cannot_touch_the_archive_origin(browser: Any, served: S
     context.close()
 
     # control: the same bytes without the CSP, from a server of our own: the script runs,
-    # sets a cookie and fetches its origin
-    handler = type("Handler", (_Control,), {"body": archived.content})
-    control = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=control.serve_forever, daemon=True)
-    thread.start()
-    try:
+    # sets a cookie and fetches its origin (a JSON answer stands in for the archive's)
+    with Site() as control:
+        control.pages["/page"] = (200, [("Content-Type", "text/html; charset=utf-8")], archived.content)
+        control.pages["/-/versions.json"] = (200, [("Content-Type", "application/json")], b'{"ok": true}')
         context = browser.new_context()
         page = context.new_page()
         requests, _ = _watch(page)
-        page.goto(f"http://127.0.0.1:{control.server_address[1]}/page")
+        page.goto(control.url("/page"))
         expect(page.locator("#result")).to_contain_text("fetch-ok")
         expect(page.locator("#result")).to_contain_text("cookie:probe=1")
         assert any("/-/versions.json" in u for u in requests)
         assert [c for c in context.cookies() if c["name"] == "probe"]
         context.close()
-    finally:
-        control.shutdown()
-        control.server_close()
