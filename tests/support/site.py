@@ -22,13 +22,13 @@ class LoopbackHTTP:
     """``handler`` served on ``host`` (port 0) from a daemon thread for the ``with`` block."""
 
     def __init__(self, handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1") -> None:
+        self.host = host
         self.server = ThreadingHTTPServer((host, 0), handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self.host}:{self.server.server_address[1]}"
 
     def url(self, path: str) -> str:
         return self.base + path
