@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -31,6 +32,48 @@ def sample_web():
         yield sw
 
 
+@pytest.fixture(scope="module")
+def arc(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The hand-made archive of the query, replay and WACZ tests (``support.query_archive``),
+    built once per module: a module may change it (tests/test_hardening_security.py tampers
+    with its rows)."""
+    from support.query_archive import build_archive
+
+    return build_archive(tmp_path_factory.mktemp("arc") / "data")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium (``support.browser.chromium``), one per module."""
+    from support.browser import chromium
+
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="session")
+def small_web() -> Iterator[Any]:
+    """A small sample web (12 stories, seed 1) on 127.0.0.1 / 127.0.0.2 for the session: the
+    hardening tests that break a crawled archive crawl it (support/crawled.py)."""
+    from archive.sampleweb import SampleWeb
+
+    with SampleWeb(articles=12, seed=1) as sw:
+        yield sw
+
+
+@pytest.fixture(scope="session")
+def small_crawl(small_web: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding one finished crawl of ``small_web`` by the real program (not
+    extracted yet). Tests copy it (``support.crawled.copy_data``) before changing anything."""
+    from support.crawled import crawl_args
+    from support.program import cli
+
+    data = tmp_path_factory.mktemp("crawled") / "data"
+    proc = cli(*crawl_args(small_web, data))
+    assert proc.returncode == 0, proc.stderr
+    return data
+
+
 @pytest.fixture(scope="session")
 def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One real Prefect server for every Prefect test of the session (PREFECT_HOME in a temp
@@ -51,7 +94,8 @@ def pipeline_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
     source, then the publisher source, then both again after the web moved on (new stories, and
     revised ones: versions). Read by the feed and front-page tests: ``data_dir``, ``config``, ``web``."""
     from archive.sampleweb import SampleWeb
-    from support.archive_build import run_sources, sample_config
+    from support.archive_build import run_sources
+    from support.sources import sample_config
 
     root = tmp_path_factory.mktemp("pipeline-archive")
     with SampleWeb(articles=40, seed=1) as web:

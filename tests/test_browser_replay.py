@@ -4,24 +4,18 @@ browse the articles table, search, follow a replay link; and an archived script 
 same page served without them (a control server of this test's own) runs it."""
 from __future__ import annotations
 
-import os
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
 import pytest
 
-from support.browser import chromium
-from test_query_support import Archive, Served, build_archive
+from support.archive_serve import Served
+from support.query_archive import Archive
+from support.screenshots import shots_dir
+from support.site import Site
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def arc(tmp_path_factory: pytest.TempPathFactory) -> Archive:
-    return build_archive(tmp_path_factory.mktemp("browser") / "data")
 
 
 @pytest.fixture(scope="module")
@@ -30,24 +24,11 @@ def served(arc: Archive) -> Iterator[Served]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
-
-
-def _shots(tmp_path: Path) -> Path:
-    """Screenshots go to $ARCHIVE_SCREENSHOTS when set (e.g. for the README), else tmp."""
-    target = Path(os.environ.get("ARCHIVE_SCREENSHOTS") or tmp_path)
-    target.mkdir(parents=True, exist_ok=True)
-    return target
-
-
 def test_browse_search_and_follow_a_replay_link(browser: Any, served: Served, arc: Archive,
                                                 tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    shots = _shots(tmp_path)
+    shots = shots_dir(tmp_path)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{served.base}/archive/articles")
     expect(page.locator("h1")).to_contain_text("Articles")
@@ -72,27 +53,6 @@ def test_browse_search_and_follow_a_replay_link(browser: Any, served: Served, ar
     expect(page.locator("svg.copies-per-day rect[data-series='Washington Examiner']")).to_have_count(1)
     page.screenshot(path=str(shots / "charts.png"), full_page=True)
     page.close()
-
-
-class _Control(BaseHTTPRequestHandler):
-    """Serves the archived page bytes without any security header, and a JSON answer at the
-    path the script fetches (standing in for the archive's origin)."""
-
-    body = b""
-
-    def do_GET(self) -> None:  # noqa: N802
-        if self.path.startswith("/-/versions.json"):
-            data, ctype = b'{"ok": true}', "application/json"
-        else:
-            data, ctype = self.body, "text/html; charset=utf-8"
-        self.send_response(200)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        pass
 
 
 def _watch(page: Any) -> tuple[list[str], list[str]]:
@@ -124,21 +84,16 @@ def test_archived_script_cannot_touch_the_archive_origin(browser: Any, served: S
     context.close()
 
     # control: the same bytes without the CSP, from a server of our own: the script runs,
-    # sets a cookie and fetches its origin
-    handler = type("Handler", (_Control,), {"body": archived.content})
-    control = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=control.serve_forever, daemon=True)
-    thread.start()
-    try:
+    # sets a cookie and fetches its origin (a JSON answer stands in for the archive's)
+    with Site() as control:
+        control.pages["/page"] = (200, [("Content-Type", "text/html; charset=utf-8")], archived.content)
+        control.pages["/-/versions.json"] = (200, [("Content-Type", "application/json")], b'{"ok": true}')
         context = browser.new_context()
         page = context.new_page()
         requests, _ = _watch(page)
-        page.goto(f"http://127.0.0.1:{control.server_address[1]}/page")
+        page.goto(control.url("/page"))
         expect(page.locator("#result")).to_contain_text("fetch-ok")
         expect(page.locator("#result")).to_contain_text("cookie:probe=1")
         assert any("/-/versions.json" in u for u in requests)
         assert [c for c in context.cookies() if c["name"] == "probe"]
         context.close()
-    finally:
-        control.shutdown()
-        control.server_close()

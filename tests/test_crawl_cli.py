@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import ROOT
+from support.paths import ROOT
 
 ARCHIVE = str(Path(sys.executable).parent / "archive")
 CONFIG = str(ROOT / "config" / "sources.toml")

@@ -8,7 +8,8 @@ import subprocess
 
 from archive.config import load_config
 from archive.fetch import CrawlOptions, crawl
-from tools import ROOT, tool
+from support.interop import tool
+from support.paths import ROOT
 
 
 def test_two_fetchers_share_the_crawl(data_dir):

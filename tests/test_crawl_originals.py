@@ -20,6 +20,7 @@ from archive.fetch.discover import discover, html_links
 from archive.fetch.originals import carries_url, pick_originals
 from archive.sampleweb import SampleWeb
 from archive.urls import canonicalize
+from support.sources import write_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLISHERS = PublisherHosts.from_table({
@@ -141,21 +142,9 @@ class TopicCrawl:
 
 def _config(tmp: Path, name: str, start: str, scope: str, rules_file: str) -> Path:
     """A one-source config; ``rules_file`` "" leaves out the rules file and its [publishers]."""
-    path = tmp / f"{name}.toml"
-    path.write_text(f"""
-[settings]
-rules_file = "{rules_file}"
-
-[sources.{name}]
-start = ["{start}"]
-scope = ["{scope}"]
-depth = 2
-follow_original = true
-delay = 0
-per_host = 4
-ssrf_guard = false
-""" + ('rules = "am1"\n' if rules_file else ""))
-    return path
+    source = {"start": [start], "scope": [scope], "depth": 2, "follow_original": True, "delay": 0,
+              "per_host": 4, "ssrf_guard": False, **({"rules": "am1"} if rules_file else {})}
+    return write_sources(tmp / f"{name}.toml", {name: source}, rules_file=rules_file)
 
 
 def _requested(sw: SampleWeb, start: int) -> dict[str, set[str]]:

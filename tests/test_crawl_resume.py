@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 
 from archive.sampleweb import SampleWeb
-from tools import ROOT, tool
-from tools import query as _rows
+from support.interop import tool
+from support.paths import ROOT
+from support.db import query as _rows
 
 ARCHIVE = str(Path(sys.executable).parent / "archive")
 

@@ -18,8 +18,9 @@ from archive.config import load_config
 from archive.fetch import CrawlOptions, crawl
 from archive.model import CrawlStats
 from archive.sampleweb import SampleWeb
-from pywb_harness import Wayback, wayback_ts
-from tools import ROOT, tool
+from support.pywb import Wayback, wayback_ts
+from support.interop import tool
+from support.paths import ROOT
 
 
 @dataclass

@@ -15,7 +15,7 @@ from archive.dedupe.params import parse_params
 from archive.dedupe.spin import keys_batch, skeleton, skeletons, spin_keys
 from archive.dedupe.synth import planted
 
-from test_dedupe_spinner import ORIGINAL, OTHER_OUTLET, SAME_STORY, SPUN
+from support.news_texts import ORIGINAL, OTHER_OUTLET, SAME_STORY, SPUN
 
 PARAMS = parse_params({})
 SEED_TEXT = (Path(__file__).parent / "eval" / "seed_000.txt").read_text(encoding="utf-8")

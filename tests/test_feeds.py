@@ -2,29 +2,20 @@
 reader reads them (feedparser) from an archive the real pipeline made over the sample web."""
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
 import pytest
+from support.datasette_client import archive_datasette, get
 
-ROOT = Path(__file__).resolve().parent.parent
-META = ROOT / "config" / "datasette.yml"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture(scope="module")
 def ds(pipeline_archive: dict[str, Any]) -> Any:
-    from archive.datasette_plugin.app import load_metadata, make_datasette
-
-    data = pipeline_archive["data_dir"]
-    return make_datasette(data, load_metadata(META, data))
-
-
-def get(ds: Any, path: str) -> Any:
-    return asyncio.run(ds.client.get(path))
+    return archive_datasette(pipeline_archive["data_dir"])
 
 
 def pairs_of(data_dir: Path, publisher: str) -> list[tuple[str, str, str, str]]:

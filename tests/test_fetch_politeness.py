@@ -20,7 +20,7 @@ from support.ports import refused_port
 from archive.config import load_config
 from archive.fetch import CrawlOptions, crawl
 from support.tiny import Handler, Route, TinyServer, html, text
-from tools import tool
+from support.interop import tool
 
 @pytest.fixture
 def tiny():

@@ -22,8 +22,9 @@ from archive.errors import FetchError
 from archive.fetch import crawler, ssrf
 from archive.fetch.engine import Task
 from archive.fetch.frontier import decode_kind, encode_kind
-from test_query_support import HTML, ROOT, Site, page
-from tools import query
+from support.paths import ROOT
+from support.site import HTML, Site, page
+from support.db import query
 
 pytestmark = pytest.mark.hardening("e2e")
 

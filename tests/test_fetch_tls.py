@@ -22,10 +22,12 @@ from archive.errors import ConfigError
 from archive.fetch import CrawlOptions, crawl
 from archive.model import CrawlStats
 from archive.sampleweb import SampleWeb
-from hostile_server import HostileServer
-from pywb_harness import Wayback, wayback_ts
+from support.hostile_server import HostileServer
+from support.pywb import Wayback, wayback_ts
 from support.tls import LocalCA
-from tools import ROOT, tool, write_sources
+from support.interop import tool
+from support.paths import ROOT
+from support.sources import write_sources
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -183,12 +185,12 @@ def test_https_page_renders_in_the_snapshot_view(tls: TlsCrawl) -> None:
     """ReplayWeb.page, in headless Chromium, shows the archived https page (its headline and its
     stylesheet) from the snapshot's WACZ, with the live server gone: nothing is fetched from it."""
     from support.browser import archived_frame, chromium
-    from support.serve import ArchiveServer
+    from support.served import ServedApp, archive_app
 
     story = next(s for s in tls.sw.truth() if s.original_url)
     url = story.original_url
     before = len(tls.sw.request_log)
-    with ArchiveServer(tls.data) as server, chromium() as browser:
+    with ServedApp(archive_app(tls.data)) as server, chromium() as browser:
         page = browser.new_page()
         page.goto(f"{server.base}/-/snapshot/{_first_ts(tls, url)}/{url}", wait_until="load", timeout=30_000)
         frame = archived_frame(page, url, story.headline)

@@ -4,7 +4,6 @@ tables hidden; and the page as headless Chromium draws it."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import sqlite3
 from pathlib import Path
@@ -13,22 +12,11 @@ from urllib.parse import unquote
 
 import pytest
 from lxml import html as lhtml
-
-ROOT = Path(__file__).resolve().parent.parent
-META = ROOT / "config" / "datasette.yml"
-CHROMIUM = "/usr/bin/chromium"
-
+from support.datasette_client import META, archive_datasette, get
 
 @pytest.fixture(scope="module")
 def ds(pipeline_archive: dict[str, Any]) -> Any:
-    from archive.datasette_plugin.app import load_metadata, make_datasette
-
-    data = pipeline_archive["data_dir"]
-    return make_datasette(data, load_metadata(META, data))
-
-
-def get(ds: Any, path: str) -> Any:
-    return asyncio.run(ds.client.get(path))
+    return archive_datasette(pipeline_archive["data_dir"])
 
 
 def sql(data_dir: Path, query: str, *args: Any) -> list[tuple[Any, ...]]:
@@ -139,29 +127,23 @@ def test_no_machinery_table_on_the_front_page_or_table_lists(ds: Any, pipeline_a
 
 @pytest.mark.browser
 def test_front_page_in_chromium_shows_graph_newest_copies_and_search(ds: Any, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
+    from support.browser import chromium
+    from support.screenshots import shots_dir
     from support.served import ServedApp
 
-    shots = Path(os.environ.get("ARCHIVE_SCREENSHOTS") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
-    assert Path(CHROMIUM).exists(), "Debian chromium missing: run 'make browser'"
-    with ServedApp(ds.app()) as served, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(served.base + "/")
-            graph = page.locator("svg.archive-graph")
-            box = graph.bounding_box()
-            assert box and box["width"] > 600 and box["height"] > 100
-            assert page.locator("svg.archive-graph g.edge").count() >= 1
-            assert page.locator("table.newest tbody tr").count() >= 10
-            assert page.locator("header nav details.nav-menu").count() == 1  # Datasette's own frame
-            page.screenshot(path=str(shots / "front-page.png"), full_page=True)
-            page.fill("input[name=q]", "refinery")
-            page.click("input[type=submit]")
-            page.wait_for_url("**/archive/search_articles?q=refinery")
-            assert page.locator("table.rows-and-columns tbody tr").count() >= 1
-            assert page.locator("mark").count() >= 1
-        finally:
-            browser.close()
+    shots = shots_dir(tmp_path)
+    with ServedApp(ds.app()) as served, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(served.base + "/")
+        graph = page.locator("svg.archive-graph")
+        box = graph.bounding_box()
+        assert box and box["width"] > 600 and box["height"] > 100
+        assert page.locator("svg.archive-graph g.edge").count() >= 1
+        assert page.locator("table.newest tbody tr").count() >= 10
+        assert page.locator("header nav details.nav-menu").count() == 1  # Datasette's own frame
+        page.screenshot(path=str(shots / "front-page.png"), full_page=True)
+        page.fill("input[name=q]", "refinery")
+        page.click("input[type=submit]")
+        page.wait_for_url("**/archive/search_articles?q=refinery")
+        assert page.locator("table.rows-and-columns tbody tr").count() >= 1
+        assert page.locator("mark").count() >= 1

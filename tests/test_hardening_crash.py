@@ -60,8 +60,8 @@ from archive.warc.reader import WarcReader
 from archive.warc.reindex import reindex
 from support.hardening import check_archive
 from support.tiny import TinyServer, html
-from tools import tool
-from tools import query as _rows
+from support.interop import tool
+from support.db import query as _rows
 
 ARCHIVE = str(Path(sys.executable).parent / "archive")
 SEED = int(os.environ.get("ARCHIVE_CRASH_SEED", "20261127"))  # another seed: another kill plan

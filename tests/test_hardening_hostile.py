@@ -1,4 +1,4 @@
-"""Hardening: one crawl against a hostile server (tests/hostile_server.py) survives every case.
+"""Hardening: one crawl against a hostile server (tests/support/hostile_server.py) survives every case.
 
 One module-scoped crawl, run in a subprocess so its peak RSS can be read with getrusage, covers
 every case at once: the hostile host (127.0.0.1), three hosts with a huge / missing / failing
@@ -24,9 +24,9 @@ from typing import Any
 
 import pytest
 
-from hostile_server import BOMB_MB, CASES, CHAIN_LENGTH, HUGE_HTML_BYTES, HostileServer, gzip_bomb
+from support.hostile_server import BOMB_MB, CASES, CHAIN_LENGTH, HUGE_HTML_BYTES, HostileServer, gzip_bomb
 from support.hardening import check_archive
-from tools import tool
+from support.interop import tool
 
 pytestmark = [pytest.mark.timeout(900), pytest.mark.hardening("e2e")]
 

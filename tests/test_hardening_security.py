@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from archive.fetch import crawler
-from test_query_support import ROOT, Archive, build_archive
+from support.paths import ROOT
+from support.query_archive import Archive
 
 pytestmark = pytest.mark.hardening("e2e")
 
@@ -84,7 +85,7 @@ def test_crawl_refuses_a_redirect_from_a_public_page_to_a_private_address(
     to the private address is refused too."""
     from archive.config import Config, Settings, Source
     from archive.fetch import CrawlOptions, crawl
-    from test_query_support import HTML, Site, page
+    from support.site import HTML, Site, page
 
     public, private = Site("127.0.0.1"), Site("127.0.0.2")
     with public, private:
@@ -114,11 +115,6 @@ def test_crawl_refuses_a_redirect_from_a_public_page_to_a_private_address(
 
 
 # ------------------------------------------------------------------------------ files outside
-
-@pytest.fixture(scope="module")
-def arc(tmp_path_factory: pytest.TempPathFactory) -> Archive:
-    return build_archive(tmp_path_factory.mktemp("security") / "data")
-
 
 def _tamper(arc: Archive, row_id: str, url: str, warc_file: str) -> None:
     from archive.index.captures import CAPTURE_COLUMNS
@@ -252,7 +248,8 @@ def escape_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
     from archive.index import open_db
     from archive.index.captures import insert_captures
     from archive.warc.writer import WarcWriter
-    from test_query_support import HTML, Site, fetch
+    from support.exchanges import fetch
+    from support.site import HTML, Site
 
     data = tmp_path_factory.mktemp("escape") / "data"
     urls: dict[str, str] = {}
@@ -310,8 +307,8 @@ def test_csp_sandbox_stops_archived_scripts_leaving_the_replay(escape_archive: t
     through under the replay's headers; the same bytes without them (control) do each one."""
     import httpx
 
+    from support.archive_serve import Served
     from support.browser import chromium
-    from test_query_support import Served
 
     data, urls = escape_archive
     with Served(data) as served, chromium() as browser:  # noqa: F841
@@ -354,8 +351,8 @@ def test_snapshot_and_replay_routes_never_serve_files_outside(
         escape_archive: tuple[Path, dict[str, str]]) -> None:
     """Raw request lines (no client-side normalisation of the path) against a real
     ``archive serve``; and a symlink in the snapshot cache that leads outside is refused."""
-    from test_query_server import raw_get
-    from test_query_support import Served
+    from support.archive_serve import Served
+    from support.raw_http import raw_get
 
     data, _ = escape_archive
     (data / "snapshots").mkdir(exist_ok=True)

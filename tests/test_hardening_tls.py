@@ -1,6 +1,6 @@
 """Hardening over both network backends: the hostile cases that test the client's own limits
 (deadline, slowloris, silence, resets, over-size and endless bodies, a gzip bomb) served by
-``tests/hostile_server.py`` in plain HTTP and over TLS, one crawl each.
+``tests/support/hostile_server.py`` in plain HTTP and over TLS, one crawl each.
 
 Plain http goes through the project's asyncio backend (``archive/fetch/netbackend.py``), https
 through httpcore's anyio backend with TLS: the overall deadline, the size limit, what a reset
@@ -23,10 +23,10 @@ import pytest
 from archive.config import load_config
 from archive.fetch import CrawlOptions, crawl
 from archive.model import CrawlStats
-from hostile_server import HostileServer, gzip_bomb
+from support.hostile_server import HostileServer, gzip_bomb
 from support.hardening import check_archive
 from support.tls import LocalCA
-from tools import write_sources
+from support.sources import write_sources
 
 pytestmark = [pytest.mark.timeout(600), pytest.mark.hardening("e2e")]
 

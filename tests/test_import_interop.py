@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from archive.importer import import_warcs
-from tools import SHARED, tool
-from tools import query as rows
-from test_query_support import record_block
+from support.interop import tool
+from support.paths import SHARED
+from support.db import query as rows
+from support.raw_record import record_block
 
 INTEROP = SHARED / "interop" / "warcs"
 FILES = sorted(INTEROP.glob("*.warc*"))

@@ -16,102 +16,23 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
 from support.ports import refused_port
-from tools import query, write_sources
-
-ROOT = Path(__file__).resolve().parent.parent
-RULES = ROOT / "config" / "rules.toml"
+from support.db import query
+from support.paths import ROOT
+from support.sources import sample_sources, write_config
+from support.waiting import STALL_SECONDS, wait_for
+from support.webhook import Receiver
 
 pytestmark = [pytest.mark.prefect, pytest.mark.timeout(3600)]
 
-# Measured with the 2 cores at load 8-9: the longest spell in which nothing a wait watches
-# changed was 26 s (serve's Prefect server starting), the longest wait 72 s. Five minutes with
-# no change at all is a hang, not a slow machine.
-STALL_SECONDS = float(os.environ.get("ARCHIVE_TEST_STALL_SECONDS", "300"))
-
 
 # ----------------------------------------------------------------------------- helpers
-def wait_for(what: str, check: Callable[[], Any], timeout: float = STALL_SECONDS, every: float = 1.0,
-             progress: Callable[[], Any] | None = None) -> Any:
-    """Poll ``check`` until it returns something truthy; fail naming ``what`` once ``timeout``
-    seconds pass in which ``progress()`` did not change (in all, without ``progress``)."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    seen = progress() if progress else None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(every)
-        if progress is not None:
-            now = progress()
-            if now != seen:
-                seen, deadline = now, time.monotonic() + timeout
-    pytest.fail(f"gave up waiting for {what}: nothing changed for {timeout:.0f} s (last: {last!r}, "
-                f"progress: {seen!r})")
-
-
-def write_config(path: Path, sources: dict[str, dict[str, Any]], webhook: str | None = None) -> Path:
-    """A sources file with the project's rules (and a webhook when given)."""
-    settings: dict[str, Any] = {"rules_file": str(RULES)}
-    if webhook:
-        settings["webhook_url"] = webhook
-    return write_sources(path, sources, **settings)
-
-
-def sample_sources(web: Any, names: list[str], every: int = 10) -> dict[str, dict[str, Any]]:
-    """Up to four small sources over the sample web (aggregator topic + digest, publisher feed + sitemap)."""
-    agg, pub = web.aggregator_url, web.publisher_url
-    agg_host, pub_host = agg.split("//")[1], pub.split("//")[1]
-    polite = {"every": every, "delay": 0, "per_host": 4, "ssrf_guard": False}
-    kinds = [
-        {"start": [f"{agg}/usconservative/topic/waexaminer"], "scope": [f"{agg_host}/usconservative/topic/"],
-         "depth": 1, "follow_original": True, "rules": "am1", "max_pages": 40},
-        {"feeds": [f"{pub}/feed.xml"], "scope": [pub_host], "depth": 1, "follow_original": False,
-         "max_pages": 40},
-        {"start": [f"{agg}/usconservative/topic/fq"], "scope": [f"{agg_host}/usconservative/topic/fq/"],
-         "depth": 1, "follow_original": False, "rules": "am1", "max_pages": 20},
-        {"sitemaps": [f"{pub}/sitemap.xml"], "scope": [pub_host], "depth": 0, "follow_original": False,
-         "max_pages": 30},
-    ]
-    return {name: {**kinds[i], **polite} for i, name in enumerate(names)}
-
-
-class Receiver:
-    """A tiny webhook receiver on 127.0.0.1: collects the JSON bodies POSTed to it."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                outer.bodies.append(json.loads(data))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def sql(data_dir: Path, q: str, *args: Any) -> list[tuple[Any, ...]]:
-    """``tools.query``, and ``[]`` while a run has not created the tables yet (polled)."""
+    """``support.db.query``, and ``[]`` while a run has not created the tables yet (polled)."""
     import sqlite3
 
     try:
@@ -135,7 +56,7 @@ def client(prefect_api: str, data_dir: Path) -> Iterator[Any]:
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    r = Receiver()
+    r = Receiver("/alerts")
     yield r
     r.close()
 
@@ -335,13 +256,10 @@ def warc_capture_ids(warcs: Path) -> list[str]:
 
 def test_two_workers_four_sources_share_the_archive(prefect_api: str, client: Any, data_dir: Path,
                                                     tmp_path: Path, sample_web: Any, workers: list[Any]) -> None:
-    from test_warc_store import S3
+    from support.s3 import S3
 
-    s3 = S3()  # each run also publishes its closed WARCs to one bucket (S3 API on loopback)
-    try:
+    with S3() as s3:  # each run also publishes its closed WARCs to one bucket (S3 API on loopback)
         two_workers_share_the_archive(prefect_api, client, data_dir, tmp_path, sample_web, workers, s3)
-    finally:
-        s3.server.stop()
 
 
 def two_workers_share_the_archive(prefect_api: str, client: Any, data_dir: Path, tmp_path: Path,

@@ -11,23 +11,14 @@ from typing import Any
 import pytest
 
 from archive.cli.query import load_metadata, make_datasette
-from test_query_support import ROOT, Archive, build_archive
-
-META = ROOT / "config" / "datasette.yml"
-
-
-@pytest.fixture(scope="module")
-def arc(tmp_path_factory: pytest.TempPathFactory) -> Archive:
-    return build_archive(tmp_path_factory.mktemp("query") / "data")
+from support.paths import ROOT
+from support.query_archive import Archive
+from support.datasette_client import META, get
 
 
 @pytest.fixture(scope="module")
 def ds(arc: Archive) -> Any:
     return make_datasette(arc.data_dir, load_metadata(META, arc.data_dir))
-
-
-def get(ds: Any, path: str, **kw: Any) -> Any:
-    return asyncio.run(ds.client.get(path, **kw))
 
 
 def rows(ds: Any, query: str, **params: str) -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@ would remove them), a canned ``write: true`` query refused, replay headers over 
 from __future__ import annotations
 
 import re
-import socket
 import sqlite3
 from pathlib import Path
 from typing import Iterator
@@ -12,12 +11,10 @@ import httpx
 import pytest
 import yaml
 
-from test_query_support import ROOT, Archive, Served, build_archive
-
-
-@pytest.fixture(scope="module")
-def arc(tmp_path_factory: pytest.TempPathFactory) -> Archive:
-    return build_archive(tmp_path_factory.mktemp("served") / "data")
+from support.archive_serve import Served
+from support.paths import ROOT
+from support.query_archive import Archive
+from support.raw_http import raw_get
 
 
 @pytest.fixture(scope="module")
@@ -32,20 +29,6 @@ def served(arc: Archive, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         yield server
     finally:
         server.stop()
-
-
-def raw_get(port: int, target: str) -> tuple[int, bytes]:
-    """Send the request line exactly as given (no client-side path normalisation)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode())
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    status = int(data.split(b" ", 2)[1])
-    return status, data
 
 
 DOT_TARGETS = [

@@ -13,7 +13,7 @@ import pytest
 from archive.extract.scoring import score_page, shingles, summarize
 from archive.extract.text import normalize_space
 from support.realpages import READABILITY_PAGES, readability_pages, write_warc
-from tools import query
+from support.db import query
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config" / "sources.toml"

@@ -22,8 +22,8 @@ from archive.config import load_config
 from archive.fetch import CrawlOptions, crawl
 from archive.model import CrawlStats
 from archive.sampleweb import SampleWeb
-from pywb_harness import Wayback, wayback_ts
-from tools import ROOT
+from support.pywb import Wayback, wayback_ts
+from support.paths import ROOT
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -131,7 +131,7 @@ def test_recrawl_warcs_pass_warcio_check_and_reindex_to_the_same_rows(which: str
     import subprocess
 
     from archive.warc.reindex import reindex
-    from tools import tool
+    from support.interop import tool
 
     c: Crawls = request.getfixturevalue(which)
     for f in sorted((c.data / "warcs").glob("*.warc.gz")):

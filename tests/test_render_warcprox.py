@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 import sys
 from pathlib import Path
 from typing import Any, Iterator
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -23,10 +22,12 @@ from archive.errors import InputError
 from archive.render.capture import RenderResult, crawl_or_render, render_urls
 from archive.replay import to_timestamp14
 from archive.sampleweb import SampleWeb
-from support.browser import chromium, version_note
-from test_query_support import Served
-from test_snapshot_browser import SIMILARITY, VIEWPORT, _archived_frame, similarity
-from tools import ROOT, tool, write_sources
+from support.browser import archived_frame, requests_outside, version_note
+from support.archive_serve import Served
+from support.interop import tool
+from support.paths import ROOT
+from support.screenshots import SIMILARITY, VIEWPORT, similarity
+from support.sources import write_sources
 
 pytestmark = pytest.mark.browser
 LIVE_PATH = "/live/senate-budget-night"
@@ -46,12 +47,6 @@ class Rendered:
     def rows(self, sql: str, *args: object) -> list[tuple]:
         with sqlite3.connect(self.data / "archive.db") as conn:
             return conn.execute(sql, args).fetchall()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +155,7 @@ def test_script_built_page_snapshot_looks_like_the_live_page(rendered: Rendered,
     try:
         page = context.new_page()
         page.goto(f"{served.base}/-/snapshot/{to_timestamp14(ts)}/{url}", wait_until="load", timeout=30_000)
-        frame = _archived_frame(page, url)
+        frame = archived_frame(page, url, selector="#js-banner")
         text = frame.evaluate("document.body.innerText")
         assert "Senate" in text or "budget" in text.lower(), text[:300]
         frame.evaluate("document.fonts.ready")
@@ -172,8 +167,7 @@ def test_script_built_page_snapshot_looks_like_the_live_page(rendered: Rendered,
         assert score >= SIMILARITY, f"similarity {score:.4f} (screenshots in {tmp_path}) {version_note()}"
     finally:
         context.close()
-    origin = urlsplit(served.base).netloc
-    outside = [u for u in requests if u.startswith(("http:", "https:")) and urlsplit(u).netloc != origin]
+    outside = requests_outside(requests, served.base)
     assert not outside, outside
 
 

@@ -10,17 +10,14 @@ from typing import Iterator
 
 import pytest
 
-from test_query_support import ROOT, Archive, build_archive, record_block
+from support.paths import ROOT
+from support.query_archive import Archive
+from support.raw_record import record_block
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable, "-m", "archive.cli", *args], cwd=str(ROOT),
                           capture_output=True, timeout=300)
-
-
-@pytest.fixture(scope="module")
-def arc(tmp_path_factory: pytest.TempPathFactory) -> Archive:
-    return build_archive(tmp_path_factory.mktemp("cli") / "data")
 
 
 def test_replay_writes_the_body_served(arc: Archive, tmp_path: Path) -> None:

@@ -9,142 +9,25 @@ the crawler stored."""
 from __future__ import annotations
 
 import collections
-import hashlib
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
-from archive.config import load_config
 from archive.fetch import crawl
 from archive.fetch.requisites import requisites_of
-from tools import query as _rows
-
-PAGES = 100
-BIG = 64 * 1024
-
-
-def _page(i: int, cdn: str) -> bytes:
-    return (f'<!doctype html><html><head><title>Story {i}</title>'
-            f'<link rel="stylesheet" href="/static/site.css"></head><body>'
-            f'<img src="/static/logo.png" alt="logo">'
-            f'<img src="/img/{i}-640.png" srcset="/img/{i}-320.png 320w, /img/{i}-640.png 640w">'
-            f'<img src="{cdn}/cdn/pixel.png">'
-            f'<p>Story number {i}.</p><a href="/">home</a> <a href="{cdn}/story/{i}">original</a>'
-            f'</body></html>').encode()
-
-
-class Site:
-    """Two loopback servers: the site (127.0.0.1) and a 'CDN' (127.0.0.3)."""
-
-    def __init__(self) -> None:
-        self.hits: collections.Counter[str] = collections.Counter()
-        self.lock = threading.Lock()
-        self.servers = []
-        for host in ("127.0.0.1", "127.0.0.3"):
-            srv = ThreadingHTTPServer((host, 0), self._handler())
-            srv.daemon_threads = True
-            self.servers.append(srv)
-            threading.Thread(target=srv.serve_forever, daemon=True).start()
-        self.base = f"http://127.0.0.1:{self.servers[0].server_address[1]}"
-        self.cdn = f"http://127.0.0.3:{self.servers[1].server_address[1]}"
-
-    def body(self, path: str) -> tuple[bytes, str, bool] | None:
-        """(body, content type, with an ETag) for a path, or None (404)."""
-        if path == "/":
-            links = "".join(f'<a href="/story/{i}">story {i}</a>' for i in range(PAGES))
-            return f"<!doctype html><html><body>{links}</body></html>".encode(), "text/html", True
-        if path.startswith("/story/"):
-            return _page(int(path.rsplit("/", 1)[1]), self.cdn), "text/html; charset=utf-8", True
-        if path == "/static/site.css":
-            return b'@import url("base.css");\nbody { background: url(bg.png); }\n', "text/css", True
-        if path == "/static/base.css":  # no validators: the second crawl refetches, same digest
-            return (b'@font-face { font-family: F; src: url("font.woff2") format("woff2"); }\n'
-                    b'h1 { font-family: F; }\n'), "text/css", False
-        if path in ("/static/bg.png", "/static/logo.png", "/cdn/pixel.png", "/static/font.woff2"):
-            return hashlib.sha256(path.encode()).digest() * 8, "image/png", True
-        if path.startswith("/img/"):
-            return b"P" * (BIG if path.endswith("-640.png") else 100), "image/png", True
-        if path == "/robots.txt":
-            return b"User-agent: *\nAllow: /\n", "text/plain", True
-        return None
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:  # noqa: N802
-                with site.lock:
-                    site.hits[self.path] += 1
-                found = site.body(self.path)
-                if found is None:
-                    self.send_response(404)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                data, ctype, etag = found
-                tag = '"' + hashlib.sha1(data).hexdigest() + '"'
-                if etag and self.headers.get("If-None-Match") == tag:
-                    self.send_response(304)
-                    self.send_header("ETag", tag)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                if etag:
-                    self.send_header("ETag", tag)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        return Handler
-
-    def stop(self) -> None:
-        for srv in self.servers:
-            srv.shutdown()
-            srv.server_close()
+from support.db import query as _rows
+from support.requisite_site import PAGES, RequisiteSite, site_config, story_page
 
 
 @pytest.fixture(scope="module")
-def site() -> Iterator[Site]:
-    s = Site()
-    try:
+def site() -> Iterator[RequisiteSite]:
+    with RequisiteSite() as s:
         yield s
-    finally:
-        s.stop()
 
 
-def _config(tmp: Path, site: Site, name: str, extra: str) -> Any:
-    toml = tmp / f"{name}.toml"
-    host = site.base.split("//", 1)[1]
-    toml.write_text(f"""
-[settings]
-warc_prefix = "req"
-rules_file = ""
-
-[sources.{name}]
-start = ["{site.base}/"]
-scope = ["{host}/story/"]
-depth = 1
-follow_original = false
-per_host = 4
-delay = 0
-ssrf_guard = false
-{extra}
-""")
-    return load_config(toml)
-
-
-def _crawl_counting(site: Site, config: Any, data: Path, name: str) -> tuple[Any, collections.Counter[str]]:
+def _crawl_counting(site: RequisiteSite, config: Any, data: Path, name: str) -> tuple[Any, collections.Counter[str]]:
     before = collections.Counter(site.hits)
     stats = crawl(config, data, source=name)
     after = collections.Counter(site.hits)
@@ -153,10 +36,10 @@ def _crawl_counting(site: Site, config: Any, data: Path, name: str) -> tuple[Any
 
 
 @pytest.fixture(scope="module")
-def two_crawls(site: Site, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any], list[collections.Counter[str]]]:
+def two_crawls(site: RequisiteSite, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any], list[collections.Counter[str]]]:
     tmp = tmp_path_factory.mktemp("req")
     cdn_host = site.cdn.split("//", 1)[1]
-    config = _config(tmp, site, "shared", f'requisite_hosts = ["{cdn_host}"]\nrequisite_max_size = 1024')
+    config = site_config(tmp, site, "shared", requisite_hosts=[cdn_host], requisite_max_size=1024)
     data = tmp / "data"
     stats, hits = [], []
     for _ in range(2):
@@ -187,7 +70,7 @@ def test_a_resource_used_by_100_pages_is_fetched_once_per_crawl(two_crawls: Any)
     assert photos == 2 * PAGES
 
 
-def test_second_crawl_stores_revisits_for_unchanged_requisites(two_crawls: Any, site: Site) -> None:
+def test_second_crawl_stores_revisits_for_unchanged_requisites(two_crawls: Any, site: RequisiteSite) -> None:
     """Unchanged requisites are not stored twice: by default (``conditional_get`` off) every
     requisite is fetched in full, with validators or without, and becomes an
     identical-payload-digest revisit that replays the first crawl's bytes."""
@@ -226,35 +109,35 @@ def test_requisites_over_the_size_limit_are_truncated(two_crawls: Any) -> None:
     assert len(small) == PAGES and all(t is None for (t,) in small)
 
 
-def test_the_finder_names_what_the_crawler_stored(two_crawls: Any, site: Site) -> None:
+def test_the_finder_names_what_the_crawler_stored(two_crawls: Any, site: RequisiteSite) -> None:
     data, stats, _ = two_crawls
     url = f"{site.base}/story/7"
-    found = {r.url for r in requisites_of(_page(7, site.cdn), url, "text/html")}
+    found = {r.url for r in requisites_of(story_page(7, site.cdn), url, "text/html")}
     css = {r.url for r in requisites_of(site.body("/static/site.css")[0], f"{site.base}/static/site.css", "text/css")}
     css |= {r.url for r in requisites_of(site.body("/static/base.css")[0], f"{site.base}/static/base.css", "text/css")}
     stored = {u for (u,) in _rows(data, "SELECT url FROM captures WHERE crawl_id = ?", stats[0].id)}
     assert found | css <= stored, (found | css) - stored
 
 
-def test_cdn_host_needs_requisite_hosts_and_requisites_can_be_off(site: Site, tmp_path: Path) -> None:
-    config = _config(tmp_path, site, "nocdn", "")
+def test_cdn_host_needs_requisite_hosts_and_requisites_can_be_off(site: RequisiteSite, tmp_path: Path) -> None:
+    config = site_config(tmp_path, site, "nocdn")
     _, hits = _crawl_counting(site, config, tmp_path / "a", "nocdn")
     assert hits["/static/logo.png"] == 1 and hits["/cdn/pixel.png"] == 0
-    config = _config(tmp_path, site, "off", "requisites = false")
+    config = site_config(tmp_path, site, "off", requisites=False)
     _, hits = _crawl_counting(site, config, tmp_path / "b", "off")
     assert sum(1 for p in hits if p.startswith("/story/")) == PAGES
     assert not [p for p in hits if p.startswith(("/static/", "/img/", "/cdn/"))], hits
 
 
-def test_originals_one_hop_out_of_scope_get_their_requisites(site: Site, tmp_path: Path) -> None:
+def test_originals_one_hop_out_of_scope_get_their_requisites(site: RequisiteSite, tmp_path: Path) -> None:
     """``follow_original`` fetches each story's original on the other host (one hop, its links
     not followed); its stylesheet chain and images on that host come too, once each."""
-    config = _config(tmp_path, site, "orig", "").sources["orig"]
+    config = site_config(tmp_path, site, "orig").sources["orig"]
     import dataclasses
 
     from archive.config import Config
 
-    base = _config(tmp_path, site, "orig", "")
+    base = site_config(tmp_path, site, "orig")
     cfg: Config = dataclasses.replace(base, sources={"orig": dataclasses.replace(config, follow_original=True, depth=2)})
     crawl(cfg, tmp_path / "data", source="orig")
     cdn = site.cdn

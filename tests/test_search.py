@@ -3,14 +3,11 @@ across the archive for rare words and over the recent-articles index for common 
 articles table's ``?_search=`` bounded to the newest 1,000 matches."""
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
 from typing import Any
 
 import pytest
+from support.datasette_client import archive_datasette, get
 
-ROOT = Path(__file__).resolve().parent.parent
-META = ROOT / "config" / "datasette.yml"
 N = 2600  # more articles with "harbor" than the 2,000 matches that switch ranking to the recent index
 
 
@@ -18,7 +15,6 @@ N = 2600  # more articles with "harbor" than the 2,000 matches that switch ranki
 def ds(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """2,600 articles, all with "harbor" in the text; every 100th also in its title; two with the
     rare word "zeppelin" (one in its title, one far older in its text only)."""
-    from archive.datasette_plugin.app import load_metadata, make_datasette
     from archive.index import open_db
 
     data = tmp_path_factory.mktemp("search") / "data"
@@ -37,11 +33,7 @@ def ds(tmp_path_factory: pytest.TempPathFactory) -> Any:
         db.conn.executemany("INSERT INTO articles (capture_id, url, site, title, text, word_count, captured) "
                             "VALUES (?, ?, ?, ?, ?, 10, ?)", [r[:5] + (r[5],) for r in rows])
     db.conn.close()
-    return make_datasette(data, load_metadata(META, data))
-
-
-def get(ds: Any, path: str) -> Any:
-    return asyncio.run(ds.client.get(path))
+    return archive_datasette(data)
 
 
 def test_common_word_is_ranked_title_first_among_recent_articles(ds: Any) -> None:

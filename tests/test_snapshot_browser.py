@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -22,13 +21,13 @@ from archive.fetch.requisites import requisites_of
 from archive.replay import to_timestamp14
 from archive.sampleweb import SampleWeb
 from archive.snapshot import replaywebpage_dir
-from support.browser import chromium, version_note
-from test_query_support import Served
-from tools import ROOT, write_sources
+from support.browser import archived_frame, chromium, requests_outside, version_note
+from support.archive_serve import Served
+from support.paths import ROOT
+from support.screenshots import SIMILARITY, VIEWPORT, similarity
+from support.sources import write_sources
 
 pytestmark = pytest.mark.browser
-VIEWPORT = {"width": 1100, "height": 800}
-SIMILARITY = 0.98
 
 
 @dataclass
@@ -127,33 +126,6 @@ def served(crawled: Crawled) -> Iterator[Served]:
         yield server
 
 
-def similarity(a: bytes, b: bytes) -> float:
-    """1 - mean absolute per-channel difference (0..1) of two same-size screenshots."""
-    import io
-
-    import numpy as np
-    from PIL import Image
-
-    ia = np.asarray(Image.open(io.BytesIO(a)).convert("RGB"), dtype=np.int16)
-    ib = np.asarray(Image.open(io.BytesIO(b)).convert("RGB"), dtype=np.int16)
-    assert ia.shape == ib.shape, (ia.shape, ib.shape)
-    return 1.0 - float(np.abs(ia - ib).mean()) / 255.0
-
-
-def _archived_frame(page: Any, url: str, timeout: float = 45.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for frame in page.frames:
-            if "mp_/" in frame.url and frame.url.endswith(url):
-                try:
-                    if frame.locator("#js-banner").count():
-                        return frame
-                except Exception:  # noqa: BLE001 - the frame navigated meanwhile
-                    pass
-        page.wait_for_timeout(250)
-    raise AssertionError(f"the archived page {url} did not render: frames {[f.url for f in page.frames]}")
-
-
 LATEST = "99991231235959"
 
 
@@ -170,7 +142,7 @@ def test_snapshot_renders_like_the_live_page(browser: Any, served: Served, crawl
     context.on("request", lambda r: requests.append(r.url))
     try:
         page.goto(f"{served.base}/-/snapshot/{ts}/{url}", wait_until="load", timeout=30_000)
-        frame = _archived_frame(page, url)
+        frame = archived_frame(page, url, selector="#js-banner")
         frame.wait_for_load_state("load")
         # the stylesheet applied (web font family and background image from the @imported CSS)
         family = frame.evaluate("getComputedStyle(document.body).fontFamily")
@@ -191,8 +163,7 @@ def test_snapshot_renders_like_the_live_page(browser: Any, served: Served, crawl
         assert score >= SIMILARITY, f"{name}: similarity {score:.4f} (screenshots in {tmp_path}) {version_note()}"
     finally:
         context.close()
-    origin = urlsplit(served.base).netloc
-    outside = [u for u in requests if u.startswith(("http:", "https:")) and urlsplit(u).netloc != origin]
+    outside = requests_outside(requests, served.base)
     assert not outside, outside
     assert any("/-/snapshot-wacz/" in u for u in requests)
 

@@ -20,16 +20,16 @@ from archive.index import open_db
 from archive.index.captures import insert_captures, row_to_capture
 from archive.replay import to_timestamp14
 from archive.snapshot import ensure_wacz, snapshot_target, snapshots_dir
-from test_query_support import Served
-from test_requisites_crawl import Site, _config
+from support.archive_serve import Served
+from support.requisite_site import RequisiteSite, site_config
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, Path, list[Any]]]:
-    site = Site()
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RequisiteSite, Path, list[Any]]]:
+    site = RequisiteSite()
     tmp = tmp_path_factory.mktemp("snapcache")
     try:
-        config = _config(tmp, site, "cache", "")
+        config = site_config(tmp, site, "cache")
         data = tmp / "data"
         stats = []
         for _ in range(2):
@@ -135,7 +135,7 @@ def test_records_without_an_offset_of_their_own_are_not_replayable(crawled: Any,
 
 
 def test_articles_rows_link_to_their_snapshot(tmp_path: Path) -> None:
-    from test_query_support import build_archive
+    from support.query_archive import build_archive
 
     arc = build_archive(tmp_path / "data")
     server = Served(arc.data_dir)

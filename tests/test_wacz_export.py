@@ -12,13 +12,9 @@ import pytest
 
 from archive.errors import NotFound
 from archive.wacz import export_wacz
-from test_query_support import ROOT, Archive, build_archive
-from tools import tool
-
-
-@pytest.fixture(scope="module")
-def arc(tmp_path_factory: pytest.TempPathFactory) -> Archive:
-    return build_archive(tmp_path_factory.mktemp("wacz") / "data")
+from support.paths import ROOT
+from support.query_archive import Archive
+from support.interop import tool
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +124,7 @@ def test_export_one_source(arc: Archive, tmp_path: Path) -> None:
 
 def test_export_of_imported_warcs_validates(tmp_path: Path) -> None:
     from archive.importer import import_warcs
-    from tools import SHARED
+    from support.paths import SHARED
 
     data = tmp_path / "data"
     import_warcs(data, sorted((SHARED / "interop" / "warcs").glob("*.warc.gz")))

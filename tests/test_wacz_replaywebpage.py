@@ -20,7 +20,7 @@ from archive.snapshot import replaywebpage_dir, snapshot_page
 from archive.datasette_plugin.snapshot_view import _REPLAY_INDEX
 from archive.wacz import export_wacz
 from support.browser import chromium
-from tools import ROOT
+from support.paths import ROOT
 
 pytestmark = pytest.mark.browser
 

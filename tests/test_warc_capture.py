@@ -10,9 +10,10 @@ import pytest
 
 from archive.warc.reader import WarcReader, read_payload, read_record
 from archive.warc.writer import PreviousCapture, WarcWriter
-from pywb_harness import Wayback, wayback_ts
-from test_warc_helpers import CHUNKED, GZ_BODY, GZ_TEXT, MISSING, PLAIN, LoopbackServer, fetch_all
-from tools import tool
+from support.pywb import Wayback, wayback_ts
+from support.exchanges import fetch_all
+from support.warc_pages import CHUNKED, GZ_BODY, GZ_TEXT, MISSING, PLAIN, LoopbackServer
+from support.interop import tool
 
 
 def warcio_check(path: Path) -> str:

@@ -12,7 +12,7 @@ import pytest
 from archive.errors import WarcError
 from archive.model import Capture
 from archive.warc.reader import WarcReader, iter_captures, iter_records, read_payload, read_record
-from tools import SHARED
+from support.paths import SHARED
 
 INTEROP = SHARED / "interop" / "warcs"
 FILES = sorted(INTEROP.glob("*.warc.gz")) if INTEROP.is_dir() else []

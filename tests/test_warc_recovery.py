@@ -18,7 +18,8 @@ from archive.model import Exchange, utcnow
 from archive.warc.reader import WarcReader, iter_records
 from archive.warc.recovery import recover_file, recover_open_files
 from archive.warc.writer import WarcWriter
-from tools import ROOT, tool
+from support.interop import tool
+from support.paths import ROOT
 
 
 def _exchanges(n: int, seed: int = 7) -> list[Exchange]:

@@ -13,8 +13,9 @@ from archive.index.captures import insert_captures, insert_fetch_errors, upsert_
 from archive.model import CrawlStats, FetchFailure, iso, utcnow
 from archive.warc.reindex import index_new_files, reindex
 from archive.warc.writer import PreviousCapture, WarcWriter
-from test_warc_helpers import LoopbackServer, fetch_all
-from tools import ROOT
+from support.exchanges import fetch_all
+from support.warc_pages import LoopbackServer
+from support.paths import ROOT
 
 TABLES = {"captures": "id", "fetch_errors": "crawl_id, url, timestamp", "crawls": "id"}
 

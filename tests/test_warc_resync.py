@@ -19,7 +19,9 @@ import pytest
 from archive.model import Capture
 from archive.warc.reader import DamagedSpan, WarcReader, iter_records, read_payload, read_record
 from support.warcs import corrupt_header, corrupt_member, write_warc
-from tools import SHARED, query, tool
+from support.db import query
+from support.interop import tool
+from support.paths import SHARED
 
 
 def captures(path: Path, *, resync: bool = True) -> list[Capture]:

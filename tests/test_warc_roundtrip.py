@@ -8,7 +8,7 @@ import subprocess
 from archive.model import CrawlStats, Exchange, FetchFailure, iso, utcnow
 from archive.warc.reader import WarcReader, read_payload, read_record
 from archive.warc.writer import PreviousCapture, WarcWriter
-from tools import tool
+from support.interop import tool
 
 
 def _exchange(body: bytes, **kw: object) -> Exchange:

@@ -17,46 +17,14 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from test_prefect_schedule import ROOT, sample_sources, wait_for, write_config
+from support.archive_serve import Served
+from support.db import query as rows
+from support.paths import ROOT
 from support.ports import refused_port
-from test_query_support import Served, record_block
-from tools import query as rows
-
-BUCKET = "archive-warcs"
-
-
-class S3:
-    """moto's S3 server on a free loopback port; ``options`` are the storage options to reach it."""
-
-    def __init__(self) -> None:
-        from moto.server import ThreadedMotoServer
-
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self.server.start()  # bound to a port the kernel picked, and held
-        self.port = self.server.get_host_and_port()[1]
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-        # moto keeps its state per Python process, not per server: start from an empty S3
-        # (another test of this run may have made the same bucket)
-        import httpx
-
-        httpx.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
-        self.options: dict[str, Any] = {
-            "endpoint_url": self.endpoint, "key": "testing", "secret": "testing",
-            "client_kwargs": {"region_name": "eu-west-1"},
-            "config_kwargs": {"retries": {"max_attempts": 1}, "connect_timeout": 2}}
-        self.fs().mkdir(BUCKET)
-
-    def fs(self) -> Any:
-        import s3fs
-
-        return s3fs.S3FileSystem(skip_instance_cache=True, **self.options)
-
-    def url(self, prefix: str = "warcs") -> str:
-        return f"s3://{BUCKET}/{prefix}"
-
-    def env(self) -> dict[str, str]:
-        """The environment of an ``archive`` command that reaches this store."""
-        return dict(os.environ, ARCHIVE_WARC_STORE_OPTIONS=json.dumps(self.options))
+from support.raw_record import record_block
+from support.s3 import BUCKET, S3
+from support.sources import sample_sources, write_config
+from support.waiting import wait_for
 
 
 @pytest.fixture
@@ -68,11 +36,8 @@ def down_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def s3() -> Iterator[S3]:
-    server = S3()
-    try:
+    with S3() as server:
         yield server
-    finally:
-        server.server.stop()
 
 
 @pytest.fixture(scope="module")

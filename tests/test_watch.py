@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from support.archive_build import run_sources, sample_config
+from support.archive_build import run_sources
+from support.sources import sample_config
 from support.webhook import Receiver
 
 

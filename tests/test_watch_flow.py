@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.archive_build import sample_config
+from support.sources import sample_config
 from support.webhook import Receiver
-from tools import query
+from support.db import query
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -175,6 +175,12 @@ def expected_copy(story: dict, publisher: str, attribution: str, *, agg_date: st
             "aggregator_date": agg_date, "published": published, "kind": "copy"}
 
 
+def expected_original(story: dict, publisher: str) -> dict:
+    return {"text": "\n".join(story["paragraphs"]), "title": story["headline"], "author": story["author"],
+            "original_publisher": publisher, "attribution": "self", "original_url": None,
+            "aggregator_date": None, "published": story["published_iso"], "kind": "original"}
+
+
 def build() -> None:
     OUT.mkdir(exist_ok=True)
     for f in OUT.iterdir():
@@ -287,31 +293,14 @@ def build() -> None:
         {"error": "any"}, headers=[("Content-Type", "text/html")])
     add("broken_empty", ex_url, b"", {"error": "any"})
     # 21-24: the publishers' originals with their chrome
-    add("original_examiner", ex["url"],
-        original(ex, site="Washington Examiner", published_markup="meta", title_suffix=" | Washington Examiner",
-                 promo_link="https://www.washingtonexaminer.com/"),
-        {"text": "\n".join(ex["paragraphs"]), "title": ex["headline"], "author": ex["author"],
-         "original_publisher": "Washington Examiner", "attribution": "self", "original_url": None,
-         "aggregator_date": None, "published": ex["published_iso"], "kind": "original"},
-        rules="washington-examiner")
-    add("original_nypost", ny["url"],
-        original(ny, site="New York Post", published_markup="jsonld", title_suffix=" | New York Post"),
-        {"text": "\n".join(ny["paragraphs"]), "title": ny["headline"], "author": ny["author"],
-         "original_publisher": "New York Post", "attribution": "self", "original_url": None,
-         "aggregator_date": None, "published": ny["published_iso"], "kind": "original"},
-        rules="new-york-post")
-    add("original_pjmedia", pj["url"],
-        original(pj, site="PJ Media", published_markup="time", title_suffix=" – PJ Media"),
-        {"text": "\n".join(pj["paragraphs"]), "title": pj["headline"], "author": pj["author"],
-         "original_publisher": "PJ Media", "attribution": "self", "original_url": None,
-         "aggregator_date": None, "published": pj["published_iso"], "kind": "original"},
-        rules="pj-media")
-    add("original_watimes", wt["url"],
-        original(wt, site="The Washington Times", published_markup="meta", title_suffix=" - Washington Times"),
-        {"text": "\n".join(wt["paragraphs"]), "title": wt["headline"], "author": wt["author"],
-         "original_publisher": "The Washington Times", "attribution": "self", "original_url": None,
-         "aggregator_date": None, "published": wt["published_iso"], "kind": "original"},
-        rules="washington-times")
+    for name, story, site, markup, suffix, rules, promo in [
+            ("original_examiner", ex, "Washington Examiner", "meta", " | Washington Examiner",
+             "washington-examiner", "https://www.washingtonexaminer.com/"),
+            ("original_nypost", ny, "New York Post", "jsonld", " | New York Post", "new-york-post", None),
+            ("original_pjmedia", pj, "PJ Media", "time", " – PJ Media", "pj-media", None),
+            ("original_watimes", wt, "The Washington Times", "meta", " - Washington Times", "washington-times", None)]:
+        add(name, story["url"], original(story, site=site, published_markup=markup, title_suffix=suffix, promo_link=promo),
+            expected_original(story, site), rules=rules)
     # 26: the Examiner's original with chrome inside the article body (ads, newsletter box, share bar)
     inline = original(ex, site="Washington Examiner", published_markup="meta", title_suffix=" | Washington Examiner")
     for k, para in enumerate(ex["paragraphs"][2:14:4]):
@@ -322,9 +311,7 @@ def build() -> None:
                  '<a href="/share/mail">Email</a></div>'][k]
         inline = inline.replace(f"<p>{escape(para)}</p>", f"<p>{escape(para)}</p>\n{extra}", 1)
     add("original_examiner_inline_chrome", ex["url"], inline,
-        {"text": "\n".join(ex["paragraphs"]), "title": ex["headline"], "author": ex["author"],
-         "original_publisher": "Washington Examiner", "attribution": "self", "original_url": None,
-         "aggregator_date": None, "published": ex["published_iso"], "kind": "original"},
+        expected_original(ex, "Washington Examiner"),
         rules="washington-examiner")
     # 27: a copy whose lines are <br>-separated inside one element (no <p> at all)
     br_lines = [escape(ln) for ln in header_lines(am1_date("Jan", 4, 2024))] + [escape(f"{wt['author']}, Reporter")]

@@ -62,18 +62,35 @@ def chromium() -> Iterator[Any]:
 used: set[str] = set()  # versions launched in this session (for the session's closing line)
 
 
-def archived_frame(page: Any, url: str, text: str, timeout: float = 45.0) -> Any:
-    """The frame in which ReplayWeb.page shows the archived ``url``, once it holds ``text``."""
+def archived_frame(page: Any, url: str, text: str | None = None, *, selector: str | None = None,
+                   timeout: float = 45.0) -> Any:
+    """The frame in which ReplayWeb.page shows the archived ``url``, once its body holds ``text``
+    and an element matches ``selector`` (each when given)."""
     import time
+
+    def ready(frame: Any) -> bool:
+        if selector is not None and not frame.locator(selector).count():
+            return False
+        return text is None or text in frame.evaluate("document.body ? document.body.innerText : ''")
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for frame in page.frames:
             if "mp_/" in frame.url and frame.url.endswith(url):
                 try:
-                    if text in frame.evaluate("document.body ? document.body.innerText : ''"):
+                    if ready(frame):
                         return frame
                 except Exception:  # noqa: BLE001 - the frame navigated meanwhile
                     pass
         page.wait_for_timeout(250)
-    raise AssertionError(f"{url} did not render with {text!r}: frames {[f.url for f in page.frames]}")
+    wanted = " and ".join(repr(w) for w in (text, selector) if w is not None)
+    raise AssertionError(f"the archived page {url} did not render{' with ' + wanted if wanted else ''}: "
+                         f"frames {[f.url for f in page.frames]}")
+
+
+def requests_outside(requests: list[str], base: str) -> list[str]:
+    """The http(s) requests of ``requests`` that went anywhere but ``base``'s origin."""
+    from urllib.parse import urlsplit
+
+    origin = urlsplit(base).netloc
+    return [u for u in requests if u.startswith(("http:", "https:")) and urlsplit(u).netloc != origin]

@@ -1,12 +1,22 @@
-"""A Datasette app served by uvicorn in a thread, on a socket this process bound to port 0
-(no pick-a-port-then-close race)."""
+"""An ASGI app (the archive's Datasette) served by uvicorn in a thread of this process, on a
+socket this process bound to port 0 (no pick-a-port-then-close race: the bound socket itself is
+handed to uvicorn). The real ``archive serve`` program in a process of its own:
+:mod:`support.archive_serve`."""
 from __future__ import annotations
 
 import asyncio
 import socket
 import threading
 import time
+from pathlib import Path
 from typing import Any
+
+from support.datasette_client import archive_datasette
+
+
+def archive_app(data_dir: Path) -> Any:
+    """The ASGI app ``archive serve`` serves for ``data_dir``, with the shipped metadata."""
+    return archive_datasette(data_dir).app()
 
 
 class ServedApp:

@@ -24,7 +24,7 @@ from typing import Iterable
 import httpx
 from support.ports import wait_listening
 
-from tools import tool
+from support.interop import tool
 
 
 def wayback_ts(iso_ts: str) -> str:

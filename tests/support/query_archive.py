@@ -1,116 +1,30 @@
-"""Test archives for the query/replay tests (no tests here; imported by test_query_*,
-test_replay_*, test_wacz_*, test_browser_*).
+"""The hand-made archive of the query, replay, WACZ and browser tests (:func:`build_archive`).
 
-A tiny HTTP server of our own on 127.0.0.1 serves pages whose content the test changes between
-fetches; each fetch goes over a real socket with httpx (raw body kept: gzip stays gzip), is
-written with the project's WarcWriter at a chosen WARC-Date, and indexed. Articles, syndication
-pairs and versions rows are added through archive.index.open_db (tables with the contract
-columns are created when the dedupe stage's schema has not landed yet).
+Pages of a loopback site of the test's own (``support.site``), whose content changes between
+fetches, are fetched over real sockets with httpx (raw body kept: gzip stays gzip), written with
+the project's WarcWriter at chosen WARC-Dates, and indexed. Articles, syndication pairs and
+versions rows are added through ``archive.index.open_db`` (tables with the contract columns are
+created when the dedupe stage's schema has not landed yet).
 """
 from __future__ import annotations
 
 import datetime as dt
 import gzip
-import subprocess
-import sys
-import threading
-import zlib
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
-from support.ports import wait_listening
+from support.exchanges import fetch
+from support.site import HTML, Site, page
 
 from archive.index import open_db
 from archive.index.captures import insert_captures
-from archive.model import Capture, Exchange
+from archive.model import Capture
 from archive.warc.writer import PreviousCapture, WarcWriter
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    pages: dict[str, tuple[int, list[tuple[str, str]], bytes]] = {}
-    served: dict[str, bytes] = {}
-
-    def do_GET(self) -> None:  # noqa: N802
-        status, headers, body = self.server.pages.get(  # type: ignore[attr-defined]
-            self.path, (404, [("Content-Type", "text/plain")], b"not here"))
-        self.send_response(status)
-        chunked = ("Transfer-Encoding", "chunked") in headers
-        for k, v in headers:
-            self.send_header(k, v)
-        if not chunked:
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if chunked:
-            for i in range(0, len(body), 100):
-                part = body[i:i + 100]
-                self.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
-            self.wfile.write(b"0\r\n\r\n")
-        else:
-            self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-class Site:
-    """A loopback web server whose pages the test sets: ``site.pages[path] = (status, headers, body)``."""
-
-    def __init__(self, host: str = "127.0.0.1") -> None:
-        self.server = ThreadingHTTPServer((host, 0), _Handler)
-        self.server.pages = {}  # type: ignore[attr-defined]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def pages(self) -> dict[str, tuple[int, list[tuple[str, str]], bytes]]:
-        return self.server.pages  # type: ignore[attr-defined,no-any-return]
-
-    def url(self, path: str) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}{path}"
-
-    def __enter__(self) -> "Site":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def fetch(url: str, started: dt.datetime) -> Exchange:
-    """One real exchange, the entity body as received (content-encoding kept)."""
-    with httpx.Client(timeout=10) as client:
-        with client.stream("GET", url, headers={"Accept-Encoding": "gzip"}) as r:
-            body = b"".join(r.iter_raw())
-            ip = None
-            stream = r.extensions.get("network_stream")
-            if stream is not None:
-                addr = stream.get_extra_info("server_addr")
-                ip = addr[0] if addr else None
-            return Exchange(
-                url=url, method="GET",
-                request_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in r.request.headers.raw],
-                status=r.status_code, reason=r.reason_phrase,
-                response_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in r.headers.raw],
-                body=body, started=started, http_version=r.http_version, ip=ip)
 
 
 def at(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y%m%d%H%M%S")
-
-
-HTML = "text/html; charset=utf-8"
-
-
-def page(title: str, body: str = "", extra_head: str = "") -> bytes:
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title>{extra_head}"
-            f"</head><body><h1 id='headline'>{title}</h1>{body}</body></html>").encode()
 
 
 @dataclass
@@ -264,59 +178,3 @@ def add_article_rows(db: Any, arc: Archive) -> None:
     _insert(db, "versions", dict(url=arc.urls["changing_1"], from_capture_id=arc.captures["changing_1"].id,
                                  to_capture_id=arc.captures["changing_2"].id,
                                  diff="- First version of the text.\n+ Second version, corrected."))
-
-
-class Served:
-    """A real ``archive serve`` process on a loopback port it picked itself (``--port 0``; the
-    port is read back from the kernel, see ``support.ports``)."""
-
-    def __init__(self, data_dir: Path, metadata: Path | None = None) -> None:
-        cmd = [sys.executable, "-m", "archive.cli", "serve", "--data", str(data_dir),
-               "--port", "0", "--host", "127.0.0.1",
-               "--config", str(ROOT / "config" / "sources.toml")]
-        if metadata is not None:
-            cmd += ["--metadata", str(metadata)]
-        self.proc = subprocess.Popen(cmd, cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        try:
-            self.port = wait_listening(self.proc, "archive serve", log=self._output)
-            self.base = f"http://127.0.0.1:{self.port}"
-            # uvicorn listens once the app's start-up is done: the first answer is the real one
-            resp = httpx.get(self.base + "/-/versions.json", timeout=60)
-            if resp.status_code != 200:
-                raise RuntimeError(f"archive serve answered {resp.status_code}: {resp.text[:500]}")
-        except BaseException:
-            self.stop()
-            raise
-
-    def _output(self) -> str:
-        """What the process printed: read only once it has exited (the read would wait for it)."""
-        if self.proc.poll() is None or self.proc.stdout is None:
-            return ""
-        return self.proc.stdout.read().decode(errors="replace")
-
-    def __enter__(self) -> "Served":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def record_block(path: Path, offset: int) -> bytes:
-    """The block of a per-record-gzip WARC record (HTTP head + payload), read by hand: an
-    independent reader to check the archive's own against."""
-    with path.open("rb") as fh:
-        fh.seek(offset)
-        data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(fh.read())
-    head, _, rest = data.partition(b"\r\n\r\n")
-    length = int([ln.split(b":", 1)[1] for ln in head.split(b"\r\n")
-                  if ln.lower().startswith(b"content-length:")][0])
-    return rest[:length]

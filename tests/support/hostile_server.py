@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import itertools
 import socket
 import ssl
 import struct
 import threading
 import time
 import zlib
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Iterable
 
 Writer = asyncio.StreamWriter
 Case = Callable[["HostileServer", Writer, str, int], Awaitable[None]]
@@ -279,20 +280,31 @@ async def _silent(s: HostileServer, w: Writer, path: str, n: int) -> bool:
     return False
 
 
-async def _trickle(s: HostileServer, w: Writer, path: str, data: bytes) -> bool:
-    """One byte a second until the client gives up."""
+async def _stream(s: HostileServer, w: Writer, path: str, pieces: Iterable[bytes], pause: float,
+                  note: bool = True) -> bool:
+    """Write ``pieces`` one at a time, ``pause`` seconds apart, until they run out or the client
+    hangs up; note "dropped" at the end when ``note``. is_closing(): over TLS a write after the
+    client hung up is dropped without an error (drain() returns at once), and an endless stream
+    would fill the server's memory for ever. The pause, even 0, yields: drain() need not (over
+    TLS it seldom does), and the other cases must run."""
     try:
-        for i in range(len(data)):
+        for piece in pieces:
             if w.is_closing():
                 break
-            w.write(data[i:i + 1])
+            w.write(piece)
             await w.drain()
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(pause)
     except OSError:
         pass
     finally:
-        s.note(path, "dropped")
+        if note:
+            s.note(path, "dropped")
     return False
+
+
+async def _trickle(s: HostileServer, w: Writer, path: str, data: bytes) -> bool:
+    """One byte a second until the client gives up."""
+    return await _stream(s, w, path, (data[i:i + 1] for i in range(len(data))), 1.0)
 
 
 async def _slowloris(s: HostileServer, w: Writer, path: str, n: int) -> bool:
@@ -315,16 +327,7 @@ async def _too_big(s: HostileServer, w: Writer, path: str, n: int) -> bool:
     size = 13 * 1024 * 1024
     w.write(_head(200, "OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(size))]))
     chunk = b"B" * 65536
-    try:
-        for _ in range(size // len(chunk)):
-            if w.is_closing():  # the client hung up (over TLS no error says so)
-                break
-            w.write(chunk)
-            await w.drain()
-            await asyncio.sleep(0)
-    except OSError:
-        pass
-    return False
+    return await _stream(s, w, path, itertools.repeat(chunk, size // len(chunk)), 0, note=False)
 
 
 async def _bomb(s: HostileServer, w: Writer, path: str, n: int) -> bool:
@@ -337,18 +340,7 @@ async def _endless(s: HostileServer, w: Writer, path: str, n: int) -> bool:
     w.write(_head(200, "OK", [("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")]))
     chunk = b"<p>" + b"e" * 16381
     frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
-    try:
-        # is_closing(): over TLS a write after the client hung up is dropped without an error
-        # (drain() returns at once), and this loop would fill the server's memory for ever
-        while not w.is_closing():
-            w.write(frame)
-            await w.drain()
-            await asyncio.sleep(0)  # drain() need not yield (over TLS it seldom does): let the other cases run
-    except OSError:
-        pass
-    finally:
-        s.note(path, "dropped")
-    return False
+    return await _stream(s, w, path, itertools.repeat(frame), 0)
 
 
 async def _loop_a(s: HostileServer, w: Writer, path: str, n: int) -> bool:
