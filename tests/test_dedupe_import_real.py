@@ -183,7 +183,7 @@ def test_datasette_shows_an_unknown_direction_as_unknown(imported):
     orients says so, and a decided one shows what decided it."""
     import asyncio
 
-    from archive.cli.query import load_metadata, make_datasette
+    from archive.datasette_plugin.app import load_metadata, make_datasette
 
     r, data, _ = imported
     ds = make_datasette(data, load_metadata(ROOT / "config" / "datasette.yml", data))

@@ -133,7 +133,7 @@ def test_each_certificate_error_is_a_named_fetch_error_and_the_crawl_goes_on(tls
 
 
 def _datasette(data: Path) -> Any:
-    from archive.cli.query import load_metadata, make_datasette
+    from archive.datasette_plugin.app import load_metadata, make_datasette
 
     return make_datasette(data, load_metadata(ROOT / "config" / "datasette.yml", data))
 

@@ -141,7 +141,7 @@ OUTSIDE = {
 def test_index_rows_and_symlinks_cannot_reach_files_outside_warcs(arc: Archive, case: str) -> None:
     """``archive replay`` and the replay route with a tampered row (relative, absolute,
     percent-encoded path) or a symlink in DATA/warcs pointing outside: refused, naming why."""
-    from archive.cli.query import load_metadata, make_datasette
+    from archive.datasette_plugin.app import load_metadata, make_datasette
 
     if case == "symlink":
         link = arc.data_dir / "warcs" / OUTSIDE[case]
@@ -187,7 +187,7 @@ def test_import_never_writes_outside_warcs(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------ read-only Datasette
 
 def test_datasette_refuses_every_kind_of_write(arc: Archive) -> None:
-    from archive.cli.query import load_metadata, make_datasette
+    from archive.datasette_plugin.app import load_metadata, make_datasette
 
     ds = make_datasette(arc.data_dir, load_metadata(ROOT / "config" / "datasette.yml", arc.data_dir))
     db = arc.data_dir / "archive.db"

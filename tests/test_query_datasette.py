@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from archive.cli.query import load_metadata, make_datasette
+from archive.datasette_plugin.app import load_metadata, make_datasette
 from support.paths import ROOT
 from support.query_archive import Archive
 from support.datasette_client import META, get

@@ -9,38 +9,6 @@ import click
 
 from .common import common_options
 
-DEFAULT_METADATA = "datasette.yml"
-
-
-def _metadata_path(config_path: Path, metadata: Path | None) -> Path:
-    """``--metadata``, else ``datasette.yml`` beside the sources file, else the repository's."""
-    from ..errors import ConfigError
-
-    if metadata is not None:
-        if not metadata.is_file():
-            raise ConfigError("file not found", path=str(metadata))
-        return metadata
-    for candidate in (Path(config_path).parent / DEFAULT_METADATA,
-                      Path(__file__).resolve().parents[2] / "config" / DEFAULT_METADATA):
-        if candidate.is_file():
-            return candidate
-    raise ConfigError("Datasette metadata not found (give --metadata FILE)",
-                      path=str(Path(config_path).parent / DEFAULT_METADATA))
-
-
-def load_metadata(path: Path, data_dir: Path) -> dict[str, Any]:
-    from ..datasette_plugin.app import load_metadata as load
-
-    return load(path, data_dir)
-
-
-def make_datasette(data_dir: Path, metadata: dict[str, Any]) -> Any:
-    """The app builder lives beside the plugin (:mod:`archive.datasette_plugin.app`)."""
-    from ..datasette_plugin.app import make_datasette as make
-
-    return make(data_dir, metadata)
-
-
 @click.command()
 @common_options
 @click.option("--port", "-p", type=int, default=8001, show_default=True, help="Port to listen on.")
@@ -57,11 +25,10 @@ def serve_archive(data_dir: Path, *, port: int = 8001, host: str = "127.0.0.1",
     """Run Datasette on ``DATA/archive.db`` until interrupted (used by ``serve`` and ``demo``)."""
     import uvicorn
 
-    from ..index import db_path, open_db
+    from ..datasette_plugin.app import archive_app
+    from ..index import db_path
 
-    open_db(data_dir).conn.close()  # every stage's tables exist (an empty archive serves too)
-    meta = load_metadata(_metadata_path(Path(config_path or "config/sources.toml"), metadata), data_dir)
-    ds = make_datasette(data_dir, meta)
+    ds = archive_app(data_dir, config_path=Path(config_path or "config/sources.toml"), metadata=metadata)
     click.echo(f"serving {db_path(data_dir)} at http://{host}:{port}/ (read-only; replay at "
                f"/-/replay/YYYYMMDDhhmmss/URL, charts at /-/archive-charts)", err=True)
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on")

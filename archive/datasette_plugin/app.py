@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
+DEFAULT_METADATA = "datasette.yml"
 
 SETTINGS: dict[str, Any] = {
     "allow_download": False,
@@ -72,3 +73,28 @@ def make_datasette(data_dir: Path, metadata: dict[str, Any], *, refresh: bool = 
     if refresh:
         refresh_summaries(data_dir)
     return Datasette(files=[str(db_path(data_dir))], metadata=metadata, settings=dict(SETTINGS))
+
+
+def metadata_path(config_path: Path, metadata: Path | None) -> Path:
+    """The metadata given, else ``datasette.yml`` beside the sources file, else the repository's."""
+    from ..errors import ConfigError
+
+    if metadata is not None:
+        if not metadata.is_file():
+            raise ConfigError("file not found", path=str(metadata))
+        return metadata
+    for candidate in (Path(config_path).parent / DEFAULT_METADATA,
+                      Path(__file__).resolve().parents[2] / "config" / DEFAULT_METADATA):
+        if candidate.is_file():
+            return candidate
+    raise ConfigError("Datasette metadata not found (give --metadata FILE)",
+                      path=str(Path(config_path).parent / DEFAULT_METADATA))
+
+
+def archive_app(data_dir: Path, *, config_path: Path, metadata: Path | None = None) -> Any:
+    """The Datasette ``archive serve`` runs: every stage's tables made (an empty archive serves
+    too), the metadata found as :func:`metadata_path` says, the summaries refreshed."""
+    from ..index import open_db
+
+    open_db(data_dir).conn.close()
+    return make_datasette(data_dir, load_metadata(metadata_path(config_path, metadata), data_dir))
