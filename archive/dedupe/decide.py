@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
+from ..index.articles import first_captures
 from .diff import flip
 from .direction import Direction, choose
 from .lag import lag
@@ -65,16 +66,10 @@ def guarded(rnd: Round, stage: str, items: Sequence[Any], ids_of: Callable[[Any]
 def involved_metas(conn: "sqlite3.Connection", ids: Iterable[int], metas: dict[int, Meta]) -> dict[int, Meta]:
     """Metas of the given articles (loading those the round does not hold), with their URLs'
     first capture filled in."""
-    from .candidates import chunked
-
     wanted = set(ids)
     allm = {i: metas[i] for i in wanted if i in metas}
     allm.update(load_meta(conn, sorted(wanted - set(allm))))
-    urls = sorted({m.url for m in allm.values()})
-    first: dict[str, str] = {}
-    for chunk in chunked(urls):
-        first.update(conn.execute(f"SELECT url, MIN(captured) FROM articles WHERE url IN "
-                                  f"({','.join('?' * len(chunk))}) GROUP BY url", chunk).fetchall())
+    first = first_captures(conn, sorted({m.url for m in allm.values()}))
     for m in allm.values():
         m.first_captured = first.get(m.url) or m.captured
     return allm

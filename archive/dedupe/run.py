@@ -26,13 +26,14 @@ from .minhash import KEY_VERSION, algorithm_version
 from .normalize import host_key, norm_hash, tokens
 from .params import DedupeParams, params_from_config
 from .sites import Sites, learn_from_db
-from .sketch import Sketches, read_texts, sketch_from_db, sketch_texts
+from .sketch import Sketches, sketch_from_db, sketch_texts
 from .spin import KEY_VERSION as SPIN_KEY_VERSION
 from .spin import TABLE as SPIN_TABLE
 from .spin import find_spinners
 from .verify import ATTRIBUTED, SAME_SITE, Check, check_from_db, check_pairs
 from .versions import Snapshot, update_url
-from ..index.syndication import add_pairs, record_failures
+from ..index.articles import article_fields, article_sites, article_texts
+from ..index.syndication import add_pairs, articles_to_dedupe, record_failures, url_captures
 
 if TYPE_CHECKING:
     import sqlite3
@@ -208,10 +209,7 @@ def dedupe_with(data_dir: Path, p: DedupeParams, *, progress: Progress | None = 
         conn.execute("PRAGMA cache_size = -262144")
         conn.execute("PRAGMA temp_store = MEMORY")
         check_params(conn, p, config_path)
-        # no ORDER BY: SQLite then scans a small covering index, not the table and its texts
-        # (1M articles: 0.3 s against 10 s)
-        new_ids = sorted(int(r[0]) for r in conn.execute(
-            "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM dedupe_state)"))
+        new_ids = articles_to_dedupe(conn)
         stats = DedupeStats()
         sites = Sites.from_params(p)
         pool = _Pool(p.workers)
@@ -256,8 +254,7 @@ def _sites_of(conn: "sqlite3.Connection", metas: dict[int, Meta], ids: list[int]
     """Site (host) of each of ``ids``: the round's from their metas, the others from the index."""
     out = {i: metas[i].host for i in ids if i in metas}
     rest = [i for i in ids if i not in out]
-    out.update((int(i), host_key(site)) for i, site in _in_list(
-        conn, "SELECT id, coalesce(site, url) FROM articles WHERE id IN ({marks})", rest))
+    out.update((int(i), host_key(site)) for i, site in article_sites(conn, rest))
     return out
 
 
@@ -282,7 +279,7 @@ def _verify(path: Path, work: list[tuple[int, int, int]], p: DedupeParams, pool:
 def _check_safely(path: Path, work: list[tuple[int, int, int]], p: DedupeParams,
                   rnd: Round) -> tuple[list[Check], int]:
     """check_pairs of a chunk; when it raises, pair by pair, recording the pairs that fail."""
-    texts = read_texts(path, sorted({i for a, b, _ in work for i in (a, b)}))
+    texts = article_texts(path, sorted({i for a, b, _ in work for i in (a, b)}))
     try:
         return check_pairs(work, texts, p)
     except Exception:
@@ -318,8 +315,7 @@ def _plan(conn: "sqlite3.Connection", ids: list[int], in_flight: set[str]) -> _P
 
     by_key: dict[str, list[tuple[str, int]]] = defaultdict(list)
     keys: dict[int, str] = {}
-    for aid, url, captured in _in_list(conn, "SELECT id, url, captured FROM articles WHERE id IN ({marks})",
-                                       ids):
+    for aid, url, captured in article_fields(conn, ids, ("id", "url", "captured")):
         k = keys[int(aid)] = url_key(url) or url
         by_key[k].append((captured or "", int(aid)))
     known = {k for (k,) in _in_list(conn, "SELECT url_key FROM dedupe_state WHERE role = 'rep' "
@@ -361,7 +357,7 @@ def _finish_sketch(path: Path, plan: _Plan, p: DedupeParams, failures: list[Fail
 def _sketch_safely(path: Path, ids: list[int], p: DedupeParams, failures: list[Failure]) -> Sketches:
     """sketch_texts of some articles; when it raises, one article at a time, and an article whose
     text makes it raise is recorded and sketched as an empty text (it gets no keys)."""
-    texts = read_texts(path, ids)
+    texts = article_texts(path, ids)
     try:
         return sketch_texts(ids, [texts.get(i, "") for i in ids], p)
     except Exception:
@@ -403,7 +399,7 @@ def _round(conn: "sqlite3.Connection", path: Path, plan: _Plan, p: DedupeParams,
     _note(progress, "sketch", len(reps), len(reps))
     info: dict[int, tuple[str, int]] = {int(i): (h, int(n)) for i, h, n in
                                          zip(sk.ids.tolist(), sk.norm_hashes, sk.n_tokens.tolist())}
-    later_texts = read_texts(path, later)
+    later_texts = article_texts(path, later)
     for i in later:
         try:
             toks = tokens(later_texts.get(i, ""))
@@ -540,12 +536,10 @@ def _versions(conn: "sqlite3.Connection", path: Path, metas: dict[int, Meta], id
     multi = [k for k, _ in counts]
     if not multi:
         return 0
-    rows = _in_list(conn, "SELECT d.article_id, a.capture_id, a.url, a.captured, d.norm_hash, d.url_key "
-                          "FROM dedupe_state d JOIN articles a ON a.id = d.article_id "
-                          "WHERE d.url_key IN ({marks})", multi)
+    rows = url_captures(conn, multi)
     snaps: dict[str, list[Snapshot]] = defaultdict(list)
     for aid, cap, url, captured, h, k in rows:
         snaps[k].append(Snapshot(int(aid), cap, url, captured, h))
-    texts = read_texts(path, [int(r[0]) for r in rows])
+    texts = article_texts(path, [int(r[0]) for r in rows])
     return sum(guarded(rnd, "versions", list(snaps.values()), lambda s: [x.article_id for x in s],
                        lambda s: update_url(conn, s, texts)))

@@ -660,9 +660,9 @@ def find_spinners(conn: "sqlite3.Connection", path: Path, reps: Sequence[int], m
     if rnd is None:
         rnd = Round(conn, p, Sites.from_params(p), iso(utcnow()))
 
+    from ..index.articles import article_texts
     from . import keystore
     from .candidates import decode, encode, group_pairs
-    from .sketch import read_texts
 
     keystore.ensure(conn, TABLE)
     (started,) = conn.execute("SELECT EXISTS (SELECT 1 FROM dedupe_state)").fetchone()
@@ -709,7 +709,7 @@ def find_spinners(conn: "sqlite3.Connection", path: Path, reps: Sequence[int], m
     rnd.failures.extend(f for _, fs in parts for f in fs)
     _bump(stats, "verified", len(checks))
     _bump(stats, "rejected", len(work) - len(checks))
-    texts = read_texts(path, sorted({i for a, b, _ in checks for i in (a, b)}))
+    texts = article_texts(path, sorted({i for a, b, _ in checks for i in (a, b)}))
     return _rows(rnd, checks, metas, texts)
 
 
@@ -732,9 +732,9 @@ def checks_from_db(db_path: Path, work: Sequence[tuple[int, int]],
     """The candidate pairs that pass :func:`check_spin`, with their signals, and the (article,
     stage, error) of pairs whose check raised (worker-process entry point: reads the texts
     itself)."""
-    from .sketch import read_texts
+    from ..index.articles import article_texts
 
-    texts = read_texts(db_path, sorted({i for pair in work for i in pair}))
+    texts = article_texts(db_path, sorted({i for pair in work for i in pair}))
     checks: list[tuple[int, int, SpinCheck]] = []
     failed: list[tuple[int, str, str]] = []
     for a, b in work:
@@ -761,9 +761,9 @@ def _copy_share(row: dict[str, Any]) -> float:
 
 def keys_from_db(db_path: Path, ids: Sequence[int], p: DedupeParams) -> tuple["np.ndarray", "np.ndarray"]:
     """Worker-process entry point of :func:`keys_batch` (reads the texts itself)."""
-    from .sketch import read_texts
+    from ..index.articles import article_texts
 
-    texts = read_texts(db_path, ids)
+    texts = article_texts(db_path, ids)
     return keys_batch(list(ids), [texts.get(int(i), "") for i in ids], p)
 
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import sqlite3
+    from pathlib import Path
+    from typing import Any, Iterator, Sequence
 
     import sqlite_utils
 
@@ -92,3 +94,63 @@ def ids_matching(conn: "sqlite3.Connection", fts_query: str, ids: list[int]) -> 
         keep = set(chunk)
         found.update(int(r[0]) for r in rows if int(r[0]) in keep)
     return found
+
+
+# ---------------------------------------------------------------- reads of the dedupe stage
+
+def _chunks(values: "Sequence[Any]", size: int = 900) -> "Iterator[list[Any]]":
+    """Slices of at most ``size`` values: SQLite's host parameters per statement are limited."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def article_texts(db_path: "Path", ids: "Sequence[int]") -> dict[int, str]:
+    """Texts of some articles (a NULL text reads as ""), on a read-only connection of this
+    process's own: dedupe's worker processes call it with only the ids in hand."""
+    from . import connect
+
+    conn = connect(db_path, readonly=True)
+    try:
+        out: dict[int, str] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for aid, text in conn.execute(f"SELECT id, text FROM articles WHERE id IN ({marks})", chunk):
+                out[int(aid)] = text or ""
+        return out
+    finally:
+        conn.close()
+
+
+def article_fields(conn: "sqlite3.Connection", ids: "Sequence[int]",
+                   columns: "Sequence[str]") -> "list[tuple[Any, ...]]":
+    """``columns`` (names of ``articles`` columns, given by the code) of some articles, in id
+    order within each slice of 900 ids."""
+    if not all(c.isidentifier() for c in columns):
+        raise ValueError(f"not column names: {list(columns)!r}")
+    cols = ", ".join(columns)
+    out: list[tuple[Any, ...]] = []
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        out.extend(conn.execute(f"SELECT {cols} FROM articles WHERE id IN ({marks})", chunk).fetchall())
+    return out
+
+
+def article_sites(conn: "sqlite3.Connection", ids: "Sequence[int]") -> "list[tuple[int, str]]":
+    """(id, site — or the URL where the site is NULL) of some articles."""
+    out: list[tuple[int, str]] = []
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        out.extend(conn.execute(f"SELECT id, coalesce(site, url) FROM articles WHERE id IN ({marks})",
+                                chunk).fetchall())
+    return out
+
+
+def first_captures(conn: "sqlite3.Connection", urls: "Sequence[str]") -> dict[str, str]:
+    """The earliest capture time of each URL among its articles (URLs without one are absent)."""
+    out: dict[str, str] = {}
+    for chunk in _chunks(urls):
+        marks = ",".join("?" * len(chunk))
+        out.update(conn.execute(f"SELECT url, MIN(captured) FROM articles WHERE url IN ({marks}) "
+                                "GROUP BY url", chunk).fetchall())
+    return out
