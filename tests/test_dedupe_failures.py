@@ -11,8 +11,9 @@ import pytest
 
 from archive.dedupe import decide, run, spin
 from archive.dedupe.params import parse_params
-from archive.dedupe.synth import AGGREGATORS, insert_articles, planted
 from archive.index import db_path, open_db
+
+from support.synth import AGGREGATORS, insert_articles, planted
 
 PARAMS = parse_params({"known_aggregators": [h for h, _ in AGGREGATORS]})
 POISON = "POISONWORD"

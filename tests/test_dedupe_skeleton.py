@@ -13,7 +13,8 @@ import pytest
 from archive.dedupe import spin
 from archive.dedupe.params import parse_params
 from archive.dedupe.spin import keys_batch, skeleton, skeletons, spin_keys
-from archive.dedupe.synth import planted
+
+from support.synth import planted
 
 from test_dedupe_spinner import ORIGINAL, OTHER_OUTLET, SAME_STORY, SPUN
 

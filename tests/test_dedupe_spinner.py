@@ -18,9 +18,10 @@ from archive.dedupe.params import parse_params
 from archive.dedupe.run import dedupe_with
 from archive.dedupe.shingles import shingles, word_hash
 from archive.dedupe.spin import TABLE, check_spin, keys_batch, skeleton, spin_keys
-from archive.dedupe.synth import AGGREGATORS, insert_articles, planted
 from archive.errors import ConfigError
 from archive.index import db_path, open_db
+
+from support.synth import AGGREGATORS, insert_articles, planted
 
 PARAMS = parse_params({"known_aggregators": [h for h, _ in AGGREGATORS]})
 

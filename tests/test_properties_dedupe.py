@@ -26,12 +26,12 @@ from archive.dedupe.run import dedupe_with
 from archive.dedupe.shingles import shingles
 from archive.dedupe.sites import Sites
 from archive.dedupe.sketch import sketch_texts
-from archive.dedupe.synth import insert_articles
 from archive.dedupe.verify import ATTRIBUTED, SAME_SITE, check_pairs, prose
 from archive.index import db_path, open_db
 from archive.model import Article
 
 from support import realpages
+from support.synth import insert_articles
 from support.texts import any_text, pieced
 
 P = DedupeParams(min_words=3, min_shared=2, excerpt_min_shared=3)
