@@ -15,7 +15,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import random
 import resource
 import shutil
 import sqlite3

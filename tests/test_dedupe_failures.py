@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from archive.dedupe import decide, run, spin
+from archive.dedupe import decide, run, spincheck
 from archive.dedupe.params import parse_params
 from archive.index import db_path, open_db
 
@@ -69,7 +69,7 @@ def test_a_pair_that_breaks_verification_is_recorded_and_skipped(tmp_path, corpu
 
 
 def test_a_pair_that_breaks_the_spinner_check_or_the_direction_is_recorded(tmp_path, corpus, monkeypatch):
-    monkeypatch.setattr(spin, "check_spin", _raise_on_poison(spin.check_spin, lambda a: a[:2]))
+    monkeypatch.setattr(spincheck, "check_spin", _raise_on_poison(spincheck.check_spin, lambda a: a[:2]))
 
     def choose(a, b, *rest):
         if victim_id[0] in (a.id, b.id):
