@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from ..index.articles import first_captures
+from .candidates import code
 from .diff import flip
 from .direction import Direction, choose
 from .lag import lag
@@ -127,8 +128,7 @@ def prefer_openings(checks: list[Check], keep: set[int], p: "DedupeParams") -> l
         if best < p.excerpt_lede:
             continue
         for c in cs:
-            code = (min(c.a, c.b) << 32) | max(c.a, c.b)
-            if code not in keep and held(c) < best - 0.25 and own(c) >= p.min_lede:
+            if code(c.a, c.b) not in keep and held(c) < best - 0.25 and own(c) >= p.min_lede:
                 drop.add(id(c))
     return [c for c in checks if id(c) not in drop]
 
@@ -147,9 +147,9 @@ def rows_from_checks(rnd: Round, checks: list[Check], metas: dict[int, Meta], ha
         if d is None:
             return None
         copy, orig = d.copy, d.original
-        code = (min(c.a, c.b) << 32) | max(c.a, c.b)
-        found = [name for name, hit in (("exact", code in exact), ("lsh", lsh is None or code in lsh),
-                                        ("attribution", code in attr)) if hit]
+        pair = code(c.a, c.b)
+        found = [name for name, hit in (("exact", pair in exact), ("lsh", lsh is None or pair in lsh),
+                                        ("attribution", pair in attr)) if hit]
         if copy.original_key and copy.original_key == orig.key:
             method = "attribution"
         elif hashes.get(c.a, "a") == hashes.get(c.b, "b"):

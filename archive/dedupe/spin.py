@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from ..index.articles import article_texts
 from ..model import iso, utcnow
 from . import keystore
-from .candidates import decode, encode, group_pairs
+from .candidates import decode, encode
 from .decide import Round, decide_all, guarded, involved_metas, pair_row
 from .diff import paragraph_diff
 from .meta import Meta, load_meta
@@ -53,6 +53,7 @@ from .sites import Sites
 from .skelbatch import keys_batch
 from .skeleton import words
 from .spincheck import SpinCheck, checks_from_db
+from .state import started
 from .verify import kind_of
 
 if TYPE_CHECKING:
@@ -85,8 +86,7 @@ def find_spinners(conn: "sqlite3.Connection", path: Path, reps: Sequence[int], m
     if rnd is None:
         rnd = Round(conn, p, Sites.from_params(p), iso(utcnow()))
     keystore.ensure(conn, TABLE)
-    (started,) = conn.execute("SELECT EXISTS (SELECT 1 FROM dedupe_state)").fetchone()
-    if not started:  # a fresh or rebuilt state: keys of an earlier build must not linger
+    if not started(conn):  # a fresh or rebuilt state: keys of an earlier build must not linger
         keystore.clear(conn, TABLE)
     if not p.spin_window:
         return []
@@ -101,15 +101,7 @@ def find_spinners(conn: "sqlite3.Connection", path: Path, reps: Sequence[int], m
         keep &= ~np.isin(key_ids, np.asarray(copies, dtype=np.int64))
     keys, key_ids = keystore.sort(keys[keep], key_ids[keep])
     del keep
-    # candidates: within the round and against the stored keys; a bucket over max_bucket
-    # (stored and new members together) is skipped in both
-    old, big = keystore.join(conn, keys, key_ids, p.max_bucket, p.spin_min_shared_keys, TABLE)
-    if len(big):
-        ok = ~np.isin(keys, big)
-        within, _ = group_pairs(keys[ok], key_ids[ok], p.max_bucket, p.spin_min_shared_keys)
-    else:
-        within, _ = group_pairs(keys, key_ids, p.max_bucket, p.spin_min_shared_keys)
-    codes = np.union1d(within, old)
+    codes, _ = keystore.pairs(conn, keys, key_ids, p.max_bucket, p.spin_min_shared_keys, TABLE)
     keystore.add(conn, keys, key_ids, TABLE)
     if len(codes):
         seen = encode(np.array([r["copy_article_id"] for r in found], dtype=np.int64),
