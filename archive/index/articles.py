@@ -98,11 +98,13 @@ def ids_matching(conn: "sqlite3.Connection", fts_query: str, ids: list[int]) -> 
 
 # ---------------------------------------------------------------- reads of the dedupe stage
 
-def _chunks(values: "Sequence[Any]", size: int = 900) -> "Iterator[list[Any]]":
-    """Slices of at most ``size`` values: SQLite's host parameters per statement are limited."""
+def _in_list(conn: "sqlite3.Connection", sql: str, values: "Sequence[Any]") -> "Iterator[tuple[Any, ...]]":
+    """Rows of ``sql`` (an ``IN ({marks})`` query) over ``values`` in slices of 900 (SQLite's host
+    parameters per statement are limited), one at a time (a round's rows: no list of them all)."""
     values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
+    for start in range(0, len(values), 900):
+        chunk = values[start:start + 900]
+        yield from conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
 
 
 def article_texts(db_path: "Path", ids: "Sequence[int]") -> dict[int, str]:
@@ -112,45 +114,26 @@ def article_texts(db_path: "Path", ids: "Sequence[int]") -> dict[int, str]:
 
     conn = connect(db_path, readonly=True)
     try:
-        out: dict[int, str] = {}
-        for chunk in _chunks(ids):
-            marks = ",".join("?" * len(chunk))
-            for aid, text in conn.execute(f"SELECT id, text FROM articles WHERE id IN ({marks})", chunk):
-                out[int(aid)] = text or ""
-        return out
+        return {int(aid): text or "" for aid, text in
+                _in_list(conn, "SELECT id, text FROM articles WHERE id IN ({marks})", ids)}
     finally:
         conn.close()
 
 
 def article_fields(conn: "sqlite3.Connection", ids: "Sequence[int]",
-                   columns: "Sequence[str]") -> "list[tuple[Any, ...]]":
-    """``columns`` (names of ``articles`` columns, given by the code) of some articles, in id
-    order within each slice of 900 ids."""
+                   columns: "Sequence[str]") -> "Iterator[tuple[Any, ...]]":
+    """``columns`` (names of ``articles`` columns, given by the code) of some articles."""
     if not all(c.isidentifier() for c in columns):
         raise ValueError(f"not column names: {list(columns)!r}")
-    cols = ", ".join(columns)
-    out: list[tuple[Any, ...]] = []
-    for chunk in _chunks(ids):
-        marks = ",".join("?" * len(chunk))
-        out.extend(conn.execute(f"SELECT {cols} FROM articles WHERE id IN ({marks})", chunk).fetchall())
-    return out
+    return _in_list(conn, f"SELECT {', '.join(columns)} FROM articles WHERE id IN ({{marks}})", ids)
 
 
-def article_sites(conn: "sqlite3.Connection", ids: "Sequence[int]") -> "list[tuple[int, str]]":
+def article_sites(conn: "sqlite3.Connection", ids: "Sequence[int]") -> "Iterator[tuple[int, str]]":
     """(id, site — or the URL where the site is NULL) of some articles."""
-    out: list[tuple[int, str]] = []
-    for chunk in _chunks(ids):
-        marks = ",".join("?" * len(chunk))
-        out.extend(conn.execute(f"SELECT id, coalesce(site, url) FROM articles WHERE id IN ({marks})",
-                                chunk).fetchall())
-    return out
+    return _in_list(conn, "SELECT id, coalesce(site, url) FROM articles WHERE id IN ({marks})", ids)
 
 
 def first_captures(conn: "sqlite3.Connection", urls: "Sequence[str]") -> dict[str, str]:
-    """The earliest capture time of each URL among its articles (URLs without one are absent)."""
-    out: dict[str, str] = {}
-    for chunk in _chunks(urls):
-        marks = ",".join("?" * len(chunk))
-        out.update(conn.execute(f"SELECT url, MIN(captured) FROM articles WHERE url IN ({marks}) "
-                                "GROUP BY url", chunk).fetchall())
-    return out
+    """The earliest capture time of each URL among its articles."""
+    return dict(_in_list(conn, "SELECT url, MIN(captured) FROM articles WHERE url IN ({marks}) "
+                               "GROUP BY url", urls))
