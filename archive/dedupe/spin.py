@@ -54,6 +54,7 @@ from .skelbatch import keys_batch
 from .skeleton import words
 from .spincheck import SpinCheck, checks_from_db
 from .state import started
+from .stats import DedupeStats, bump
 from .verify import kind_of
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from .params import DedupeParams
+    from .pool import Pool
 
 KEY_VERSION = "spin-skeleton-v2 runs"  # v2: keys in a sorted-run key store (keystore.py)
 TABLE = "dedupe_spin_runs"
@@ -70,9 +72,9 @@ COPY_SHARE = 0.7  # a found copy with this share of its text from its original g
 
 
 def find_spinners(conn: "sqlite3.Connection", path: Path, reps: Sequence[int], metas: dict[int, Meta],
-                  p: DedupeParams, stats: Any, found: Sequence[dict[str, Any]],
+                  p: DedupeParams, stats: DedupeStats, found: Sequence[dict[str, Any]],
                   keys: "np.ndarray | None" = None, key_ids: "np.ndarray | None" = None,
-                  pool: Any = None, rnd: Round | None = None) -> list[dict[str, Any]]:
+                  pool: Pool | None = None, rnd: Round | None = None) -> list[dict[str, Any]]:
     """One dedupe round's spinner pairs among its representatives ``reps``, as syndication
     rows. ``found``: the rows the other methods made this round (those pairs are not checked
     again); ``keys``, ``key_ids``: the representatives' skeleton keys as the sketch workers made
@@ -112,7 +114,7 @@ def find_spinners(conn: "sqlite3.Connection", path: Path, reps: Sequence[int], m
         return []
     lo, hi = decode(codes)
     work = _other_sites(conn, list(zip(lo.tolist(), hi.tolist())), metas)
-    part = max(_PART, len(work) // (4 * getattr(pool, "workers", 2)) + 1)
+    part = max(_PART, len(work) // (4 * (pool.workers if pool is not None else 2)) + 1)
     if pool is not None and len(work) > part:
         parts = pool.map(checks_from_db, [(path, work[s:s + part], p) for s in range(0, len(work), part)])
     else:
@@ -154,13 +156,11 @@ def keys_from_db(db_path: Path, ids: Sequence[int], p: DedupeParams) -> tuple["n
     return keys_batch(list(ids), [texts.get(int(i), "") for i in ids], p)
 
 
-def _bump(stats: Any, name: str, n: int) -> None:
-    """Add to a DedupeStats counter (candidates also count under the 'spinner' source)."""
-    if isinstance(getattr(stats, name, None), int):
-        setattr(stats, name, getattr(stats, name) + n)
-    by = getattr(stats, "candidates_by_source", None)
-    if name == "candidates" and isinstance(by, dict):
-        by["spinner"] = by.get("spinner", 0) + n
+def _bump(stats: DedupeStats, name: str, n: int) -> None:
+    """Add to a counter of the stats (candidates also count under the 'spinner' source)."""
+    setattr(stats, name, getattr(stats, name) + n)
+    if name == "candidates":
+        bump(stats.candidates_by_source, "spinner", n)
 
 
 def _rows(rnd: Round, checks: list[tuple[int, int, SpinCheck]], metas: dict[int, Meta],
