@@ -1,6 +1,6 @@
 """Per-article features for a batch: normalised-text hash, token count and candidate keys
 (whole-text MinHash bands, opening-words MinHash bands, paragraph anchors), and the spinner's
-entity-skeleton keys (:func:`.spin.keys_batch`) from the same texts, so they are read once.
+entity-skeleton keys (:func:`.skelbatch.keys_batch`) from the same texts, so they are read once.
 
 :func:`sketch_texts` is pure; :func:`sketch_from_db` is the worker-process entry point (it reads
 the texts itself, so only ids cross the process boundary).
@@ -121,7 +121,7 @@ def sketch_texts(ids: Sequence[int], texts: Sequence[str], p: DedupeParams) -> S
         keys = np.empty(0, dtype=np.int64)
         kid = np.empty(0, dtype=np.int64)
     if p.spin_window:
-        from .spin import keys_batch
+        from .skelbatch import keys_batch
 
         spin_keys, spin_ids = keys_batch(list(ids), texts, p)
     else:
