@@ -15,7 +15,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import random
 import resource
 import shutil
 import sqlite3
@@ -26,10 +25,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "tests"))  # the synthetic corpus is a test helper (tests/support/synth.py)
 
 from archive.dedupe import keystore  # noqa: E402
-from archive.dedupe.synth import AGGREGATORS, PUBLISHERS, Generator, insert_articles  # noqa: E402
 from archive.model import Article, iso  # noqa: E402
+from support.synth import AGGREGATORS, PUBLISHERS, Generator, insert_articles  # noqa: E402
 
 AGGS = [h for h, _ in AGGREGATORS]
 

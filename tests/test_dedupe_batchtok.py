@@ -8,7 +8,8 @@ import numpy as np
 
 from archive.dedupe.batchtok import normal_form, shingle_sets, tokenize
 from archive.dedupe.normalize import norm_hash, tokens
-from archive.dedupe.synth import planted
+
+from support.synth import planted
 
 PIECES = ["Word", "word", "A1", "x_y", ".", "!", "?", " ", "  ", "\t", "\n", '"', "'", "(", "[",
           "9z", "-", "...", "\r\n", "Q.", "end.", "\x0c", "__", "Mr.", "U.S."]

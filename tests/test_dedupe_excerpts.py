@@ -8,9 +8,10 @@ import sqlite3
 
 from archive.dedupe.params import parse_params
 from archive.dedupe.run import dedupe_with
-from archive.dedupe.synth import Generator, insert_articles
 from archive.index import db_path, open_db
 from archive.model import Article
+
+from support.synth import Generator, insert_articles
 
 P = parse_params({})
 

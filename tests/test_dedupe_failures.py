@@ -9,10 +9,11 @@ import sqlite3
 
 import pytest
 
-from archive.dedupe import decide, run, spin
+from archive.dedupe import decide, run, spincheck, work
 from archive.dedupe.params import parse_params
-from archive.dedupe.synth import AGGREGATORS, insert_articles, planted
 from archive.index import db_path, open_db
+
+from support.synth import AGGREGATORS, insert_articles, planted
 
 PARAMS = parse_params({"known_aggregators": [h for h, _ in AGGREGATORS]})
 POISON = "POISONWORD"
@@ -52,7 +53,7 @@ def _raise_on_poison(fn, texts_at):
 
 
 def test_a_text_that_breaks_sketching_is_recorded_and_gets_no_keys(tmp_path, corpus, monkeypatch):
-    monkeypatch.setattr(run, "sketch_texts", _raise_on_poison(run.sketch_texts, lambda a: a[1]))
+    monkeypatch.setattr(work, "sketch_texts", _raise_on_poison(work.sketch_texts, lambda a: a[1]))
     stats, pairs, failures, victim, truth, others = _run(tmp_path, corpus)
     assert (victim, "sketch") in {(a, s) for a, s, _ in failures} and stats.failed == 1
     assert "injected fault" in failures[0][2]
@@ -60,15 +61,15 @@ def test_a_text_that_breaks_sketching_is_recorded_and_gets_no_keys(tmp_path, cor
 
 
 def test_a_pair_that_breaks_verification_is_recorded_and_skipped(tmp_path, corpus, monkeypatch):
-    monkeypatch.setattr(run, "check_pairs", _raise_on_poison(
-        run.check_pairs, lambda a: [a[1].get(i, "") for p in a[0] for i in p[:2]]))
+    monkeypatch.setattr(work, "check_pairs", _raise_on_poison(
+        work.check_pairs, lambda a: [a[1].get(i, "") for p in a[0] for i in p[:2]]))
     stats, pairs, failures, victim, truth, others = _run(tmp_path, corpus)
     assert victim in {a for a, s, _ in failures if s == "verify"}
     assert len(others & pairs) / len(others) >= 0.98
 
 
 def test_a_pair_that_breaks_the_spinner_check_or_the_direction_is_recorded(tmp_path, corpus, monkeypatch):
-    monkeypatch.setattr(spin, "check_spin", _raise_on_poison(spin.check_spin, lambda a: a[:2]))
+    monkeypatch.setattr(spincheck, "check_spin", _raise_on_poison(spincheck.check_spin, lambda a: a[:2]))
 
     def choose(a, b, *rest):
         if victim_id[0] in (a.id, b.id):

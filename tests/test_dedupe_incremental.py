@@ -10,9 +10,10 @@ import pytest
 from archive.dedupe import keystore
 from archive.dedupe.params import parse_params
 from archive.dedupe.run import dedupe_with
-from archive.dedupe.synth import AGGREGATORS, insert_articles, planted
 from archive.errors import ConfigError
 from archive.index import db_path, open_db
+
+from support.synth import AGGREGATORS, insert_articles, planted
 
 PARAMS = parse_params({"known_aggregators": [h for h, _ in AGGREGATORS]})
 
@@ -120,7 +121,7 @@ def test_changed_hashing_needs_rebuild(tmp_path, corpus):
 def test_boilerplate_buckets_are_skipped_across_runs(tmp_path):
     """A paragraph shared by more articles than max_bucket is boilerplate: neither the first run
     nor a later one pairs through it, and the later run does not join its stored members."""
-    from archive.dedupe.synth import PUBLISHERS, Generator
+    from support.synth import PUBLISHERS, Generator
 
     g = Generator(21)
     boiler = "Subscribe to our newsletter for the stories that matter most to you each morning today."

@@ -11,8 +11,9 @@ import pytest
 
 from archive.dedupe.params import parse_params
 from archive.dedupe.run import dedupe_with
-from archive.dedupe.synth import AGGREGATORS, insert_articles, planted
 from archive.index import db_path, open_db
+
+from support.synth import AGGREGATORS, insert_articles, planted
 
 AGGS = tuple(h for h, _ in AGGREGATORS)
 

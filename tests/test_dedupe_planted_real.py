@@ -11,11 +11,11 @@ import pytest
 
 from archive.dedupe.params import parse_params
 from archive.dedupe.run import dedupe_with
-from archive.dedupe.synth import insert_articles
 from archive.index import db_path, open_db
 
 from support import realpages
 from support.realplanted import build
+from support.synth import insert_articles
 
 pytestmark = pytest.mark.skipif(not realpages.available(), reason="../shared/realpages is not beside the clone")
 

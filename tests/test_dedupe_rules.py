@@ -19,9 +19,10 @@ from archive.dedupe.meta import Meta
 from archive.dedupe.params import params_from_config, parse_params
 from archive.dedupe.run import dedupe_with
 from archive.dedupe.sites import Sites
-from archive.dedupe.synth import AGGREGATORS, PUBLISHERS, Generator, insert_articles
 from archive.errors import ConfigError
 from archive.index import db_path, open_db
+
+from support.synth import AGGREGATORS, PUBLISHERS, Generator, insert_articles
 
 AGGS = tuple(h for h, _ in AGGREGATORS)
 PARAMS = parse_params({"known_aggregators": list(AGGS)})

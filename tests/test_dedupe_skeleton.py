@@ -1,7 +1,7 @@
-"""The batch entity skeleton (spin.skeletons, spin.keys_batch) against the per-text reference
-(spin.skeleton, spin.spin_keys): the same labels, word positions and keys for every text, on
-generated texts with odd whitespace, quotes, curly quotes, possessives, numbers, currency and
-non-ASCII characters, on the spinner tests' real English and on the planted corpus."""
+"""The batch entity skeleton (skelbatch.skeletons, skelbatch.keys_batch) against the per-text
+reference (skeleton.skeleton, skeleton.spin_keys): the same labels, word positions and keys for
+every text, on generated texts with odd whitespace, quotes, curly quotes, possessives, numbers,
+currency and non-ASCII characters, on the spinner tests' real English and on the planted corpus."""
 from __future__ import annotations
 
 import random
@@ -10,10 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from archive.dedupe import spin
+import archive.dedupe.skeleton as reference
+from archive.dedupe import skelbatch
 from archive.dedupe.params import parse_params
-from archive.dedupe.spin import keys_batch, skeleton, skeletons, spin_keys
-from archive.dedupe.synth import planted
+from archive.dedupe.shingles import word_hash
+from archive.dedupe.skelbatch import keys_batch, skeletons
+from archive.dedupe.skeleton import skeleton, spin_keys
+
+from support.synth import planted
 
 from support.news_texts import ORIGINAL, OTHER_OUTLET, SAME_STORY, SPUN
 
@@ -57,37 +61,37 @@ def _texts() -> list[str]:
 
 def test_separator_bytes_are_str_split_whitespace():
     ws = {c for c in range(128) if chr(c).isspace()}
-    ranges = {c for lo, hi in spin._WS_RANGES for c in range(lo, hi + 1)}
+    ranges = {c for lo, hi in skelbatch._WS_RANGES for c in range(lo, hi + 1)}
     assert ranges == ws and ord("\n") in ranges
 
 
 def test_stand_ins_are_classified_as_their_characters():
     """Every character of the first planes is classified through its stand-in byte as skeleton()
     classifies the character itself (whitespace, quote, strip, candidate, number, name, ...)."""
-    _, t = spin._tables()
+    _, t = skelbatch._tables()
 
     def by_char(ch: str) -> tuple[bool, ...]:
-        return (ch.isspace(), bool(spin._QUOTE.match(ch)), ch in spin._STRIP, ch in spin._RSTRIP,
-                ch in spin._ENDS, ch in spin._CAND or ch.isupper(), ch.isdigit(), ch.isupper(),
-                ch in "$£€", ch in "'’", ch == "I", ch == "s")
+        return (ch.isspace(), bool(reference.QUOTE.match(ch)), ch in reference.STRIP,
+                ch in reference.RSTRIP, ch in reference.ENDS, ch in reference.CAND or ch.isupper(),
+                ch.isdigit(), ch.isupper(), ch in "$£€", ch in "'’", ch == "I", ch == "s")
 
     def by_byte(b: int) -> tuple[bool, ...]:
-        ws = any(lo <= b <= hi for lo, hi in spin._WS_RANGES)
+        ws = any(lo <= b <= hi for lo, hi in skelbatch._WS_RANGES)
         return (ws, b == ord('"'), bool(t["strip"][b]), bool(t["rstrip"][b]), bool(t["end"][b]),
                 bool(t["cand"][b]), bool(t["digit"][b]), bool(t["upper"][b]), b == ord("$"), b == ord("'"),
                 b == ord("I"), b == ord("s"))
 
     chars = [chr(c) for c in list(range(128, 0x3100)) + list(range(0xFF00, 0xFFF0))
-             + list(range(0x10400, 0x10450))] + list(spin._STAND_INS)
+             + list(range(0x10400, 0x10450))] + list(skelbatch._STAND_INS)
 
     def same(ch: str) -> bool:
-        want, got = by_char(ch), by_byte(spin._stand_in(ch))
+        want, got = by_char(ch), by_byte(skelbatch._stand_in(ch))
         if want[1]:  # a quote splits the line, never sits in a token: only that counts
             return got[:2] == want[:2]
         return got == want
 
     assert [ch for ch in chars if not same(ch)] == []
-    assert spin._stand_in("“") == spin._stand_in("”") == ord('"')
+    assert skelbatch._stand_in("“") == skelbatch._stand_in("”") == ord('"')
     # ASCII is its own stand-in: the tables say what skeleton() says of each character
     assert [by_char(chr(b)) for b in range(128) if chr(b) != "\n"] == \
            [by_byte(b) for b in range(128) if chr(b) != "\n"]
@@ -100,11 +104,11 @@ def test_skeletons_equal_the_reference(monkeypatch):
     assert skeletons(texts) == ref
     # small slices of the batch (many buffers, texts across the slice limits) and a label cache
     # that fills up and starts again change nothing
-    monkeypatch.setattr(spin, "_SLICE_BYTES", 3000)
-    monkeypatch.setattr(spin, "_LABELS", {})
-    monkeypatch.setattr(spin, "_LABELS_MAX", 500)
+    monkeypatch.setattr(skelbatch, "_SLICE_BYTES", 3000)
+    monkeypatch.setattr(skelbatch, "_LABELS", {})
+    monkeypatch.setattr(skelbatch, "_LABELS_MAX", 500)
     assert skeletons(texts) == ref
-    assert 0 < len(spin._LABELS) <= 500
+    assert 0 < len(skelbatch._LABELS) <= 500
     assert skeletons(texts[::-1]) == ref[::-1]
     assert skeletons([]) == []
 
@@ -123,7 +127,7 @@ def test_skeletons_keep_the_rules():
                          'Chief Ana Ruiz said: "We are still counting the cars." The Red Cross helped.')
     assert a.starts == [2, 4, 10, 13, 16, 23] and a.n_words == 26
     # "Bob's" opens the text (a sentence start); "New York's" is one name; I is not; $5 a number
-    assert b.labels == [spin.word_hash(x) for x in ("c:new york", "c:ii", "n:$5")]
+    assert b.labels == [word_hash(x) for x in ("c:new york", "c:ii", "n:$5")]
     assert (c.labels, c.n_words) == ([], 1)
 
 
@@ -133,7 +137,7 @@ def test_batch_keys_equal_the_reference(window, monkeypatch):
     corpus = planted(n_originals=300, seed=21, spinners=20)
     texts = [a.text for a in corpus.articles] + _texts()
     ids = [1000 + 7 * i for i in range(len(texts))]
-    monkeypatch.setattr(spin, "_SLICE_BYTES", 200_000)
+    monkeypatch.setattr(skelbatch, "_SLICE_BYTES", 200_000)
     keys, kid = keys_batch(ids, texts, p)
     ref = sorted((k, i) for i, t in zip(ids, texts) for k in spin_keys(skeleton(t), p))
     assert len(ref) > 5000

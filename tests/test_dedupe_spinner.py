@@ -17,11 +17,15 @@ from archive.dedupe.normalize import tokens
 from archive.dedupe.params import parse_params
 from archive.dedupe.run import dedupe_with
 from archive.dedupe.shingles import shingles, word_hash
-from archive.dedupe.spin import TABLE, check_spin, keys_batch, skeleton, spin_keys
-from archive.dedupe.synth import AGGREGATORS, insert_articles, planted
+from archive.dedupe.skelbatch import keys_batch
+from archive.dedupe.skeleton import skeleton, spin_keys, words
+from archive.dedupe.spin import TABLE
+from archive.dedupe.spincheck import check_spin
 from archive.errors import ConfigError
 from archive.index import db_path, open_db
 from support.news_texts import ORIGINAL, OTHER_OUTLET, SAME_STORY, SPUN
+
+from support.synth import AGGREGATORS, insert_articles, planted
 
 PARAMS = parse_params({"known_aggregators": [h for h, _ in AGGREGATORS]})
 
@@ -300,7 +304,7 @@ def test_quotes_glued_to_words_keep_the_check_on_the_skeletons_words():
     said,“We) is a word boundary for the skeleton and was none for the check's word list, so
     entity positions ran past its end (IndexError in check_spin). Both now read the same words."""
     for text in (GLUED, GLUED_SPUN, GLUED * 40):
-        assert len(spin._words(text)) == skeleton(text).n_words
+        assert len(words(text)) == skeleton(text).n_words
     c = check_spin(GLUED * 3, GLUED_SPUN * 3, PARAMS)
     assert c is not None and c.passes(PARAMS)
     assert check_spin(GLUED_SPUN, GLUED, PARAMS) is not None

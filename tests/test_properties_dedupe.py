@@ -13,7 +13,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.dedupe import spin
 from archive.dedupe.batchtok import shingle_sets, shingle_sets_and_openings, tokenize
 from archive.dedupe.diff import counts, flip, paragraph_diff
 from archive.dedupe.direction import choose, parse_when
@@ -26,12 +25,15 @@ from archive.dedupe.run import dedupe_with
 from archive.dedupe.shingles import shingles
 from archive.dedupe.sites import Sites
 from archive.dedupe.sketch import sketch_texts
-from archive.dedupe.synth import insert_articles
+from archive.dedupe.skelbatch import keys_batch, skeletons
+from archive.dedupe.skeleton import skeleton, spin_keys, words
+from archive.dedupe.spincheck import check_spin
 from archive.dedupe.verify import ATTRIBUTED, SAME_SITE, check_pairs, prose
 from archive.index import db_path, open_db
 from archive.model import Article
 
 from support import realpages
+from support.synth import insert_articles
 from support.texts import any_text, pieced
 
 P = DedupeParams(min_words=3, min_shared=2, excerpt_min_shared=3)
@@ -48,23 +50,23 @@ def _every_text_function(texts: list[str]) -> None:
         paragraphs(t)
         shingles(toks, P.shingle_size)
         prose(t)
-        sk = spin.skeleton(t)
+        sk = skeleton(t)
         # the check's word positions are the skeleton's: the same tokenising
-        assert len(spin._words(t)) == sk.n_words
+        assert len(words(t)) == sk.n_words
         assert all(0 <= s < e <= sk.n_words for s, e in zip(sk.starts, sk.ends))
-        spin.spin_keys(sk, P)
+        spin_keys(sk, P)
     tk = tokenize(texts)
     assert [int(n) for n in tk.counts] == [len(tokens(t)) for t in texts]
     shingle_sets(texts, P.shingle_size)
     shingle_sets_and_openings(texts, P.shingle_size, (P.lede_words, P.excerpt_words))
     sketch_texts(list(range(1, len(texts) + 1)), texts, P)
-    assert spin.skeletons(texts) == [spin.skeleton(t) for t in texts]
-    spin.keys_batch(list(range(1, len(texts) + 1)), texts, P)
+    assert skeletons(texts) == [skeleton(t) for t in texts]
+    keys_batch(list(range(1, len(texts) + 1)), texts, P)
     pairs = [(a, b, f) for a in range(len(texts)) for b in range(a + 1, len(texts))
              for f in (0, ATTRIBUTED | SAME_SITE)][:12]
     check_pairs(pairs, dict(enumerate(texts)), P)
     for a, b, _ in pairs[:6]:
-        spin.check_spin(texts[a], texts[b], P)
+        check_spin(texts[a], texts[b], P)
         d = paragraph_diff(texts[a], texts[b])
         counts(d)
         assert counts(flip(d)) == counts(d)[::-1]
@@ -85,9 +87,9 @@ def test_batches_agree_with_one_text_references(texts):
 @FAST
 @given(pieced, pieced)
 def test_spinner_check_reads_any_pair_of_texts(a, b):
-    spin.check_spin(a, b, P)
-    spin.check_spin(a, a + " " + b, P)
-    spin.check_spin(a + "\n" + b, b + "\n" + a, P)
+    check_spin(a, b, P)
+    check_spin(a, a + " " + b, P)
+    check_spin(a + "\n" + b, b + "\n" + a, P)
 
 
 @FAST
@@ -163,7 +165,7 @@ def test_huge_and_degenerate_texts():
     big = ("Mayor Alice Brown said “the plan”, costing $40 million, was “a disgrace”. " * 30000)
     texts = [big, "x" * 200_000, "“" * 50_000, " ".join(str(i) for i in range(60_000)), "", "word"]
     _every_text_function(texts)
-    assert spin.check_spin(big, big[: len(big) // 2], P) is not None
+    assert check_spin(big, big[: len(big) // 2], P) is not None
 
 
 @pytest.mark.skipif(not realpages.available(), reason="../shared/realpages is not beside the clone")
@@ -177,4 +179,4 @@ def test_the_real_pages_texts_and_sources():
     sources = [realpages.source_html(p.name)[:200_000] for p in pages[::10]]
     _every_text_function(sources[:4])
     sketch_texts(list(range(1, len(texts) + 1)), texts, P)
-    assert spin.skeletons(texts) == [spin.skeleton(t) for t in texts]
+    assert skeletons(texts) == [skeleton(t) for t in texts]

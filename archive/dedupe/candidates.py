@@ -22,6 +22,11 @@ def encode(a: "np.ndarray", b: "np.ndarray") -> "np.ndarray":
     return (lo << np.int64(32)) | hi
 
 
+def code(a: int, b: int) -> int:
+    """:func:`encode` of one pair, in plain ints."""
+    return (min(a, b) << 32) | max(a, b)
+
+
 def decode(codes: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
     import numpy as np
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
+from ..index.articles import first_captures
+from .candidates import code
 from .diff import flip
 from .direction import Direction, choose
 from .lag import lag
@@ -65,16 +67,10 @@ def guarded(rnd: Round, stage: str, items: Sequence[Any], ids_of: Callable[[Any]
 def involved_metas(conn: "sqlite3.Connection", ids: Iterable[int], metas: dict[int, Meta]) -> dict[int, Meta]:
     """Metas of the given articles (loading those the round does not hold), with their URLs'
     first capture filled in."""
-    from .candidates import chunked
-
     wanted = set(ids)
     allm = {i: metas[i] for i in wanted if i in metas}
     allm.update(load_meta(conn, sorted(wanted - set(allm))))
-    urls = sorted({m.url for m in allm.values()})
-    first: dict[str, str] = {}
-    for chunk in chunked(urls):
-        first.update(conn.execute(f"SELECT url, MIN(captured) FROM articles WHERE url IN "
-                                  f"({','.join('?' * len(chunk))}) GROUP BY url", chunk).fetchall())
+    first = first_captures(conn, sorted({m.url for m in allm.values()}))
     for m in allm.values():
         m.first_captured = first.get(m.url) or m.captured
     return allm
@@ -132,8 +128,7 @@ def prefer_openings(checks: list[Check], keep: set[int], p: "DedupeParams") -> l
         if best < p.excerpt_lede:
             continue
         for c in cs:
-            code = (min(c.a, c.b) << 32) | max(c.a, c.b)
-            if code not in keep and held(c) < best - 0.25 and own(c) >= p.min_lede:
+            if code(c.a, c.b) not in keep and held(c) < best - 0.25 and own(c) >= p.min_lede:
                 drop.add(id(c))
     return [c for c in checks if id(c) not in drop]
 
@@ -152,9 +147,9 @@ def rows_from_checks(rnd: Round, checks: list[Check], metas: dict[int, Meta], ha
         if d is None:
             return None
         copy, orig = d.copy, d.original
-        code = (min(c.a, c.b) << 32) | max(c.a, c.b)
-        found = [name for name, hit in (("exact", code in exact), ("lsh", lsh is None or code in lsh),
-                                        ("attribution", code in attr)) if hit]
+        pair = code(c.a, c.b)
+        found = [name for name, hit in (("exact", pair in exact), ("lsh", lsh is None or pair in lsh),
+                                        ("attribution", pair in attr)) if hit]
         if copy.original_key and copy.original_key == orig.key:
             method = "attribution"
         elif hashes.get(c.a, "a") == hashes.get(c.b, "b"):

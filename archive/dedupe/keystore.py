@@ -163,6 +163,25 @@ def join(conn: "sqlite3.Connection", keys: "np.ndarray", ids: "np.ndarray", cap:
     return allc[shared >= min_keys], big
 
 
+def pairs(conn: "sqlite3.Connection", keys: "np.ndarray", ids: "np.ndarray", cap: int,
+          min_keys: int = 1, table: str = TABLE) -> tuple["np.ndarray", int]:
+    """Encoded candidate pairs of a round's keys: against the stored runs (:func:`join`) and
+    within the round, sharing at least ``min_keys`` keys; a bucket over ``cap`` (stored and new
+    members together) is skipped in both. Returns the pairs and the number of buckets skipped."""
+    import numpy as np
+
+    from .candidates import group_pairs
+
+    old, big = join(conn, keys, ids, cap, min_keys, table)
+    if len(big):  # buckets already too big with their stored members
+        keep = ~np.isin(keys, big)
+        within, big_new = group_pairs(keys[keep], ids[keep], cap, min_keys)
+        del keep
+    else:
+        within, big_new = group_pairs(keys, ids, cap, min_keys)
+    return np.union1d(within, old), len(big) + big_new
+
+
 def add(conn: "sqlite3.Connection", keys: "np.ndarray", ids: "np.ndarray", table: str = TABLE) -> int:
     """Store a round's keys (one run per key range, then size-tiered merges); returns the
     number of entries added. Runs inside the caller's transaction."""

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Iterable
 
+from ..index.articles import article_fields
 from .normalize import host_key, name_key, site_names, url_key
 
 if TYPE_CHECKING:
@@ -51,14 +52,9 @@ class Meta:
 
 
 def load_meta(conn: "sqlite3.Connection", ids: Iterable[int]) -> dict[int, Meta]:
-    cols = ", ".join(COLUMNS)
     out: dict[int, Meta] = {}
-    ids = list(ids)
-    for start in range(0, len(ids), 900):
-        chunk = ids[start:start + 900]
-        marks = ",".join("?" * len(chunk))
-        for row in conn.execute(f"SELECT {cols} FROM articles WHERE id IN ({marks})", chunk):
-            m = Meta(*row)
-            m.id = int(m.id)
-            out[m.id] = m
+    for row in article_fields(conn, list(ids), COLUMNS):
+        m = Meta(*row)
+        m.id = int(m.id)
+        out[m.id] = m
     return out

@@ -1,6 +1,6 @@
 """Per-article features for a batch: normalised-text hash, token count and candidate keys
 (whole-text MinHash bands, opening-words MinHash bands, paragraph anchors), and the spinner's
-entity-skeleton keys (:func:`.spin.keys_batch`) from the same texts, so they are read once.
+entity-skeleton keys (:func:`.skelbatch.keys_batch`) from the same texts, so they are read once.
 
 :func:`sketch_texts` is pure; :func:`sketch_from_db` is the worker-process entry point (it reads
 the texts itself, so only ids cross the process boundary).
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
+from ..index.articles import article_texts
 from .batchtok import tokenize
 from .minhash import SKETCH_ANCHOR, SKETCH_MAIN, SKETCH_OPENING, band_keys, salt
 from .params import DedupeParams
@@ -120,7 +121,7 @@ def sketch_texts(ids: Sequence[int], texts: Sequence[str], p: DedupeParams) -> S
         keys = np.empty(0, dtype=np.int64)
         kid = np.empty(0, dtype=np.int64)
     if p.spin_window:
-        from .spin import keys_batch
+        from .skelbatch import keys_batch
 
         spin_keys, spin_ids = keys_batch(list(ids), texts, p)
     else:
@@ -136,24 +137,6 @@ def _digests_flat(sh: "np.ndarray", offs: "np.ndarray", num_perm: int, seed: int
     return np.array(m.to_rows(), dtype=np.uint32).reshape(len(offs) - 1, num_perm)
 
 
-def read_texts(db_path: Path, ids: Sequence[int]) -> dict[int, str]:
-    """Texts of some articles, read on a connection of this process's own."""
-    from ..index import connect
-
-    conn = connect(db_path, readonly=True)
-    try:
-        out: dict[int, str] = {}
-        ids = list(ids)
-        for start in range(0, len(ids), 900):
-            chunk = ids[start:start + 900]
-            marks = ",".join("?" * len(chunk))
-            for aid, text in conn.execute(f"SELECT id, text FROM articles WHERE id IN ({marks})", chunk):
-                out[int(aid)] = text or ""
-        return out
-    finally:
-        conn.close()
-
-
 def sketch_from_db(db_path: Path, ids: Sequence[int], p: DedupeParams) -> Sketches:
-    texts = read_texts(db_path, ids)
+    texts = article_texts(db_path, ids)
     return sketch_texts(list(ids), [texts.get(int(i), "") for i in ids], p)

@@ -34,8 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from .diff import Keyed, keyed, paragraph_diff
+from ..index.articles import article_texts
 from .batchtok import shingle_sets_and_openings
+from .diff import Keyed, keyed, paragraph_diff
 from .params import DedupeParams
 
 if TYPE_CHECKING:
@@ -165,7 +166,5 @@ def check_pairs(pairs: Sequence[tuple[int, int, int]], texts: dict[int, str],
 def check_from_db(db_path: Path, pairs: Sequence[tuple[int, int, int]],
                   p: DedupeParams) -> tuple[list[Check], int]:
     """Worker-process entry point: reads the texts itself."""
-    from .sketch import read_texts
-
     ids = sorted({i for a, b, _ in pairs for i in (a, b)})
-    return check_pairs(pairs, read_texts(db_path, ids), p)
+    return check_pairs(pairs, article_texts(db_path, ids), p)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from ..index.versions import add_link, drop_link, links_from
 from .diff import counts, paragraph_diff
 
 
@@ -31,23 +32,18 @@ def update_url(conn: sqlite3.Connection, snaps: list[Snapshot], texts: dict[int,
     links = chain(snaps)
     url = min(snaps, key=lambda s: (s.captured or "", s.article_id)).url
     wanted = {(a.capture_id, b.capture_id) for a, b in links}
-    ids = [s.capture_id for s in snaps]
-    marks = ",".join("?" * len(ids))
-    have = {(f, t) for f, t in conn.execute(
-        f"SELECT from_capture_id, to_capture_id FROM versions WHERE from_capture_id IN ({marks})", ids)}
+    have = links_from(conn, [s.capture_id for s in snaps])
     for f, t in have - wanted:  # a capture imported later now sits between these two
-        conn.execute("DELETE FROM versions WHERE from_capture_id = ? AND to_capture_id = ?", (f, t))
+        drop_link(conn, f, t)
     added = 0
     for a, b in links:
         if (a.capture_id, b.capture_id) in have:
             continue
         d = paragraph_diff(texts.get(a.article_id, ""), texts.get(b.article_id, ""))
         rem, add = counts(d)
-        conn.execute(
-            "INSERT OR IGNORE INTO versions (url, from_capture_id, to_capture_id, from_article_id, "
-            "to_article_id, from_captured, to_captured, removed, added, diff) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (url, a.capture_id, b.capture_id, a.article_id, b.article_id, a.captured, b.captured,
-             rem, add, d))
+        add_link(conn, dict(url=url, from_capture_id=a.capture_id, to_capture_id=b.capture_id,
+                            from_article_id=a.article_id, to_article_id=b.article_id,
+                            from_captured=a.captured, to_captured=b.captured, removed=rem, added=add,
+                            diff=d))
         added += 1
     return added

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import sqlite3
+    from pathlib import Path
+    from typing import Any, Iterator, Sequence
 
     import sqlite_utils
 
@@ -92,3 +94,46 @@ def ids_matching(conn: "sqlite3.Connection", fts_query: str, ids: list[int]) -> 
         keep = set(chunk)
         found.update(int(r[0]) for r in rows if int(r[0]) in keep)
     return found
+
+
+# ---------------------------------------------------------------- reads of the dedupe stage
+
+def _in_list(conn: "sqlite3.Connection", sql: str, values: "Sequence[Any]") -> "Iterator[tuple[Any, ...]]":
+    """Rows of ``sql`` (an ``IN ({marks})`` query) over ``values`` in slices of 900 (SQLite's host
+    parameters per statement are limited), one at a time (a round's rows: no list of them all)."""
+    values = list(values)
+    for start in range(0, len(values), 900):
+        chunk = values[start:start + 900]
+        yield from conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
+
+
+def article_texts(db_path: "Path", ids: "Sequence[int]") -> dict[int, str]:
+    """Texts of some articles (a NULL text reads as ""), on a read-only connection of this
+    process's own: dedupe's worker processes call it with only the ids in hand."""
+    from . import connect
+
+    conn = connect(db_path, readonly=True)
+    try:
+        return {int(aid): text or "" for aid, text in
+                _in_list(conn, "SELECT id, text FROM articles WHERE id IN ({marks})", ids)}
+    finally:
+        conn.close()
+
+
+def article_fields(conn: "sqlite3.Connection", ids: "Sequence[int]",
+                   columns: "Sequence[str]") -> "Iterator[tuple[Any, ...]]":
+    """``columns`` (names of ``articles`` columns, given by the code) of some articles."""
+    if not all(c.isidentifier() for c in columns):
+        raise ValueError(f"not column names: {list(columns)!r}")
+    return _in_list(conn, f"SELECT {', '.join(columns)} FROM articles WHERE id IN ({{marks}})", ids)
+
+
+def article_sites(conn: "sqlite3.Connection", ids: "Sequence[int]") -> "Iterator[tuple[int, str]]":
+    """(id, site — or the URL where the site is NULL) of some articles."""
+    return _in_list(conn, "SELECT id, coalesce(site, url) FROM articles WHERE id IN ({marks})", ids)
+
+
+def first_captures(conn: "sqlite3.Connection", urls: "Sequence[str]") -> dict[str, str]:
+    """The earliest capture time of each URL among its articles."""
+    return dict(_in_list(conn, "SELECT url, MIN(captured) FROM articles WHERE url IN ({marks}) "
+                               "GROUP BY url", urls))

@@ -1,4 +1,7 @@
-"""A synthetic news corpus with planted copies, for the planted-pairs test and bench/dedupe.py.
+"""A synthetic news corpus with planted copies, for the dedupe tests and bench/dedupe.py.
+
+Test-only: it lives beside the other test helpers (bench/dedupe.py puts ``tests/`` on its path
+to import it), not in the library the archive ships.
 
 Publishers write originals about topics (each topic has names, numbers and quotes). Other
 publishers write their own same-topic stories that reuse those names and quotes (not copies).
@@ -18,7 +21,7 @@ import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
-from ..model import Article, iso
+from archive.model import Article, iso
 
 if TYPE_CHECKING:
     import sqlite3
@@ -273,7 +276,7 @@ def _cut(paras: list[str], keep: int) -> list[str]:
 
 
 def _parse(value: str | None) -> dt.datetime:
-    from ..model import parse_iso
+    from archive.model import parse_iso
 
     if value and len(value) <= 10:
         d = dt.date.fromisoformat(value)
