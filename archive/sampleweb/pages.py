@@ -8,68 +8,17 @@ static files here.
 """
 from __future__ import annotations
 
-import datetime as dt
 from html import escape
 
 from . import assets, text
 from .aggregator_pages import AggregatorPages
-from .markup import NBSP, Page, Role, SCRIPT_DATA, _date_line, _html
+from .markup import Page, Role, SCRIPT_DATA, _html
 from .publisher_pages import PublisherPages
-from .site import ADS, OTHER_OUTLETS, SHARE_NETWORKS, Site, Story
+from .site import ADS, OTHER_OUTLETS, SHARE_NETWORKS
 
 
 class Renderer(AggregatorPages, PublisherPages):
-    def __init__(self, site: Site, aggregator_url: str, publisher_url: str, others_url: str) -> None:
-        self.site = site
-        self.agg = aggregator_url.rstrip("/")
-        self.pub = publisher_url.rstrip("/")
-        self.others = others_url.rstrip("/")  # share, sponsor, ad and other outlets' pages
-
-    # ---- helpers -------------------------------------------------------------------------
-    def original_url(self, s: Story) -> str:
-        return self.pub + s.original_path
-
-    def copy_url(self, s: Story) -> str | None:
-        return self.agg + s.copy_path if s.copy_path else None
-
-    def story_index(self) -> dict[str, int]:
-        """Path of every copy, original and /r/ redirect -> story index (current generation)."""
-        return self._copy_index()
-
-    def _copy_index(self) -> dict[str, int]:
-        key = ("copy-index", self.site.generation)
-        cache = self.__dict__.setdefault("_idx", {})
-        if key not in cache:
-            cache.clear()
-            idx: dict[str, int] = {}
-            for i in range(self.site.story_count):
-                s = self.site.story(i)
-                for cp in s.copy_paths:
-                    idx[cp] = i
-                idx[s.original_path] = i
-                idx[f"/r/{s.pub_id}"] = i
-            cache[key] = idx
-        return cache[key]
-
-    def sponsor_url(self, slot: int) -> str:
-        """The sponsor link of the header's ``slot``-th "Sponsor:" line (on every aggregator page)."""
-        return f"{self.others}/qwiket/fantasy-sports?slot={slot}"
-
-    def sponsor_slots(self, seed_variant: int) -> int:
-        return 2 + seed_variant % 3
-
-    def _header_lines(self, d: dt.datetime, seed_variant: int, link_site: bool = True) -> str:
-        """The aggregator's header lines, as on the real am1 pages (NBSPs included)."""
-        sponsors = [f"Sponsor:{NBSP} QWIKET{NBSP}", f"Sponsor:{NBSP} QWIKET{NBSP}",
-                    f"Sponsor:{NBSP} QWIKET:{NBSP}Elevate your fantasy game! Interactive Sports Knowledge.",
-                    f"Sponsor:{NBSP} QWIKET:{NBSP}Elevate your fantasy game! Interactive Sports Knowledge "
-                    f"and Reasoning Support for Fantasy Sports and Betting Enthusiasts."]
-        sponsor_html = "\n".join(f'<p class="sponsor"><a href="{self.sponsor_url(n)}">{escape(x)}</a></p>'
-                                 for n, x in enumerate(sponsors[:self.sponsor_slots(seed_variant)]))
-        site = '<a href="/">THE AMERICA ONE NEWS</a>' if link_site else "THE AMERICA ONE NEWS"
-        return (f'<div class="hdr">\n<p class="site">{site}</p>\n'
-                f'<p class="date">{_date_line(d)}</p>\n<p class="count">0</p>\n'
-                f'<p class="loc">{NBSP}| Remer,MN</p>\n{sponsor_html}\n</div>\n')
+    """Every page of the three hosts: ``render(role, path, query)`` -> :class:`Page`."""
 
     # ---- dispatch ------------------------------------------------------------------------
     def render(self, role: Role, path: str, query: str) -> Page:
