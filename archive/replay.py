@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -37,7 +36,6 @@ HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
     "te", "trailer", "trailers", "transfer-encoding", "upgrade",
 })
-DECODABLE = ("gzip", "x-gzip", "deflate", "br", "identity")
 
 
 def parse_timestamp(ts: str) -> dt.datetime:
@@ -322,87 +320,19 @@ def dechunk(chunks: Iterator[bytes], *, what: str = "payload") -> Iterator[bytes
 
 def decode_stream(chunks: Iterator[bytes], encoding: str | None, *, max_size: int = MAX_DECODED,
                   what: str = "payload") -> Iterator[bytes]:
-    """Remove a content-encoding (gzip, deflate, br; stacked ones right to left) from a stream
-    of chunks. Unknown encodings and bodies that decode beyond ``max_size`` raise WarcError."""
-    codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip()]
-    codings = [c for c in codings if c != "identity"]
-    stream = chunks
-    for coding in reversed(codings):
-        stream = _decode_one(stream, coding, what)
-    total = 0
-    for chunk in stream:
-        total += len(chunk)
-        if total > max_size:
-            raise WarcError(what, None, f"decoded body larger than {max_size} bytes; use raw replay")
-        yield chunk
+    """Remove a content-encoding (:mod:`archive.content`: gzip, deflate, br; stacked ones right
+    to left) from a stream of chunks. Unknown encodings and bodies that decode beyond
+    ``max_size`` raise WarcError naming ``what``."""
+    from .content import ContentDecodeError, Decoder
 
-
-def _decode_one(chunks: Iterator[bytes], coding: str, what: str) -> Iterator[bytes]:
-    if coding in ("gzip", "x-gzip"):
-        return _zlib_stream(chunks, 16 + zlib.MAX_WBITS, what, coding)
-    if coding == "deflate":
-        return _deflate_stream(chunks, what)
-    if coding == "br":
-        return _brotli_stream(chunks, what)
-    raise WarcError(what, None, f"content-encoding {coding!r} cannot be decoded; use raw replay")
-
-
-def _zlib_stream(chunks: Iterator[bytes], wbits: int, what: str, coding: str) -> Iterator[bytes]:
-    d = zlib.decompressobj(wbits)
     try:
-        for chunk in chunks:
-            while chunk:
-                out = d.decompress(chunk, CHUNK)
-                if out:
-                    yield out
-                chunk = d.unconsumed_tail
-                if d.eof:
-                    # concatenated gzip members (allowed by RFC 1952)
-                    rest = d.unused_data + chunk
-                    if wbits > 16 and rest:
-                        d = zlib.decompressobj(wbits)
-                        chunk = rest
-                    else:
-                        chunk = b""
-        tail = d.flush()
-        if tail:
-            yield tail
-    except zlib.error as exc:
-        raise WarcError(what, None, f"{coding} body does not decode ({exc}); use raw replay") from None
-
-
-def _deflate_stream(chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
-    # "deflate" is zlib-wrapped by the RFC, raw deflate by some servers: peek and choose
-    it = iter(chunks)
-    first = b""
-    for chunk in it:
-        first += chunk
-        if len(first) >= 2:
-            break
-    wbits = zlib.MAX_WBITS if len(first) >= 2 and (first[0] * 256 + first[1]) % 31 == 0 \
-        and first[0] & 0x0F == 8 else -zlib.MAX_WBITS
-
-    def again() -> Iterator[bytes]:
-        if first:
-            yield first
-        yield from it
-
-    return _zlib_stream(again(), wbits, what, "deflate")
-
-
-def _brotli_stream(chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
-    try:
-        import brotli  # type: ignore[import-not-found]
-    except ImportError:
-        raise WarcError(what, None, "content-encoding br needs the brotli package; use raw replay") from None
-    d = brotli.Decompressor()
-    try:
-        for chunk in chunks:
-            out = d.process(chunk)
-            if out:
-                yield out
-    except brotli.error as exc:
-        raise WarcError(what, None, f"br body does not decode ({exc}); use raw replay") from None
+        yield from Decoder(encoding, limit=max_size).stream(chunks)
+    except ContentDecodeError as exc:
+        raise WarcError(what, None, {
+            "too-large": f"decoded body larger than {max_size} bytes; use raw replay",
+            "unsupported": f"content-encoding {exc.coding!r} cannot be decoded; use raw replay",
+            "no-decoder": f"content-encoding {exc.coding} needs the brotli package; use raw replay",
+        }.get(exc.kind, f"{exc.coding} body does not decode ({exc.detail}); use raw replay")) from None
 
 
 # Recorded headers forwarded on replay; everything else (hop-by-hop, cookies, the site's own

@@ -415,9 +415,9 @@ class Engine:
 
 
 def _decoded(ex: Exchange) -> bytes:
-    from .discover import decode_body
+    from ..content import ContentDecodeError, decode_bytes
 
     try:
-        return decode_body(ex.body, ex.header("content-encoding"), MAX_ROBOTS_BYTES)
-    except DecodeError:
+        return decode_bytes(ex.body, ex.header("content-encoding"), limit=MAX_ROBOTS_BYTES)
+    except ContentDecodeError:
         return b""
