@@ -1,7 +1,7 @@
 """Replay: find the capture of a URL nearest to a time and give back what the server sent.
 
-Lookup is by ``urlkey`` (:func:`archive.urls.surt`) in the ``captures`` table, never by a file
-path: the URL only selects rows, and the row names the WARC file and offset. The nearest capture
+Lookup is by ``urlkey`` (:func:`archive.urls.surt`) in the ``captures`` table (through its owner,
+:mod:`archive.index.captures`), never by a file path: the URL only selects rows, and the row names the WARC file and offset. The nearest capture
 by absolute time wins, the earlier one on a tie; GET captures only unless a method is asked for.
 A revisit is resolved to the response it refers to (same payload digest, preferably the
 referred URL and date); a revisit whose original is missing raises :class:`NotFound` naming it.
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from .errors import InputError, NotFound, UnsafePath, WarcError
-from .index.captures import row_to_capture
+from .index.captures import captures_of_url, previous_full, revisit_original
 from .model import Capture, parse_iso
 from .urls import check_http_url, surt
 
@@ -62,17 +62,7 @@ def _when(capture: Capture) -> dt.datetime:
 
 def list_captures(db: "sqlite_utils.Database", url: str, *, method: str | None = "GET") -> list[Capture]:
     """All captures of ``url`` (matched by its SURT key), oldest first; ``method=None`` = any."""
-    url = check_http_url(url)
-    key = surt(url)
-    sql = "SELECT * FROM captures WHERE urlkey = ?"
-    params: list[object] = [key]
-    if method is not None:
-        sql += " AND upper(method) = ?"
-        params.append(method.upper())
-    sql += " ORDER BY timestamp, id"
-    cur = db.conn.execute(sql, params)
-    cols = [d[0] for d in cur.description]
-    return [row_to_capture(dict(zip(cols, row))) for row in cur.fetchall()]
+    return captures_of_url(db, check_http_url(url), method)
 
 
 def nearest(captures: list[Capture], at: dt.datetime | None) -> Capture:
@@ -101,31 +91,19 @@ def find_capture(db: "sqlite_utils.Database", url: str, at: dt.datetime | str | 
 
 
 def resolve_revisit(db: "sqlite_utils.Database", revisit: Capture) -> Capture:
-    """The response record a revisit refers to: same payload digest, the referred URL and date
-    preferred, else the same URL, else any URL with that digest (URL-agnostic revisit).
-    :class:`NotFound` names the missing original."""
+    """The response record a revisit refers to (:func:`archive.index.captures.revisit_original`:
+    same payload digest, the referred URL and date preferred). :class:`NotFound` names the
+    missing original."""
     target = revisit.refers_to_url or revisit.url
     if not revisit.payload_digest:
         raise NotFound(f"{revisit.url}: revisit {revisit.id} has no payload digest; its original "
                        f"{target} ({revisit.refers_to_date or 'date unknown'}) cannot be found")
-    cur = db.conn.execute(
-        "SELECT * FROM captures WHERE payload_digest = ? AND record_type = 'response'",
-        [revisit.payload_digest])
-    cols = [d[0] for d in cur.description]
-    candidates = [row_to_capture(dict(zip(cols, r))) for r in cur.fetchall()]
-    if not candidates:
+    original = revisit_original(db, revisit)
+    if original is None:
         raise NotFound(f"{revisit.url}: the original of revisit {revisit.id} is missing: "
                        f"{target} at {revisit.refers_to_date or 'unknown date'} "
                        f"(payload digest {revisit.payload_digest})")
-    want_key = surt(target)
-    want_date = parse_iso(revisit.refers_to_date) if revisit.refers_to_date else _when(revisit)
-
-    def rank(c: Capture) -> tuple[int, int, float, str]:
-        same_key = 0 if c.urlkey == want_key else (1 if c.urlkey == revisit.urlkey else 2)
-        later = 1 if _when(c) > _when(revisit) else 0  # an original normally precedes its revisit
-        return (same_key, later, abs((_when(c) - want_date).total_seconds()), c.id)
-
-    return min(candidates, key=rank)
+    return original
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,19 +196,6 @@ def open_replay(db: "sqlite_utils.Database", data_dir: Path, url: str,
     """Find the capture of ``url`` nearest to ``at`` and prepare its replay."""
     capture = find_capture(db, url, at, method=method)
     return replay_capture(db, data_dir, capture)
-
-
-def previous_full(db: "sqlite_utils.Database", capture: Capture) -> Capture | None:
-    """For a ``304 Not Modified`` capture (a conditional GET): the latest earlier capture of the
-    same URL and method that has content (not itself a 304), or None."""
-    cur = db.conn.execute(
-        "SELECT * FROM captures WHERE urlkey = ? AND upper(method) = ? AND timestamp <= ? "
-        "AND coalesce(status, 0) != 304 AND id != ? ORDER BY timestamp DESC, id DESC LIMIT 1",
-        [capture.urlkey, capture.method.upper(), capture.timestamp, capture.id])
-    row = cur.fetchone()
-    if row is None:
-        return None
-    return row_to_capture(dict(zip([d[0] for d in cur.description], row)))
 
 
 def replay_capture(db: "sqlite_utils.Database", data_dir: Path, capture: Capture) -> Replay:

@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 
 from ..errors import FetchError, InputError, WarcError
 from ..model import Capture, Exchange, FetchFailure, iso, utcnow
-from ..urls import canonicalize, host_of, surt
+from ..urls import canonicalize, host_of
 from .client import ClientPool, Conditional, fetch_exchange, retry_after
 from .discover import DecodeError, discover
 from .politeness import Politeness
@@ -99,18 +99,12 @@ def _prev_lookup(conn: sqlite3.Connection | None, url: str) -> Capture | None:
     """The URL's last capture that carries a payload (a 304 carries none)."""
     if conn is None:
         return None
-    from ..index.captures import CAPTURE_COLUMNS
+    from ..index.captures import previous_capture
 
     try:
-        row = conn.execute(
-            f"SELECT {', '.join(CAPTURE_COLUMNS)} FROM captures WHERE urlkey = ? AND url = ? "
-            "AND payload_digest IS NOT NULL AND (status IS NULL OR status != 304) "
-            "ORDER BY timestamp DESC LIMIT 1", (surt(url), url)).fetchone()
+        return previous_capture(conn, url)
     except sqlite3.Error:
         return None
-    if row is None:
-        return None
-    return Capture(**dict(zip(CAPTURE_COLUMNS, row)))
 
 
 def _previous_capture(prev: Capture | None) -> Any:
@@ -245,28 +239,10 @@ class Engine:
     def _stored(self, prev: Capture) -> tuple[bytes, str | None, str | None] | None:
         """(payload as stored, Content-Type, Content-Encoding) of a previous capture; a revisit's
         payload is its original's."""
-        from warcio.archiveiterator import ArchiveIterator
+        from .stored import stored_response
 
-        target = (prev.warc_file, prev.warc_offset)
-        if prev.record_type == "revisit" and self.db is not None:
-            row = self.db.execute(
-                "SELECT warc_file, warc_offset FROM captures WHERE urlkey = ? AND url = ? AND timestamp = ? "
-                "AND record_type = 'response'", (surt(prev.refers_to_url or prev.url),
-                                                 prev.refers_to_url or prev.url, prev.refers_to_date)).fetchone()
-            if row is None:
-                return None
-            target = (row[0], row[1])
-        try:
-            with (Path(self.opts.data_dir) / "warcs" / target[0]).open("rb") as fh:
-                fh.seek(target[1])
-                rec = next(iter(ArchiveIterator(fh)))
-                if rec.http_headers is None:
-                    return None
-                return (rec.raw_stream.read(), rec.http_headers.get_header("Content-Type"),
-                        rec.http_headers.get_header("Content-Encoding"))
-        except (OSError, StopIteration, ValueError) as exc:
-            log.warning("%s: stored payload unreadable (%s)", prev.url, exc)
-            return None
+        stored = stored_response(self.db, Path(self.opts.data_dir) / "warcs", prev)
+        return (stored.payload, stored.content_type, stored.content_encoding) if stored else None
 
     def _conditional(self, prev: Capture | None) -> Conditional | None:
         """The validators to send for a URL last captured as ``prev``, if the source asks for

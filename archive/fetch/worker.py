@@ -287,7 +287,7 @@ async def _serve(out_fd: int) -> None:
 
 
 def main() -> None:
-    from .crawler import run_loop
+    from .loop import run_loop
 
     # stdout carries frames only: anything printed goes to stderr
     out_fd = os.dup(1)

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 DB_NAME = "archive.db"
 # Table groups, in dependency order; each module has ensure_schema(db).
-SCHEMA_MODULES = ("captures", "articles", "syndication", "copies", "daily", "watches", "recent")
+SCHEMA_MODULES = ("captures", "crawls", "fetch_errors", "warc_files", "articles", "syndication", "copies",
+                  "daily", "watches", "recent")
 TIMEOUT_ENV = "ARCHIVE_DB_TIMEOUT"
 DEFAULT_TIMEOUT = 30.0
 # The database most recently opened in this process: named by error messages that only have

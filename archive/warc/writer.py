@@ -43,14 +43,13 @@ from urllib.parse import urlsplit
 from ..errors import WarcError
 from ..model import Capture, CrawlStats, Exchange, FetchFailure, iso, parse_iso, utcnow
 from ..urls import surt
+from .files import OPEN_SUFFIX, WARC_SUFFIX
 from .records import (CRAWL_END, FETCH_ERROR, JSON_METADATA, MARKER, NOT_MODIFIED_PROFILE, ORIG_PREFIX,
                       capture_id, header, mime_of, sha1_digest)
 from .revisit import PreviousCapture, revisit_profile
 
 __all__ = ["ClosedFile", "PreviousCapture", "WarcWriter", "fix_response_headers", "revisit_profile"]
 
-OPEN_SUFFIX = ".open"
-WARC_SUFFIX = ".warc.gz"
 _HOP_BY_HOP_BODY = {"transfer-encoding"}
 _EMPTY_DIGEST = sha1_digest(b"")
 
