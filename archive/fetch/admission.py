@@ -13,7 +13,7 @@ from ..attribution import PublisherHosts
 from ..config import Config, Source
 from ..urls import host_of
 from .dispatch import Dispatcher
-from .engine import Result, Task
+from .tasks import Result, Task
 from .frontier import Frontier
 from .originals import pick_originals
 from .scope import in_scope, scope_entries

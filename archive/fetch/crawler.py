@@ -23,7 +23,7 @@ from ..errors import ArchiveError, InputError, WarcError
 from ..model import Capture, CrawlStats, FetchFailure, iso, utcnow
 from .admission import Admission
 from .dispatch import Dispatcher
-from .engine import EngineOptions, Result, Task
+from .tasks import EngineOptions, Result, Task
 from ..index.warc_files import register_closed_files
 from .frontier import Frontier, write_batch
 from .loop import run_loop

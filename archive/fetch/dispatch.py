@@ -13,7 +13,7 @@ from typing import Any
 
 from ..config import Source
 from ..urls import host_of
-from .engine import Task
+from .tasks import Task
 
 __all__ = ["Dispatcher"]
 

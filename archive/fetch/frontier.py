@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from ..index.captures import crawl_urls
 from ..index.fetch_errors import failed_urls as failed_urls_of
 from ..model import Capture, FetchFailure
-from .engine import Task
+from .tasks import Task
 
 if TYPE_CHECKING:
     import sqlite_utils

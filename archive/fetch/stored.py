@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..errors import InputError, WarcError
 from ..model import Capture
 from ..urls import canonicalize
-from .engine import Result, Task
+from .tasks import Result, Task
 
 if TYPE_CHECKING:
     from ..index.captures import Db

@@ -26,7 +26,8 @@ from typing import Any, Callable
 
 from ..errors import WarcError
 from ..model import CrawlStats, FetchFailure, iso, utcnow
-from .engine import Engine, EngineOptions, Result, Task
+from .engine import Engine
+from .tasks import EngineOptions, Result, Task
 
 log = logging.getLogger("archive.fetch")
 _LEN = struct.Struct(">I")

@@ -16,13 +16,19 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence, Union
 
 from ..model import Capture, parse_iso
 from ..urls import surt
-from .crawls import upsert_crawl  # noqa: F401 - importers of the former home keep working
-from .fetch_errors import insert_fetch_errors  # noqa: F401 - likewise
+from .crawls import upsert_crawl  # importers of the former home keep working
+from .fetch_errors import insert_fetch_errors  # likewise
 
 if TYPE_CHECKING:
     import sqlite3
 
     import sqlite_utils
+
+__all__ = ["CAPTURE_COLUMNS", "Db", "ensure_schema", "row_to_capture", "insert_captures", "delete_captures",
+           "delete_captures_of_files", "captures_of_url", "previous_capture", "previous_full", "revisit_original",
+           "latest_in_crawl", "url_totals", "page_totals", "unchanged_count", "crawl_urls", "group_size",
+           "group_urls", "group_gets", "captures_of_source", "captures_in_files", "ids_in_file", "indexed_files",
+           "article_pages", "upsert_crawl", "insert_fetch_errors"]
 
 Db = Union["sqlite_utils.Database", "sqlite3.Connection"]
 CAPTURE_COLUMNS = [f.name for f in dataclasses.fields(Capture)]

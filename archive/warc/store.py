@@ -26,12 +26,12 @@ import hashlib
 import json
 import os
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Mapping
 
 from ..errors import ArchiveError, InputError, WarcError
-from .files import OPEN_SUFFIX, closed_warc_files, is_finished_name
+from .files import OPEN_SUFFIX, is_finished_name
 
 if TYPE_CHECKING:
     from ..config import Settings
