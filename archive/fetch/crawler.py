@@ -28,7 +28,7 @@ from ..index.warc_files import register_closed_files
 from .frontier import Frontier, write_batch
 from .loop import run_loop
 from .options import CrawlOptions, link_text, resolve_source
-from .restart import CrawlLock, recover_and_index
+from .restart import CrawlLock, recover_and_index, stopped_by_warc_failure
 from .scope import in_scope
 from .ssrf import address_url
 from .ssrf import private_host as _private_host  # the guard's predicate (tests see one address as public)
@@ -370,15 +370,8 @@ class Crawl:
                 log.warning("%s", exc)
 
     def _stopped_by_warc_failure(self) -> WarcError:
-        """The error a crawl stops with when a fetcher could not write its WARC file."""
         assert self.fatal is not None
-        path, offset, message = self.fatal
-        if path.endswith(".open") and not os.path.exists(path) and os.path.exists(path[: -len(".open")]):
-            path = path[: -len(".open")]  # the writer cut it back and closed it
-        in_flight = self.abandoned - 1 + self.dispatch.outstanding
-        return WarcError(path, offset, f"{message}; the crawl stopped ({in_flight} exchange(s) in flight "
-                                       "abandoned, not indexed): free space, then run the same crawl "
-                                       "again to resume it")
+        return stopped_by_warc_failure(self.fatal, self.abandoned - 1 + self.dispatch.outstanding)
 
 
 async def crawl_async(config: Config, data_dir: Path, *, source: str | None = None, seeds: Sequence[str] = (),

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CrawlLock", "recover_and_index"]
+from ..errors import WarcError
+
+__all__ = ["CrawlLock", "recover_and_index", "stopped_by_warc_failure"]
 
 log = logging.getLogger("archive.fetch")
 
@@ -76,3 +79,14 @@ def recover_and_index(data_dir: Path) -> list[Path]:
         log.warning("recovered %d .open WARC file(s) of a killed crawl; indexed %d unregistered file(s): "
                     "%d captures, %d failures", len(recovered), stats.files, stats.captures, stats.failures)
     return recovered
+
+
+def stopped_by_warc_failure(fatal: tuple[str, int | None, str], in_flight: int) -> WarcError:
+    """The error a crawl stops with when a fetcher could not write its WARC file (``fatal``: the
+    fetcher's WarcError as path, offset, message; ``in_flight``: exchanges abandoned with it)."""
+    path, offset, message = fatal
+    if path.endswith(".open") and not os.path.exists(path) and os.path.exists(path[: -len(".open")]):
+        path = path[: -len(".open")]  # the writer cut it back and closed it
+    return WarcError(path, offset, f"{message}; the crawl stopped ({in_flight} exchange(s) in flight "
+                                   "abandoned, not indexed): free space, then run the same crawl "
+                                   "again to resume it")
