@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence, Union
 
 from ..model import Capture, parse_iso
 from ..urls import surt
+from . import write_rows
 from .crawls import upsert_crawl  # importers of the former home keep working
 from .fetch_errors import insert_fetch_errors  # likewise
 
@@ -109,27 +110,15 @@ def insert_captures(db: "sqlite_utils.Database", captures: Iterable[Capture], *,
 
     ``replace=False`` keeps rows already there (``INSERT OR IGNORE``: index only what is missing);
     ``commit=False`` writes inside the caller's transaction (a crawl's batch with its frontier)."""
-    rows = [tuple(getattr(c, k) for k in CAPTURE_COLUMNS) for c in captures]
-    if not rows:
-        return 0
     cols = ", ".join(CAPTURE_COLUMNS)
     marks = ", ".join("?" for _ in CAPTURE_COLUMNS)
     verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
-    sql = f"{verb} INTO captures ({cols}) VALUES ({marks})"
-    if commit:
-        with db.conn:
-            db.conn.executemany(sql, rows)
-    else:
-        db.conn.executemany(sql, rows)
-    return len(rows)
+    return write_rows(db, f"{verb} INTO captures ({cols}) VALUES ({marks})",
+                      [tuple(getattr(c, k) for k in CAPTURE_COLUMNS) for c in captures], commit=commit)
 
 
 def delete_captures(db: "sqlite_utils.Database", ids: Iterable[str]) -> int:
-    rows = [(i,) for i in ids]
-    if rows:
-        with db.conn:
-            db.conn.executemany("DELETE FROM captures WHERE id = ?", rows)
-    return len(rows)
+    return write_rows(db, "DELETE FROM captures WHERE id = ?", [(i,) for i in ids])
 
 
 def delete_captures_of_files(db: "sqlite_utils.Database", names: Iterable[str]) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from ..model import FetchFailure
+from . import write_rows
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -37,17 +38,9 @@ def insert_fetch_errors(db: "sqlite_utils.Database", failures: Iterable[FetchFai
                         replace: bool = True, commit: bool = True) -> int:
     """Insert (or replace) fetch-error rows; ``replace=False`` keeps rows already there.
     ``commit=False``: inside the caller's transaction (a crawl's batch)."""
-    rows = [(f.crawl_id, f.url, f.timestamp, f.error, f.detail) for f in failures]
-    if not rows:
-        return 0
     verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
-    sql = f"{verb} INTO fetch_errors (crawl_id, url, timestamp, error, detail) VALUES (?, ?, ?, ?, ?)"
-    if commit:
-        with db.conn:
-            db.conn.executemany(sql, rows)
-    else:
-        db.conn.executemany(sql, rows)
-    return len(rows)
+    return write_rows(db, f"{verb} INTO fetch_errors (crawl_id, url, timestamp, error, detail) VALUES (?, ?, ?, ?, ?)",
+                      [(f.crawl_id, f.url, f.timestamp, f.error, f.detail) for f in failures], commit=commit)
 
 
 def has_fetch_error(db: "sqlite_utils.Database", crawl_id: str, url: str) -> bool:
@@ -80,8 +73,4 @@ def fetch_error_keys(db: "sqlite_utils.Database") -> list[ErrorKey]:
 
 
 def delete_fetch_errors(db: "sqlite_utils.Database", keys: Iterable[ErrorKey]) -> int:
-    rows = list(keys)
-    if rows:
-        with db.conn:
-            db.conn.executemany("DELETE FROM fetch_errors WHERE crawl_id IS ? AND url = ? AND timestamp = ?", rows)
-    return len(rows)
+    return write_rows(db, "DELETE FROM fetch_errors WHERE crawl_id IS ? AND url = ? AND timestamp = ?", keys)

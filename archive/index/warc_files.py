@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence
 
 from ..model import iso, utcnow
+from . import write_rows
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -57,9 +58,7 @@ def register_closed_files(db: "sqlite_utils.Database", closed: Sequence[Any]) ->
     if not closed:
         return
     now = iso(utcnow())
-    with db.conn:
-        db.conn.executemany(_REGISTER, [(c.name, c.size, c.records, c.captures, c.failures, None, now)
-                                        for c in closed])
+    write_rows(db, _REGISTER, [(c.name, c.size, c.records, c.captures, c.failures, None, now) for c in closed])
 
 
 def indexed_sizes(db: "sqlite_utils.Database") -> dict[str, int]:
@@ -68,8 +67,7 @@ def indexed_sizes(db: "sqlite_utils.Database") -> dict[str, int]:
 
 
 def forget_warc_files(db: "sqlite_utils.Database", names: Iterable[str]) -> None:
-    with db.conn:
-        db.conn.executemany("DELETE FROM warc_files WHERE name = ?", [(n,) for n in names])
+    write_rows(db, "DELETE FROM warc_files WHERE name = ?", [(n,) for n in names])
 
 
 def record_damage(db: "sqlite_utils.Database", name: str, spans: Iterable[_Span]) -> None:
@@ -88,8 +86,7 @@ def damaged_files(db: "sqlite_utils.Database") -> list[str]:
 
 
 def forget_damage(db: "sqlite_utils.Database", names: Iterable[str]) -> None:
-    with db.conn:
-        db.conn.executemany("DELETE FROM warc_damage WHERE warc_file = ?", [(n,) for n in names])
+    write_rows(db, "DELETE FROM warc_damage WHERE warc_file = ?", [(n,) for n in names])
 
 
 def file_problem(breaks: Iterable[object]) -> str | None:

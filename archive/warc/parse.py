@@ -7,6 +7,7 @@ raising :class:`~archive.errors.WarcError` naming the file and offset when the r
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterator
@@ -232,12 +233,25 @@ def _parse_http_head(view: WarcRecordView, stream: DecodedStream, path: Path, of
             view.http_headers.append(pair)
 
 
+@contextlib.contextmanager
+def _closed_on_failure(fh: BinaryIO, path: Path) -> Iterator[None]:
+    """Close ``fh`` when the block fails; a stream break becomes a WarcError naming the file."""
+    try:
+        yield
+    except StreamBreak as exc:
+        fh.close()
+        raise WarcError(str(path), exc.cpos, exc.message) from None
+    except BaseException:
+        fh.close()
+        raise
+
+
 def _open_at(path: Path, offset: int) -> tuple[BinaryIO, DecodedStream, int, bool]:
     try:
         fh = open(path, "rb")
     except OSError as exc:
         raise WarcError(str(path), None, f"cannot open ({exc.strerror or exc})") from None
-    try:
+    with _closed_on_failure(fh, path):
         gz = _is_gzip(fh)
         fh.seek(offset)
         at = fh.read(3)
@@ -250,12 +264,6 @@ def _open_at(path: Path, offset: int) -> tuple[BinaryIO, DecodedStream, int, boo
         if not at:
             raise WarcError(str(path), offset, "offset is past the end of the file")
         return fh, DecodedStream(fh, offset, gz=gz), offset, True
-    except StreamBreak as exc:
-        fh.close()
-        raise WarcError(str(path), exc.cpos, exc.message) from None
-    except BaseException:
-        fh.close()
-        raise
 
 
 def read_record(path: Path | str, offset: int) -> WarcRecordView:
@@ -265,14 +273,8 @@ def read_record(path: Path | str, offset: int) -> WarcRecordView:
     and offset when no complete record header is there."""
     path = Path(path)
     fh, stream, offset, seekable = _open_at(path, offset)
-    try:
+    with _closed_on_failure(fh, path):
         view = _parse_head(stream, path, offset, seekable)
-    except StreamBreak as exc:
-        fh.close()
-        raise WarcError(str(path), exc.cpos, exc.message) from None
-    except BaseException:
-        fh.close()
-        raise
     if view is None:
         fh.close()
         raise WarcError(str(path), offset, "no WARC record at this offset")
