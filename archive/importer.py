@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .errors import InputError, WarcError
-from .model import Capture, FetchFailure, iso, utcnow
+from .model import iso, utcnow
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from .config import Config
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-_BATCH = 500
 
 
 @dataclass
@@ -142,9 +141,6 @@ def import_warcs(data_dir: Path, files: Iterable[Path | str], config: "Config | 
     and offset), not raised. ``config`` is accepted like the other stages' (imports need none).
     """
     from .index import open_db
-    from .index.captures import insert_captures, insert_fetch_errors
-    from .warc import reindex as reindex_mod
-    from .warc.reader import WarcReader
 
     paths = [Path(f) for f in files]
     for p in paths:
@@ -154,68 +150,57 @@ def import_warcs(data_dir: Path, files: Iterable[Path | str], config: "Config | 
     warcs.mkdir(parents=True, exist_ok=True)
     db = open_db(Path(data_dir))
     ensure_schema(db)
-    reindex_mod.ensure_schema(db)
     stats = ImportStats()
     try:
         for src in paths:
-            digest = _sha256(src)
-            name, copied = _place(warcs, src, digest)
-            stats.files += 1
-            stats.names.append(name)
-            if copied:
-                stats.copied += 1
-            else:
-                stats.already += 1
-            path = warcs / name
-            reader = WarcReader(path, name=name, resync=True)
-            batch: list[Capture] = []
-            failures: list[FetchFailure] = []
-            n_caps = 0
-            for item in reader.captures():
-                if isinstance(item, FetchFailure):
-                    failures.append(item)
-                    continue
-                batch.append(item)
-                if len(batch) >= _BATCH:
-                    n_caps += insert_captures(db, batch)
-                    batch = []
-                    if progress:
-                        progress(str(src), stats)
-            if reader.records == 0 and reader.broken is not None:
-                # not a WARC at all: keep DATA/warcs clean (the outside file is untouched)
-                if copied:
-                    path.unlink()
-                    stats.copied -= 1
-                stats.names.pop()
-                stats.rejected.append(str(src))
-                stats.problems.append(ImportProblem(str(src), reader.broken.offset,
-                                                    f"not imported: {_message(reader.broken)}"))
-                continue
-            n_caps += insert_captures(db, batch)
-            stats.fetch_errors += insert_fetch_errors(db, failures)
-            stats.records += reader.records
-            stats.captures += n_caps
-            problems = [ImportProblem(str(src), p.offset, _message(p)) for p in reader.problems]
-            stats.problems += problems
-            now = iso(utcnow())
-            size = path.stat().st_size
-            with db.conn:
-                db.conn.execute(
-                    "INSERT OR REPLACE INTO warc_files (name, size, records, captures, failures, problem, "
-                    "indexed) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (name, size, reader.records, n_caps, len(failures),
-                     reindex_mod.file_problem(reader.breaks), now))
-                db.conn.execute(
-                    "INSERT OR REPLACE INTO imports (sha256, warc_file, original_path, imported, bytes, "
-                    "records, captures, problems) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (digest, name, str(src.resolve()), now, size, reader.records, n_caps,
-                     "\n".join(str(p) for p in problems) or None))
-            reindex_mod.record_damage(db, name, reader.damaged)
-            if progress:
-                progress(str(src), stats)
+            _import_one(db, warcs, src, stats, progress)
     finally:
         db.conn.close()
     return stats
+
+
+def _import_one(db: "sqlite_utils.Database", warcs: Path, src: Path, stats: ImportStats,
+                progress: Callable[[str, ImportStats], Any] | None) -> None:
+    """Copy one file in and index it (a file holding no WARC record at all is taken out again)."""
+    from .index.rebuild import index_rows
+    from .index.warc_files import file_problem, record_damage, register_warc_file
+
+    digest = _sha256(src)
+    name, copied = _place(warcs, src, digest)
+    stats.files += 1
+    stats.copied += copied
+    stats.already += not copied
+    path = warcs / name
+    rows = index_rows(db, path, name, replace=True,
+                      on_batch=(lambda: progress(str(src), stats)) if progress else None)
+    reader = rows.reader
+    if reader.records == 0 and reader.broken is not None:
+        # not a WARC at all: keep DATA/warcs clean (the outside file is untouched)
+        if copied:
+            path.unlink()
+            stats.copied -= 1
+        stats.rejected.append(str(src))
+        stats.problems.append(ImportProblem(str(src), reader.broken.offset,
+                                            f"not imported: {_message(reader.broken)}"))
+        return
+    stats.names.append(name)
+    stats.fetch_errors += len(rows.failures)
+    stats.records += reader.records
+    stats.captures += rows.captures
+    problems = [ImportProblem(str(src), p.offset, _message(p)) for p in reader.problems]
+    stats.problems += problems
+    size = path.stat().st_size
+    register_warc_file(db, name, size=size, records=reader.records, captures=rows.captures,
+                       failures=len(rows.failures), problem=file_problem(reader.breaks))
+    with db.conn:
+        db.conn.execute(
+            "INSERT OR REPLACE INTO imports (sha256, warc_file, original_path, imported, bytes, "
+            "records, captures, problems) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (digest, name, str(src.resolve()), iso(utcnow()), size, reader.records, rows.captures,
+             "\n".join(str(p) for p in problems) or None))
+    record_damage(db, name, reader.damaged)
+    if progress:
+        progress(str(src), stats)
 
 
 def _message(err: WarcError) -> str:

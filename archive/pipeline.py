@@ -43,7 +43,7 @@ def run_pipeline(config: Config, data_dir: Path, *, source: str | None = None,
     """Crawl one source (or seeds), then extract and dedupe what is new; then the watch stage."""
     from .fetch import crawl
     from .index.watches import now_iso
-    from .render.capture import crawl_or_render
+    from .fetch import crawl_or_render
 
     started, t0 = now_iso(), time.monotonic()
     stats = PipelineStats()
@@ -88,7 +88,7 @@ def run_demo(config: Config, data_dir: Path, *, report: Report = print, articles
     that did not change stored as an identical-payload-digest revisit, as the report line
     counts), extract, dedupe."""
     from .fetch import CrawlOptions
-    from .render.capture import crawl_or_render
+    from .fetch import crawl_or_render
     from .index.watches import now_iso
     from .sampleweb import SampleWeb
 

@@ -1,7 +1,7 @@
 """Replay: find the capture of a URL nearest to a time and give back what the server sent.
 
-Lookup is by ``urlkey`` (:func:`archive.urls.surt`) in the ``captures`` table, never by a file
-path: the URL only selects rows, and the row names the WARC file and offset. The nearest capture
+Lookup is by ``urlkey`` (:func:`archive.urls.surt`) in the ``captures`` table (through its owner,
+:mod:`archive.index.captures`), never by a file path: the URL only selects rows, and the row names the WARC file and offset. The nearest capture
 by absolute time wins, the earlier one on a tie; GET captures only unless a method is asked for.
 A revisit is resolved to the response it refers to (same payload digest, preferably the
 referred URL and date); a revisit whose original is missing raises :class:`NotFound` naming it.
@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from .errors import InputError, NotFound, UnsafePath, WarcError
-from .index.captures import row_to_capture
+from .index.captures import captures_of_url, previous_full, revisit_original
 from .model import Capture, parse_iso
 from .urls import check_http_url, surt
 
@@ -37,7 +36,6 @@ HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
     "te", "trailer", "trailers", "transfer-encoding", "upgrade",
 })
-DECODABLE = ("gzip", "x-gzip", "deflate", "br", "identity")
 
 
 def parse_timestamp(ts: str) -> dt.datetime:
@@ -64,17 +62,7 @@ def _when(capture: Capture) -> dt.datetime:
 
 def list_captures(db: "sqlite_utils.Database", url: str, *, method: str | None = "GET") -> list[Capture]:
     """All captures of ``url`` (matched by its SURT key), oldest first; ``method=None`` = any."""
-    url = check_http_url(url)
-    key = surt(url)
-    sql = "SELECT * FROM captures WHERE urlkey = ?"
-    params: list[object] = [key]
-    if method is not None:
-        sql += " AND upper(method) = ?"
-        params.append(method.upper())
-    sql += " ORDER BY timestamp, id"
-    cur = db.conn.execute(sql, params)
-    cols = [d[0] for d in cur.description]
-    return [row_to_capture(dict(zip(cols, row))) for row in cur.fetchall()]
+    return captures_of_url(db, check_http_url(url), method)
 
 
 def nearest(captures: list[Capture], at: dt.datetime | None) -> Capture:
@@ -103,31 +91,19 @@ def find_capture(db: "sqlite_utils.Database", url: str, at: dt.datetime | str | 
 
 
 def resolve_revisit(db: "sqlite_utils.Database", revisit: Capture) -> Capture:
-    """The response record a revisit refers to: same payload digest, the referred URL and date
-    preferred, else the same URL, else any URL with that digest (URL-agnostic revisit).
-    :class:`NotFound` names the missing original."""
+    """The response record a revisit refers to (:func:`archive.index.captures.revisit_original`:
+    same payload digest, the referred URL and date preferred). :class:`NotFound` names the
+    missing original."""
     target = revisit.refers_to_url or revisit.url
     if not revisit.payload_digest:
         raise NotFound(f"{revisit.url}: revisit {revisit.id} has no payload digest; its original "
                        f"{target} ({revisit.refers_to_date or 'date unknown'}) cannot be found")
-    cur = db.conn.execute(
-        "SELECT * FROM captures WHERE payload_digest = ? AND record_type = 'response'",
-        [revisit.payload_digest])
-    cols = [d[0] for d in cur.description]
-    candidates = [row_to_capture(dict(zip(cols, r))) for r in cur.fetchall()]
-    if not candidates:
+    original = revisit_original(db, revisit)
+    if original is None:
         raise NotFound(f"{revisit.url}: the original of revisit {revisit.id} is missing: "
                        f"{target} at {revisit.refers_to_date or 'unknown date'} "
                        f"(payload digest {revisit.payload_digest})")
-    want_key = surt(target)
-    want_date = parse_iso(revisit.refers_to_date) if revisit.refers_to_date else _when(revisit)
-
-    def rank(c: Capture) -> tuple[int, int, float, str]:
-        same_key = 0 if c.urlkey == want_key else (1 if c.urlkey == revisit.urlkey else 2)
-        later = 1 if _when(c) > _when(revisit) else 0  # an original normally precedes its revisit
-        return (same_key, later, abs((_when(c) - want_date).total_seconds()), c.id)
-
-    return min(candidates, key=rank)
+    return original
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,19 +198,6 @@ def open_replay(db: "sqlite_utils.Database", data_dir: Path, url: str,
     return replay_capture(db, data_dir, capture)
 
 
-def previous_full(db: "sqlite_utils.Database", capture: Capture) -> Capture | None:
-    """For a ``304 Not Modified`` capture (a conditional GET): the latest earlier capture of the
-    same URL and method that has content (not itself a 304), or None."""
-    cur = db.conn.execute(
-        "SELECT * FROM captures WHERE urlkey = ? AND upper(method) = ? AND timestamp <= ? "
-        "AND coalesce(status, 0) != 304 AND id != ? ORDER BY timestamp DESC, id DESC LIMIT 1",
-        [capture.urlkey, capture.method.upper(), capture.timestamp, capture.id])
-    row = cur.fetchone()
-    if row is None:
-        return None
-    return row_to_capture(dict(zip([d[0] for d in cur.description], row)))
-
-
 def replay_capture(db: "sqlite_utils.Database", data_dir: Path, capture: Capture) -> Replay:
     """Prepare the replay of one capture. A revisit shows its own head with its original's
     payload; a 304 (conditional GET) shows the content it confirmed: the latest earlier capture
@@ -322,87 +285,19 @@ def dechunk(chunks: Iterator[bytes], *, what: str = "payload") -> Iterator[bytes
 
 def decode_stream(chunks: Iterator[bytes], encoding: str | None, *, max_size: int = MAX_DECODED,
                   what: str = "payload") -> Iterator[bytes]:
-    """Remove a content-encoding (gzip, deflate, br; stacked ones right to left) from a stream
-    of chunks. Unknown encodings and bodies that decode beyond ``max_size`` raise WarcError."""
-    codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip()]
-    codings = [c for c in codings if c != "identity"]
-    stream = chunks
-    for coding in reversed(codings):
-        stream = _decode_one(stream, coding, what)
-    total = 0
-    for chunk in stream:
-        total += len(chunk)
-        if total > max_size:
-            raise WarcError(what, None, f"decoded body larger than {max_size} bytes; use raw replay")
-        yield chunk
+    """Remove a content-encoding (:mod:`archive.content`: gzip, deflate, br; stacked ones right
+    to left) from a stream of chunks. Unknown encodings and bodies that decode beyond
+    ``max_size`` raise WarcError naming ``what``."""
+    from .content import ContentDecodeError, Decoder
 
-
-def _decode_one(chunks: Iterator[bytes], coding: str, what: str) -> Iterator[bytes]:
-    if coding in ("gzip", "x-gzip"):
-        return _zlib_stream(chunks, 16 + zlib.MAX_WBITS, what, coding)
-    if coding == "deflate":
-        return _deflate_stream(chunks, what)
-    if coding == "br":
-        return _brotli_stream(chunks, what)
-    raise WarcError(what, None, f"content-encoding {coding!r} cannot be decoded; use raw replay")
-
-
-def _zlib_stream(chunks: Iterator[bytes], wbits: int, what: str, coding: str) -> Iterator[bytes]:
-    d = zlib.decompressobj(wbits)
     try:
-        for chunk in chunks:
-            while chunk:
-                out = d.decompress(chunk, CHUNK)
-                if out:
-                    yield out
-                chunk = d.unconsumed_tail
-                if d.eof:
-                    # concatenated gzip members (allowed by RFC 1952)
-                    rest = d.unused_data + chunk
-                    if wbits > 16 and rest:
-                        d = zlib.decompressobj(wbits)
-                        chunk = rest
-                    else:
-                        chunk = b""
-        tail = d.flush()
-        if tail:
-            yield tail
-    except zlib.error as exc:
-        raise WarcError(what, None, f"{coding} body does not decode ({exc}); use raw replay") from None
-
-
-def _deflate_stream(chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
-    # "deflate" is zlib-wrapped by the RFC, raw deflate by some servers: peek and choose
-    it = iter(chunks)
-    first = b""
-    for chunk in it:
-        first += chunk
-        if len(first) >= 2:
-            break
-    wbits = zlib.MAX_WBITS if len(first) >= 2 and (first[0] * 256 + first[1]) % 31 == 0 \
-        and first[0] & 0x0F == 8 else -zlib.MAX_WBITS
-
-    def again() -> Iterator[bytes]:
-        if first:
-            yield first
-        yield from it
-
-    return _zlib_stream(again(), wbits, what, "deflate")
-
-
-def _brotli_stream(chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
-    try:
-        import brotli  # type: ignore[import-not-found]
-    except ImportError:
-        raise WarcError(what, None, "content-encoding br needs the brotli package; use raw replay") from None
-    d = brotli.Decompressor()
-    try:
-        for chunk in chunks:
-            out = d.process(chunk)
-            if out:
-                yield out
-    except brotli.error as exc:
-        raise WarcError(what, None, f"br body does not decode ({exc}); use raw replay") from None
+        yield from Decoder(encoding, limit=max_size).stream(chunks)
+    except ContentDecodeError as exc:
+        raise WarcError(what, None, {
+            "too-large": f"decoded body larger than {max_size} bytes; use raw replay",
+            "unsupported": f"content-encoding {exc.coding!r} cannot be decoded; use raw replay",
+            "no-decoder": f"content-encoding {exc.coding} needs the brotli package; use raw replay",
+        }.get(exc.kind, f"{exc.coding} body does not decode ({exc.detail}); use raw replay")) from None
 
 
 # Recorded headers forwarded on replay; everything else (hop-by-hop, cookies, the site's own

@@ -123,6 +123,7 @@ def snapshot_target(db: "sqlite_utils.Database", url: str, ts14: str | None,
     ``data_dir``, the page's requisites that its crawl lacks (e.g. an original fetched one hop
     out of scope, whose stylesheet another crawl holds) are added from other crawls.
     :class:`NotFound` when the URL was never captured."""
+    from .index.captures import group_size, group_urls
     from .replay import find_capture
 
     capture = find_capture(db, url, ts14, method="GET")
@@ -130,29 +131,27 @@ def snapshot_target(db: "sqlite_utils.Database", url: str, ts14: str | None,
         column, value = "crawl_id", capture.crawl_id
     else:
         column, value = "warc_file", capture.warc_file
-    (count,) = db.conn.execute(f"SELECT count(*) FROM captures WHERE {column} = ?", [value]).fetchone()
-    name = _group_name(column, value, int(count))
+    count = group_size(db, column, value)
+    name = _group_name(column, value, count)
     extra: list[Capture] = []
     if data_dir is not None:
-        in_group = {r[0] for r in db.conn.execute(f"SELECT DISTINCT url FROM captures WHERE {column} = ?", [value])}
+        in_group = group_urls(db, column, value)
         extra = [c for c in page_requisites(db, data_dir, capture) if c.url not in in_group]
         if extra:
             key = hashlib.sha1("\n".join(sorted(c.id for c in extra)).encode()).hexdigest()[:10]
             name = name[:-len(".wacz")] + f"+{key}.wacz"
-    return SnapshotTarget(capture, column, value, int(count), name, tuple(extra))
+    return SnapshotTarget(capture, column, value, count, name, tuple(extra))
 
 
 def wacz_captures(db: "sqlite_utils.Database", column: str, value: str,
                   extra: tuple[Capture, ...] | list[Capture] = ()) -> list[Capture]:
     """The captures a group's WACZ indexes: its GET captures (and ``extra``), each 304 replaced
     by the capture it confirmed, plus the responses its revisits refer to."""
-    from .index.captures import row_to_capture
-    from .replay import previous_full, resolve_revisit
+    from .index.captures import group_gets, previous_full
+    from .replay import resolve_revisit
 
-    cur = db.conn.execute(f"SELECT * FROM captures WHERE {column} = ? AND upper(method) = 'GET'", [value])
-    cols = [d[0] for d in cur.description]
     chosen: dict[str, Capture] = {}
-    group = [row_to_capture(dict(zip(cols, row))) for row in cur.fetchall()]
+    group = group_gets(db, column, value)
     for c in [*group, *extra]:
         full: Capture | None = previous_full(db, c) if c.status == 304 else c
         if full is None:
@@ -174,19 +173,11 @@ def build_wacz(data_dir: Path, out: Path, captures: list[Capture], *, title: str
     import json
 
     from .model import iso
-    from .wacz import _cdxj_line, _is_gzip, _offset_ok, _zip_name, write_wacz_zip
+    from .wacz import cdxj_line, offset_reachable, write_wacz_zip, zip_names
 
     warcs_dir = Path(data_dir) / "warcs"
-    files = sorted({c.warc_file for c in captures})
-    names: dict[str, str] = {}
-    for f in files:
-        name = _zip_name(f)
-        while name in names.values():
-            name = "x" + name
-        names[f] = name
-    gz = {f: _is_gzip(warcs_dir / f) for f in files}
-    lines = sorted(_cdxj_line(c, names[c.warc_file]) for c in captures
-                   if _offset_ok(warcs_dir / c.warc_file, c.warc_offset, gz[c.warc_file]))
+    names = zip_names({c.warc_file for c in captures})
+    lines = sorted(cdxj_line(c, names[c.warc_file]) for c in offset_reachable(warcs_dir, captures))
     pages = [{"format": "json-pages-1.0", "id": "pages", "title": "Snapshot page"}]
     if page is not None:
         pages.append({"id": page.id, "url": page.url, "ts": iso(_parse(page.timestamp)), "title": page.url})
@@ -207,12 +198,12 @@ def _parse(ts: str) -> "dt.datetime":
 def replayable(data_dir: Path, capture: Capture) -> bool:
     """Whether a WACZ index can point at ``capture`` (a GET whose record starts its own gzip
     member, or any record of an uncompressed WARC)."""
-    from .wacz import _is_gzip, _offset_ok
+    from .wacz import offset_reachable
 
     path = Path(data_dir) / "warcs" / capture.warc_file
     if capture.method.upper() != "GET" or not path.is_file():
         return False
-    return _offset_ok(path, capture.warc_offset, _is_gzip(path))
+    return bool(offset_reachable(Path(data_dir) / "warcs", [capture]))
 
 
 def wacz_path(data_dir: Path, target: SnapshotTarget) -> Path:

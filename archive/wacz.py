@@ -48,13 +48,20 @@ class WaczResult:
                 f"{self.pages} pages" + (f", {self.skipped} captures not indexed" if self.skipped else ""))
 
 
-def _zip_name(warc_file: str) -> str:
-    """A name for ``archive/`` that Frictionless accepts (lower-case, no ':' or '/')."""
-    name = _NAME_SAFE.sub("-", warc_file.replace("/", "_").lower())
-    return name
+def zip_names(files: Iterable[str]) -> dict[str, str]:
+    """A name under ``archive/`` for each WARC file that Frictionless accepts (lower-case, no
+    ':' or '/'), made unique."""
+    names: dict[str, str] = {}
+    for f in sorted(files):
+        name = _NAME_SAFE.sub("-", f.replace("/", "_").lower())
+        while name in names.values():
+            name = "x" + name
+        names[f] = name
+    return names
 
 
-def _cdxj_line(c: Capture, filename: str) -> str:
+def cdxj_line(c: Capture, filename: str) -> str:
+    """The CDXJ index line of a capture in the WARC named ``filename`` in the zip."""
     from .replay import to_timestamp14
 
     fields: dict[str, Any] = {"url": c.url}
@@ -72,9 +79,7 @@ def _cdxj_line(c: Capture, filename: str) -> str:
     return f"{c.urlkey} {to_timestamp14(c.timestamp)} {json.dumps(fields, ensure_ascii=False)}"
 
 
-def _offset_ok(path: Path, offset: int, gz: bool) -> bool:
-    if not gz:
-        return True
+def _starts_member(path: Path, offset: int) -> bool:
     with path.open("rb") as fh:
         fh.seek(offset)
         return fh.read(3) == _GZIP_MEMBER
@@ -85,34 +90,40 @@ def _is_gzip(path: Path) -> bool:
         return fh.read(2) == _GZIP_MEMBER[:2]
 
 
-def _rows(db: Any, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-    cur = db.conn.execute(sql, list(params))
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
+def offset_reachable(warcs_dir: Path, captures: Iterable[Capture]) -> list[Capture]:
+    """The captures a WACZ index can point at: records that start their own gzip member, or
+    any record of an uncompressed WARC (a record inside a whole-file gzip member has no offset)."""
+    gz: dict[str, bool] = {}
+    out = []
+    for c in captures:
+        path = Path(warcs_dir) / c.warc_file
+        if c.warc_file not in gz:
+            gz[c.warc_file] = _is_gzip(path)
+        if not gz[c.warc_file] or _starts_member(path, c.warc_offset):
+            out.append(c)
+    return out
 
 
 def _page_ts(timestamp: str) -> str:
     return iso(parse_iso(timestamp).replace(microsecond=0))
 
 
-def export_wacz(data_dir: Path, out: Path | str, source: str | None = None, *,
-                title: str | None = None, capture_ids: Iterable[str] | None = None) -> WaczResult:
-    """Write ``out`` (a .wacz) of the archive, of one ``source``, or of the WARC files holding
-    the given ``capture_ids`` (e.g. one page and its requisites); :class:`NotFound` when there
-    is nothing to export."""
-    from .index import db_path, open_db
-    from .index.captures import row_to_capture
+@dataclass
+class _Selection:
+    selected: list[Capture]  # the captures asked for
+    files: set[str]  # their WARC files, and those holding their revisits' originals
+    in_files: list[Capture]  # every capture of those files
+    articles: list[dict[str, Any]]
 
-    data_dir = Path(data_dir)
-    out = Path(out)
-    if not db_path(data_dir).exists():
-        raise NotFound(f"{db_path(data_dir)}: no archive database here (run a crawl first)")
-    if out.exists() and out.is_dir():
-        raise InputError(f"{out}: is a directory; give a file name ending in .wacz")
+
+def _select(data_dir: Path, source: str | None, capture_ids: Iterable[str] | None) -> _Selection:
+    from .index import open_db
+    from .index.captures import article_pages, captures_in_files, captures_of_source
+    from .replay import resolve_revisit
+
     db = open_db(data_dir, readonly=True)
     try:
-        where, params = ("WHERE source = ?", [source]) if source else ("", [])
-        selected = [row_to_capture(r) for r in _rows(db, f"SELECT * FROM captures {where}", params)]
+        selected = captures_of_source(db, source)
         if capture_ids is not None:
             wanted = set(capture_ids)
             selected = [c for c in selected if c.id in wanted]
@@ -120,70 +131,63 @@ def export_wacz(data_dir: Path, out: Path | str, source: str | None = None, *,
             what = f"source {source!r}" if source else "the archive"
             raise NotFound(f"{data_dir}: no captures in {what} to export")
         files = {c.warc_file for c in selected}
-        # revisits need their originals' files (which may belong to another source)
-        from .replay import resolve_revisit
-        for c in selected:
+        for c in selected:  # revisits need their originals' files (which may belong to another source)
             if c.record_type == "revisit":
                 try:
                     files.add(resolve_revisit(db, c).warc_file)
                 except NotFound:
                     pass
-        in_files = [row_to_capture(r) for r in _rows(
-            db, f"SELECT * FROM captures WHERE warc_file IN ({','.join('?' * len(files))})", sorted(files))]
-        tables = set(db.table_names())
-        articles: list[dict[str, Any]] = []
-        if "articles" in tables:
-            articles = _rows(db, "SELECT a.id, a.url, a.title, a.capture_id, "
-                                 "coalesce(a.captured, c.timestamp) AS ts, a.source "
-                                 "FROM articles a JOIN captures c ON c.id = a.capture_id "
-                                 + ("WHERE a.source = ? " if source else "") + "ORDER BY ts, a.id",
-                             [source] if source else [])
+        return _Selection(selected, files, captures_in_files(db, files), article_pages(db, source))
     finally:
         db.conn.close()
 
-    warcs_dir = data_dir / "warcs"
-    names: dict[str, str] = {}
-    for f in sorted(files):
-        name = _zip_name(f)
-        while name in names.values():
-            name = "x" + name
-        names[f] = name
-    gz = {f: _is_gzip(warcs_dir / f) for f in files}
-    lines: list[str] = []
-    indexed: dict[str, Capture] = {}
-    result = WaczResult(path=out, warcs=len(files))
-    for c in in_files:
-        if c.method.upper() != "GET" or not _offset_ok(warcs_dir / c.warc_file, c.warc_offset, gz[c.warc_file]):
-            result.skipped += 1
-            continue
-        lines.append(_cdxj_line(c, names[c.warc_file]))
-        indexed[c.id] = c
-    lines.sort()
-    result.captures = len(lines)
 
-    chosen = {c.id for c in selected}
-    pages: list[dict[str, Any]] = []
-    for a in articles:
-        if a["capture_id"] in indexed and a["capture_id"] in chosen:
-            pages.append({"id": str(a["id"]), "url": a["url"], "ts": _page_ts(a["ts"]),
-                          "title": a["title"] or a["url"]})
-    from_articles = bool(pages)
-    if not pages:  # nothing extracted (yet): list the HTML pages
-        for c in sorted(indexed.values(), key=lambda c: (c.timestamp, c.id)):
-            if c.id in chosen and c.record_type == "response" and c.status == 200 \
-                    and c.mime in ("text/html", "application/xhtml+xml"):
-                pages.append({"id": c.id, "url": c.url, "ts": _page_ts(c.timestamp), "title": c.url})
+def _pages(sel: _Selection, indexed: dict[str, Capture]) -> tuple[list[dict[str, Any]], bool]:
+    """The page list: the chosen captures' articles, else (nothing extracted yet) their HTML
+    200 responses; and whether it came from articles."""
+    chosen = {c.id for c in sel.selected}
+    pages = [{"id": str(a["id"]), "url": a["url"], "ts": _page_ts(a["ts"]), "title": a["title"] or a["url"]}
+             for a in sel.articles if a["capture_id"] in indexed and a["capture_id"] in chosen]
+    if pages:
+        return pages, True
+    for c in sorted(indexed.values(), key=lambda c: (c.timestamp, c.id)):
+        if c.id in chosen and c.record_type == "response" and c.status == 200 \
+                and c.mime in ("text/html", "application/xhtml+xml"):
+            pages.append({"id": c.id, "url": c.url, "ts": _page_ts(c.timestamp), "title": c.url})
+    return pages, False
+
+
+def export_wacz(data_dir: Path, out: Path | str, source: str | None = None, *,
+                title: str | None = None, capture_ids: Iterable[str] | None = None) -> WaczResult:
+    """Write ``out`` (a .wacz) of the archive, of one ``source``, or of the WARC files holding
+    the given ``capture_ids`` (e.g. one page and its requisites); :class:`NotFound` when there
+    is nothing to export."""
+    from .index import db_path
+
+    data_dir = Path(data_dir)
+    out = Path(out)
+    if not db_path(data_dir).exists():
+        raise NotFound(f"{db_path(data_dir)}: no archive database here (run a crawl first)")
+    if out.exists() and out.is_dir():
+        raise InputError(f"{out}: is a directory; give a file name ending in .wacz")
+    sel = _select(data_dir, source, capture_ids)
+    warcs_dir = data_dir / "warcs"
+    names = zip_names(sel.files)
+    gets = [c for c in sel.in_files if c.method.upper() == "GET"]
+    indexed = {c.id: c for c in offset_reachable(warcs_dir, gets)}
+    lines = sorted(cdxj_line(c, names[c.warc_file]) for c in indexed.values())
+    result = WaczResult(path=out, warcs=len(sel.files), captures=len(lines),
+                        skipped=len(sel.in_files) - len(indexed))
+    pages, from_articles = _pages(sel, indexed)
     result.pages = len(pages)
     result.page_urls = [p["url"] for p in pages]
-
     header = {"format": "json-pages-1.0", "id": "pages",
               "title": "Article pages" if from_articles else "HTML pages"}
     pages_bytes = ("\n".join(json.dumps(x, ensure_ascii=False) for x in [header, *pages]) + "\n").encode()
     index_bytes = ("\n".join(lines) + "\n").encode() if lines else b""
-
     out.parent.mkdir(parents=True, exist_ok=True)
     main = (pages[0]["url"], pages[0]["ts"]) if pages else None
-    write_wacz_zip(out, warcs_dir, {f: names[f] for f in sorted(files)}, index_bytes, pages_bytes,
+    write_wacz_zip(out, warcs_dir, names, index_bytes, pages_bytes,
                    title=title or ("Syndication Archive" + (f": {source}" if source else "")),
                    software="syndication-archive", main_page=main)
     return result
@@ -248,4 +252,5 @@ def _resource(path: str, sha256: str, size: int) -> dict[str, Any]:
             "bytes": size}
 
 
-__all__ = ["export_wacz", "WaczResult", "WACZ_VERSION"]
+__all__ = ["export_wacz", "WaczResult", "WACZ_VERSION", "write_wacz_zip", "zip_names", "cdxj_line",
+           "offset_reachable"]

@@ -27,15 +27,13 @@ from flows.common import load, run_warc_prefix, small
 def top_errors(data_dir: str, crawl_id: str, limit: int = 5) -> list[tuple[str, int, str]]:
     """(kind, count, one example URL) of the crawl's fetch errors, most frequent first."""
     from archive.index import open_db
+    from archive.index.fetch_errors import error_summary
 
     db = open_db(Path(data_dir))
     try:
-        rows = db.conn.execute(
-            "SELECT error, count(*), min(url) FROM fetch_errors WHERE crawl_id = ? "
-            "GROUP BY error ORDER BY count(*) DESC, error LIMIT ?", (crawl_id, limit)).fetchall()
+        return error_summary(db, crawl_id, limit)
     finally:
         db.conn.close()
-    return [(str(r[0]), int(r[1]), str(r[2])) for r in rows]
 
 
 @contextlib.contextmanager
@@ -43,7 +41,8 @@ def rotated_files_published(data_dir: Path, config: Any, warc_prefix: str) -> It
     """With a WARC store configured, publish the files a crawl's writers rotate out while it runs
     (``BackgroundPublisher``); the run's final publish step covers the rest and reports failures."""
     from archive.errors import ArchiveError
-    from archive.warc.store import BackgroundPublisher, open_store
+    from archive.warc.store import open_store
+    from archive.warc.sync import BackgroundPublisher
 
     try:
         store = open_store(config.settings)
@@ -64,7 +63,7 @@ def crawl_task(source: str, data_dir: str, config_path: str, warc_prefix: str) -
     server is down must not look like a quiet day.
     """
     from archive.errors import FetchError
-    from archive.render.capture import crawl_or_render
+    from archive.fetch import crawl_or_render
 
     logger = get_run_logger()
     config = load(config_path)
@@ -85,7 +84,8 @@ def crawl_task(source: str, data_dir: str, config_path: str, warc_prefix: str) -
 def publish_task(data_dir: str, config_path: str) -> dict[str, Any]:
     """Publish every closed local WARC the shared store lacks (this run's and any an earlier
     failed upload left); a failure keeps the local files and fails the task (retried)."""
-    from archive.warc.store import open_store, publish_pending
+    from archive.warc.store import open_store
+    from archive.warc.sync import publish_pending
 
     logger = get_run_logger()
     store = open_store(load(config_path).settings)

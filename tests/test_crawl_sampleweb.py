@@ -161,7 +161,7 @@ def test_changed_pages_get_new_responses_after_advance(crawled):
 def test_index_matches_reindex(crawled, tmp_path):
     import shutil
 
-    from archive.warc.reindex import reindex
+    from archive.index.rebuild import reindex
 
     copy = tmp_path / "copy"
     shutil.copytree(crawled.data, copy)

@@ -57,7 +57,7 @@ from archive.model import Capture
 from archive.sampleweb import SampleWeb
 from archive.urls import canonicalize
 from archive.warc.reader import WarcReader
-from archive.warc.reindex import reindex
+from archive.index.rebuild import reindex
 from support.hardening import check_archive
 from support.tiny import TinyServer, html
 from support.interop import tool

@@ -269,7 +269,8 @@ def two_workers_share_the_archive(prefect_api: str, client: Any, data_dir: Path,
     from archive.config import load_config
     from archive.schedule.apply import apply_specs, desired_specs
     from archive.schedule.processes import start_worker
-    from archive.warc.store import WarcStore, index_from_store
+    from archive.index.rebuild import index_from_store
+    from archive.warc.store import WarcStore
     from prefect.client.schemas.objects import StateType
 
     pool = "t-scale"

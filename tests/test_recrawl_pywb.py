@@ -130,7 +130,7 @@ def test_recrawl_warcs_pass_warcio_check_and_reindex_to_the_same_rows(which: str
     import shutil
     import subprocess
 
-    from archive.warc.reindex import reindex
+    from archive.index.rebuild import reindex
     from support.interop import tool
 
     c: Crawls = request.getfixturevalue(which)

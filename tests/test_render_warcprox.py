@@ -19,7 +19,8 @@ import pytest
 
 from archive.config import load_config
 from archive.errors import InputError
-from archive.render.capture import RenderResult, crawl_or_render, render_urls
+from archive.fetch import crawl_or_render
+from archive.render.capture import RenderResult, render_urls
 from archive.replay import to_timestamp14
 from archive.sampleweb import SampleWeb
 from support.browser import archived_frame, requests_outside, version_note
@@ -198,7 +199,7 @@ def test_crawl_or_render_dispatches_on_the_render_setting(rendered: Rendered) ->
 def test_a_reindex_from_the_warcs_alone_gives_the_same_rows(rendered: Rendered, tmp_path: Path) -> None:
     import shutil
 
-    from archive.warc.reindex import reindex
+    from archive.index.rebuild import reindex
 
     copy = tmp_path / "data"
     shutil.copytree(rendered.data / "warcs", copy / "warcs")

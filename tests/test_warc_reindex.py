@@ -11,7 +11,7 @@ import pytest
 from archive.index import open_db
 from archive.index.captures import insert_captures, insert_fetch_errors, upsert_crawl
 from archive.model import CrawlStats, FetchFailure, iso, utcnow
-from archive.warc.reindex import index_new_files, reindex
+from archive.index.rebuild import index_new_files, reindex
 from archive.warc.writer import PreviousCapture, WarcWriter
 from support.exchanges import fetch_all
 from support.warc_pages import LoopbackServer

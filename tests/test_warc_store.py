@@ -85,7 +85,8 @@ def capture_ids(fh: Any) -> list[str]:
 
 def test_two_machines_publish_and_a_fresh_indexer_merges_them_once(s3: S3, machines: dict[str, Path],
                                                                    tmp_path: Path) -> None:
-    from archive.warc.store import WarcStore, local_warcs, publish_pending
+    from archive.warc.store import WarcStore
+    from archive.warc.sync import local_warcs, publish_pending
 
     store = WarcStore(s3.url("merge"), s3.options)
     assert store.list() == []
@@ -164,7 +165,8 @@ def test_two_machines_publish_and_a_fresh_indexer_merges_them_once(s3: S3, machi
 
 def test_publish_is_idempotent_and_never_overwrites(s3: S3, machines: dict[str, Path], tmp_path: Path) -> None:
     from archive.errors import WarcError
-    from archive.warc.store import WarcStore, local_warcs
+    from archive.warc.store import WarcStore
+    from archive.warc.sync import local_warcs
 
     store = WarcStore(s3.url("same"), s3.options)
     path = local_warcs(machines["w1"])[0]
@@ -182,7 +184,8 @@ def test_publish_is_idempotent_and_never_overwrites(s3: S3, machines: dict[str, 
 def test_an_open_file_is_never_published(s3: S3, tmp_path: Path) -> None:
     from archive.errors import WarcError
     from archive.model import CrawlStats, iso, utcnow
-    from archive.warc.store import WarcStore, publish_pending
+    from archive.warc.store import WarcStore
+    from archive.warc.sync import publish_pending
     from archive.warc.writer import WarcWriter
 
     data = tmp_path / "data"
@@ -202,7 +205,8 @@ def test_an_open_file_is_never_published(s3: S3, tmp_path: Path) -> None:
 
 def test_files_rotated_out_during_a_crawl_are_published_before_it_ends(s3: S3, tmp_path: Path) -> None:
     from archive.model import CrawlStats, iso, utcnow
-    from archive.warc.store import BackgroundPublisher, WarcStore
+    from archive.warc.store import WarcStore
+    from archive.warc.sync import BackgroundPublisher
     from archive.warc.writer import WarcWriter
 
     data = tmp_path / "data"
@@ -225,7 +229,8 @@ def test_files_rotated_out_during_a_crawl_are_published_before_it_ends(s3: S3, t
 
 def test_upload_to_a_store_that_is_down_keeps_the_files_and_says_so(machines: dict[str, Path],
                                                                      tmp_path: Path, down_url: str) -> None:
-    from archive.warc.store import WarcStore, local_warcs, publish_pending
+    from archive.warc.store import WarcStore
+    from archive.warc.sync import local_warcs, publish_pending
 
     down = down_url  # nothing listens there
     options = {"endpoint_url": down, "key": "testing", "secret": "testing",
@@ -303,7 +308,9 @@ def test_config_names_the_store_and_the_env_overrides_it(tmp_path: Path, monkeyp
 
 def test_a_local_directory_store_round_trip(machines: dict[str, Path], tmp_path: Path) -> None:
     """The same code over fsspec's local filesystem (a shared mount): publish, pull, index."""
-    from archive.warc.store import WarcStore, index_from_store, local_warcs, publish_pending
+    from archive.index.rebuild import index_from_store
+    from archive.warc.store import WarcStore
+    from archive.warc.sync import local_warcs, publish_pending
 
     shared = tmp_path / "mnt" / "warcs"
     store = WarcStore(f"file://{shared}")
@@ -321,7 +328,7 @@ def test_archive_crawl_and_run_publish_to_the_configured_store(machines: dict[st
     """A hand-run `archive crawl` (or `archive run`) ends like a scheduled run: closed WARCs published (here to a
     local-directory store named by ARCHIVE_WARC_STORE); with the store down it exits 1 and the
     WARCs stay local, the captures indexed."""
-    from archive.warc.store import local_warcs
+    from archive.warc.sync import local_warcs
 
     shared = tmp_path / "shared-store"
     data = tmp_path / "data"

@@ -19,12 +19,13 @@ def build_crawl_options(*, source: str | None, seeds: tuple[str, ...] | list[str
                         fetchers: int | None = None, **_: Any) -> Any:
     """``CrawlOptions`` from the command-line values (None: the source's own setting)."""
     from ..errors import InputError
-    from ..fetch import CrawlOptions
+    from ..fetch.options import CrawlOptions, check_crawl_target
 
-    if source and seeds:
-        raise InputError("give --source NAME or --seed URL, not both")
-    if not source and not seeds:
-        raise InputError("nothing to crawl: give --source NAME or --seed URL")
+    try:
+        check_crawl_target(source, seeds)
+    except InputError:  # the library names its inputs; here they are flags
+        raise InputError("give --source NAME or --seed URL, not both" if source else
+                         "nothing to crawl: give --source NAME or --seed URL") from None
     return CrawlOptions(depth=depth, max_pages=max_pages, follow_original=follow_original,
                         concurrency=concurrency, per_host=per_host, delay=delay, rules=rules,
                         fetchers=fetchers)
@@ -83,7 +84,7 @@ def crawl(data_dir: Path, config_path: Path, source: str | None, seeds: tuple[st
     t0 = time.monotonic()
     with crawl_progress_bar() as progress:
         if source:  # a source with render = true goes through Chromium + warcprox
-            from ..render.capture import crawl_or_render
+            from ..fetch import crawl_or_render
 
             stats = crawl_or_render(config, data_dir, source, options=options, progress=progress)
         else:

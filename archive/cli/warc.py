@@ -53,7 +53,7 @@ def _store(config_path: Path, url: str | None):  # type: ignore[no-untyped-def]
 def _reindex_from(data_dir: Path, config_path: Path, url: str) -> None:
     store = _store(config_path, url)
     assert store is not None
-    from ..warc.store import index_from_store
+    from ..index.rebuild import index_from_store
 
     pulled, stats = index_from_store(data_dir, store, progress=_progress_printer("fetching"))
     _report_recovered(stats.recovered)
@@ -78,7 +78,7 @@ def _reindex_from(data_dir: Path, config_path: Path, url: str) -> None:
               help="A shared WARC store (fsspec URL): index its files this index lacks.")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 def reindex(data_dir: Path, config_path: Path, from_url: str | None, files: tuple[Path, ...]) -> None:
-    from ..warc.reindex import reindex as run
+    from ..index.rebuild import reindex as run
 
     if from_url is not None:
         if files:
@@ -102,7 +102,7 @@ def reindex(data_dir: Path, config_path: Path, from_url: str | None, files: tupl
                     "record, the cut bytes kept in a .cut file), then index what the index lacks.")
 @common_options
 def recover(data_dir: Path, config_path: Path) -> None:
-    from ..warc.reindex import index_new_files
+    from ..index.rebuild import index_new_files
 
     stats = index_new_files(data_dir, progress=_progress_printer("indexing"))
     _report_recovered(stats.recovered)
@@ -128,7 +128,7 @@ def warc_publish(data_dir: Path, config_path: Path, to_url: str | None, prefix: 
 def publish_and_report(data_dir: Path, store: "WarcStore", prefix: str | None = None) -> None:
     """Publish the closed local WARCs the store lacks; one line; WarcError (files kept) on failure.
     Also the last step of ``archive crawl`` / ``archive run`` when a store is configured."""
-    from ..warc.store import publish_pending
+    from ..warc.sync import publish_pending
 
     result = publish_pending(data_dir, store, prefix=prefix)
     for name, error in result.failed:

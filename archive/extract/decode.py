@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import zlib
 from dataclasses import dataclass, field
 
 from ..errors import ExtractError
@@ -32,55 +31,24 @@ class Decoded:
     notes: list[str] = field(default_factory=list)
 
 
-def _inflate(data: bytes, wbits: int, limit: int) -> bytes:
-    d = zlib.decompressobj(wbits)
-    out = bytearray()
-    buf = data
-    while buf:
-        out += d.decompress(buf, limit + 1 - len(out))
-        if len(out) > limit:
-            raise ExtractError(f"body is larger than {limit} bytes once decompressed (refused)")
-        buf = d.unconsumed_tail
-        if d.eof:
-            rest = d.unused_data
-            if rest.strip(b"\0") and wbits == 31:  # concatenated gzip members
-                d = zlib.decompressobj(wbits)
-                buf = rest
-            else:
-                break
-    if not d.eof and not out:
-        raise ExtractError("compressed body is cut short or corrupt")
-    return bytes(out)
-
-
 def decompress(body: bytes, encoding: str | None, limit: int = MAX_DECODED) -> bytes:
-    """Undo ``Content-Encoding`` (gzip, deflate; several in order), refusing more than ``limit``."""
-    if not encoding:
-        return body
-    data = body
-    for enc in reversed([e.strip().lower() for e in encoding.split(",") if e.strip()]):
-        try:
-            if enc in ("gzip", "x-gzip"):
-                data = _inflate(data, 31, limit)
-            elif enc == "deflate":
-                try:
-                    data = _inflate(data, 15, limit)
-                except zlib.error:  # raw deflate, as some servers send it
-                    data = _inflate(data, -15, limit)
-            elif enc == "br":
-                try:
-                    import brotli  # type: ignore[import-not-found]
-                except ImportError:
-                    raise ExtractError("body is brotli-encoded and no brotli decoder is installed") from None
-                data = brotli.decompress(data)
-                if len(data) > limit:
-                    raise ExtractError(f"body is larger than {limit} bytes once decompressed (refused)")
-            elif enc in ("identity", "none"):
-                continue
-            else:
-                raise ExtractError(f"unsupported Content-Encoding {enc!r}")
-        except zlib.error as exc:
-            raise ExtractError(f"Content-Encoding {enc} body is corrupt ({exc})") from None
+    """Undo ``Content-Encoding`` (:mod:`archive.content`: gzip, deflate, br; several in order),
+    refusing more than ``limit``; a compressed body cut before any output is refused too."""
+    from ..content import ContentDecodeError, Decoder
+
+    try:
+        decoder = Decoder(encoding, limit=limit)
+        if not decoder.codings:
+            return body
+        data = b"".join(decoder.stream((body,)))
+    except ContentDecodeError as exc:
+        raise ExtractError({
+            "unsupported": f"unsupported Content-Encoding {exc.coding!r}",
+            "no-decoder": "body is brotli-encoded and no brotli decoder is installed",
+            "too-large": f"body is larger than {limit} bytes once decompressed (refused)",
+        }.get(exc.kind, f"Content-Encoding {exc.coding} body is corrupt ({exc.detail})")) from None
+    if not data and not decoder.finished:
+        raise ExtractError("compressed body is cut short or corrupt")
     return data
 
 

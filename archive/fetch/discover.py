@@ -1,7 +1,7 @@
 """Link discovery: HTML pages, RSS/Atom feeds, sitemaps and sitemap indexes.
 
-Bodies arrive as they were on the wire, so the content-encoding is decoded here first (gzip
-pages yield no links otherwise), and decoding stops at a size limit (gzip bombs).
+Bodies arrive as they were on the wire, so the content-encoding is decoded first (gzip
+pages yield no links otherwise) by :mod:`archive.content`, which stops at a size limit (gzip bombs).
 Regular expressions rather than a DOM: discovery runs once per page on the crawl's hot path.
 
 An anchor to another origin is classed by what the page says of it, for the crawl's choice of
@@ -15,12 +15,12 @@ from __future__ import annotations
 import functools
 import html
 import re
-import zlib
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 from ..attribution import DEFAULT_LINK_TEXT
+from ..content import ContentDecodeError, decode_bytes
 
 MAX_DECODED = 20 * 1024 * 1024
 
@@ -33,31 +33,13 @@ class Link:
     kind: LinkKind
 
 
-class DecodeError(Exception):
-    """The body could not be decoded (unknown coding, corrupt stream, or too large)."""
+DecodeError = ContentDecodeError
+"""The body could not be decoded (unknown coding, corrupt stream, or too large)."""
 
 
 def decode_body(body: bytes, content_encoding: str | None, limit: int = MAX_DECODED) -> bytes:
-    """Undo ``Content-Encoding`` (gzip, x-gzip, deflate, identity), at most ``limit`` bytes out."""
-    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
-    data = body
-    for coding in reversed(codings):
-        if coding in ("identity", ""):
-            continue
-        if coding in ("gzip", "x-gzip"):
-            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif coding == "deflate":
-            d = zlib.decompressobj(zlib.MAX_WBITS if data[:1] == b"\x78" else -zlib.MAX_WBITS)
-        else:
-            raise DecodeError(f"unsupported content-encoding {coding!r}")
-        try:
-            out = d.decompress(data, limit + 1)
-        except zlib.error as exc:
-            raise DecodeError(f"corrupt {coding} stream ({exc})") from None
-        if len(out) > limit:
-            raise DecodeError(f"decoded body exceeds {limit} bytes")
-        data = out
-    return data[:limit] if len(data) > limit else data
+    """Undo ``Content-Encoding`` (:mod:`archive.content`), at most ``limit`` bytes out."""
+    return decode_bytes(body, content_encoding, limit=limit)
 
 
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)

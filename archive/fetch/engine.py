@@ -11,18 +11,20 @@ import asyncio
 import logging
 import sqlite3
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urljoin
 
 from ..errors import FetchError, InputError, WarcError
 from ..model import Capture, Exchange, FetchFailure, iso, utcnow
-from ..urls import canonicalize, host_of, surt
+from ..urls import canonicalize, host_of
 from .client import ClientPool, Conditional, fetch_exchange, retry_after
 from .discover import DecodeError, discover
 from .politeness import Politeness
 from .robots import MAX_ROBOTS_BYTES, Robots, policy_for_status, robots_url
+from .tasks import EngineOptions, Result, Task, fatal_of
+
+__all__ = ["Engine", "EngineOptions", "Result", "Task", "fatal_of"]
 
 log = logging.getLogger("archive.fetch")
 
@@ -31,86 +33,16 @@ MAX_ROBOTS_REDIRECTS = 5
 MAX_REDIRECTS = 10
 
 
-@dataclass
-class EngineOptions:
-    """Everything a fetcher process needs (picklable: sent to worker processes)."""
-
-    data_dir: str
-    source: str
-    crawl_id: str
-    prefix: str
-    user_agent: str
-    timeout: float = 10.0
-    deadline: float = 60.0
-    max_body: int = 10 * 1024 * 1024
-    retries: int = 3
-    max_retry_after: float = 120.0
-    respect_robots: bool = True
-    per_host: int = 2
-    delay: float = 1.0
-    concurrency: int = 16
-    override_politeness: bool = False
-    requisites: bool = True
-    requisite_max_size: int = 5 * 1024 * 1024
-    warc_max_size: int = 1_000_000_000
-    gzip_level: int = 6
-    conditional_get: bool = False  # send the last capture's validators (see Engine._conditional)
-    ca_bundle: str | None = None  # extra CAs trusted for https (client.ssl_context)
-    link_text: str | None = None  # the rules block's anchor text naming an original (None: default)
-    info: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Task:
-    url: str  # canonical
-    depth: int
-    kind: str = "page"  # seed, page, feed, sitemap, original, requisite, redirect
-    via: str | None = None
-    expand: bool = True  # extract links from it (False: out of scope, one hop)
-    chain: tuple[str, ...] = ()  # redirect chain that led here
-    guard: bool = False  # found on a public page: private or loopback addresses refused (ssrf.py)
-
-
-@dataclass
-class Result:
-    task: Task
-    captures: list[Capture] = field(default_factory=list)
-    failures: list[FetchFailure] = field(default_factory=list)
-    links: list[tuple[str, str]] = field(default_factory=list)  # (canonical url, link kind)
-    redirect: str | None = None  # canonical Location of a 3xx
-    status: int | None = None
-    bytes: int = 0
-    extra_captures: int = 0  # robots.txt exchanges written on the way (not pages)
-    lost: bool = False  # the fetcher process died before answering: the crawl settles the task itself
-    # the fetcher's WARC file could not be written (disk full …): (path, offset, message) of the
-    # WarcError. Nothing of this task is to be indexed, and the crawl stops (see Engine.broken)
-    fatal: tuple[str, int | None, str] | None = None
-    refused: bool = False  # the SSRF guard refused the URL (a fetch error, nothing fetched)
-
-
-def fatal_of(exc: WarcError) -> tuple[str, int | None, str]:
-    """A WarcError as picklable parts (its ``__init__`` takes three arguments, ``args`` one)."""
-    text = str(exc)
-    head = f"{exc.path}{f' at offset {exc.offset}' if exc.offset is not None else ''}: "
-    return exc.path, exc.offset, text[len(head):] if text.startswith(head) else text
-
-
 def _prev_lookup(conn: sqlite3.Connection | None, url: str) -> Capture | None:
     """The URL's last capture that carries a payload (a 304 carries none)."""
     if conn is None:
         return None
-    from ..index.captures import CAPTURE_COLUMNS
+    from ..index.captures import previous_capture
 
     try:
-        row = conn.execute(
-            f"SELECT {', '.join(CAPTURE_COLUMNS)} FROM captures WHERE urlkey = ? AND url = ? "
-            "AND payload_digest IS NOT NULL AND (status IS NULL OR status != 304) "
-            "ORDER BY timestamp DESC LIMIT 1", (surt(url), url)).fetchone()
+        return previous_capture(conn, url)
     except sqlite3.Error:
         return None
-    if row is None:
-        return None
-    return Capture(**dict(zip(CAPTURE_COLUMNS, row)))
 
 
 def _previous_capture(prev: Capture | None) -> Any:
@@ -245,28 +177,10 @@ class Engine:
     def _stored(self, prev: Capture) -> tuple[bytes, str | None, str | None] | None:
         """(payload as stored, Content-Type, Content-Encoding) of a previous capture; a revisit's
         payload is its original's."""
-        from warcio.archiveiterator import ArchiveIterator
+        from .stored import stored_response
 
-        target = (prev.warc_file, prev.warc_offset)
-        if prev.record_type == "revisit" and self.db is not None:
-            row = self.db.execute(
-                "SELECT warc_file, warc_offset FROM captures WHERE urlkey = ? AND url = ? AND timestamp = ? "
-                "AND record_type = 'response'", (surt(prev.refers_to_url or prev.url),
-                                                 prev.refers_to_url or prev.url, prev.refers_to_date)).fetchone()
-            if row is None:
-                return None
-            target = (row[0], row[1])
-        try:
-            with (Path(self.opts.data_dir) / "warcs" / target[0]).open("rb") as fh:
-                fh.seek(target[1])
-                rec = next(iter(ArchiveIterator(fh)))
-                if rec.http_headers is None:
-                    return None
-                return (rec.raw_stream.read(), rec.http_headers.get_header("Content-Type"),
-                        rec.http_headers.get_header("Content-Encoding"))
-        except (OSError, StopIteration, ValueError) as exc:
-            log.warning("%s: stored payload unreadable (%s)", prev.url, exc)
-            return None
+        stored = stored_response(self.db, Path(self.opts.data_dir) / "warcs", prev)
+        return (stored.payload, stored.content_type, stored.content_encoding) if stored else None
 
     def _conditional(self, prev: Capture | None) -> Conditional | None:
         """The validators to send for a URL last captured as ``prev``, if the source asks for
@@ -307,29 +221,60 @@ class Engine:
         return res
 
     async def _run(self, task: Task) -> Result:
-        o = self.opts
         res = Result(task)
+        if await self._refused(task, res):
+            return res
+        prev = _prev_lookup(self.db, task.url)
+        fetched = await self._fetch(task, res, prev)
+        if fetched is None:
+            return res
+        ex, attempt, refused_wait = fetched
+        res.captures.append(self._warc().write_exchange(ex, _previous_capture(prev)))
+        res.status = ex.status
+        res.bytes = len(ex.body)
+        self._note_failures(res, ex, attempt, refused_wait)
+        loc = ex.header("location")
+        if 300 <= ex.status < 400 and loc:
+            self._redirect(res, loc)
+        elif (task.expand or (task.kind in ("requisite", "original") and self.opts.requisites)) and (
+                200 <= ex.status < 300 or (ex.status == 304 and prev is not None)):
+            if ex.status == 304:  # not modified: the links are those of the stored payload
+                stored = self._stored(prev) if prev is not None else None
+                body, ctype, cenc = stored if stored else (b"", None, None)
+            else:
+                body, ctype, cenc = ex.body, ex.header("content-type"), ex.header("content-encoding")
+            res.links = self._links(task.url, body, ctype, cenc)
+        return res
+
+    async def _refused(self, task: Task, res: Result) -> bool:
+        """True (with the failure in ``res``) when the SSRF guard or robots.txt refuses the URL."""
         url = task.url
-        host = host_of(url)
         if task.guard:
             why = await self.guard.check(url)
             if why is not None:
                 res.refused = True
                 res.failures.append(self._failure(url, "ssrf", f"refused by the SSRF guard: {why}"
                                                   f"{f' (linked from {task.via})' if task.via else ''}"))
-                return res
-        if o.respect_robots:
+                return True
+        if self.opts.respect_robots:
             robots = await self.robots_for(url, task.guard)
-            if not robots.allowed(url, o.user_agent):
+            if not robots.allowed(url, self.opts.user_agent):
                 kind, detail = robots.reason or ("robots", "disallowed by robots.txt")
                 res.refused = kind == "ssrf"
                 res.failures.append(self._failure(url, kind, detail))
-                return res
-        prev = _prev_lookup(self.db, url)
+                return True
+        return False
+
+    async def _fetch(self, task: Task, res: Result,
+                     prev: Capture | None) -> tuple[Exchange, int, float | None] | None:
+        """The exchange, after retries of connection failures, timeouts, 429 and 503 (waiting
+        Retry-After up to ``max_retry_after``): (exchange, retries, a Retry-After not waited for);
+        None, with the failure in ``res``, when no answer came."""
+        o = self.opts
+        url, host = task.url, host_of(task.url)
         cond = self._conditional(prev)
         max_body = o.requisite_max_size if task.kind == "requisite" else o.max_body
         attempt = 0
-        refused_wait: float | None = None  # a Retry-After beyond max_retry_after
         while True:
             try:
                 async with self.politeness.slot(host):
@@ -343,23 +288,22 @@ class Engine:
                     continue
                 res.refused = exc.kind == "ssrf"
                 res.failures.append(self._failure(url, exc.kind, exc.detail))
-                return res
-            if ex.status in (429, 503):
-                wait = retry_after(ex.header("retry-after"))
-                if wait is None:
-                    wait = min(2.0 ** attempt, 30.0)
-                if attempt < o.retries and wait <= o.max_retry_after:
-                    attempt += 1
-                    log.info("%s: %d, waiting %.1f s (Retry-After) before retry %d", url, ex.status, wait, attempt)
-                    self.politeness.hold(host, wait)
-                    continue
-                if wait > o.max_retry_after:
-                    refused_wait = wait
-            break
-        cap = self._warc().write_exchange(ex, _previous_capture(prev))
-        res.captures.append(cap)
-        res.status = ex.status
-        res.bytes = len(ex.body)
+                return None
+            if ex.status not in (429, 503):
+                return ex, attempt, None
+            wait = retry_after(ex.header("retry-after"))
+            if wait is None:
+                wait = min(2.0 ** attempt, 30.0)
+            if attempt < o.retries and wait <= o.max_retry_after:
+                attempt += 1
+                log.info("%s: %d, waiting %.1f s (Retry-After) before retry %d", url, ex.status, wait, attempt)
+                self.politeness.hold(host, wait)
+                continue
+            return ex, attempt, wait if wait > o.max_retry_after else None
+
+    def _note_failures(self, res: Result, ex: Exchange, attempt: int, refused_wait: float | None) -> None:
+        """A capture that is kept but is also an error: truncated, 5xx, or still 429."""
+        url, o = res.task.url, self.opts
         if ex.truncated:  # kept, marked WARC-Truncated; listed with the errors too
             kind = {"length": "too-large", "time": "deadline"}.get(ex.truncated, ex.truncated)
             res.failures.append(self._failure(url, kind, f"body truncated ({ex.truncated}) after {len(ex.body)} bytes"))
@@ -369,55 +313,53 @@ class Engine:
             res.failures.append(self._failure(url, "http-5xx", f"status {ex.status} after {attempt} retries{waited}"))
         elif ex.status == 429:
             res.failures.append(self._failure(url, "http-429", f"still 429 after {attempt} retries{waited}"))
-        loc = ex.header("location")
-        if 300 <= ex.status < 400 and loc:
-            try:
-                target = canonicalize(urljoin(url, loc.strip()))
-            except (InputError, ValueError) as exc:
-                res.failures.append(self._failure(url, "invalid-url", f"redirect to {loc!r}: {exc}"))
+
+    def _redirect(self, res: Result, loc: str) -> None:
+        """Where a 3xx points, unless it loops, goes too far or is no URL (a failure then)."""
+        url, chain = res.task.url, res.task.chain
+        try:
+            target = canonicalize(urljoin(url, loc.strip()))
+        except (InputError, ValueError) as exc:
+            res.failures.append(self._failure(url, "invalid-url", f"redirect to {loc!r}: {exc}"))
+            return
+        if target == url or target in chain:
+            res.failures.append(self._failure(url, "redirect-loop", f"redirects back to {target}"))
+        elif len(chain) >= MAX_REDIRECTS:
+            res.failures.append(self._failure(url, "too-many-redirects", f"more than {MAX_REDIRECTS} redirects"))
+        else:
+            res.redirect = target
+
+    def _links(self, url: str, body: bytes, ctype: str | None, cenc: str | None) -> list[tuple[str, str]]:
+        """The page's links, canonical and de-duplicated, in page order ((url, link kind))."""
+        try:
+            links = discover(body, url, ctype, cenc, requisites=self.opts.requisites, link_text=self.opts.link_text)
+        except DecodeError as exc:
+            log.info("%s: no links discovered (%s)", url, exc)
+            return []
+        out: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        cache = self._canon
+        for link in links:
+            if link.url in cache:
+                c = cache[link.url]
             else:
-                if target == url or target in task.chain:
-                    res.failures.append(self._failure(url, "redirect-loop", f"redirects back to {target}"))
-                elif len(task.chain) >= MAX_REDIRECTS:
-                    res.failures.append(self._failure(url, "too-many-redirects",
-                                                      f"more than {MAX_REDIRECTS} redirects"))
-                else:
-                    res.redirect = target
-        elif (task.expand or (task.kind in ("requisite", "original") and o.requisites)) and (
-                200 <= ex.status < 300 or (ex.status == 304 and prev is not None)):
-            if ex.status == 304:  # not modified: the links are those of the stored payload
-                stored = self._stored(prev) if prev is not None else None
-                body, ctype, cenc = stored if stored else (b"", None, None)
-            else:
-                body, ctype, cenc = ex.body, ex.header("content-type"), ex.header("content-encoding")
-            try:
-                links = discover(body, url, ctype, cenc, requisites=o.requisites, link_text=o.link_text)
-            except DecodeError as exc:
-                log.info("%s: no links discovered (%s)", url, exc)
-                links = []
-            seen: set[str] = set()
-            cache = self._canon
-            for link in links:
-                if link.url in cache:
-                    c = cache[link.url]
-                else:
-                    try:
-                        c = canonicalize(link.url)
-                    except (InputError, ValueError):
-                        c = None
-                    if len(cache) >= 20_000:
-                        cache.clear()
-                    cache[link.url] = c
-                if c is not None and c not in seen:
-                    seen.add(c)
-                    res.links.append((c, link.kind))
-        return res
+                try:
+                    c = canonicalize(link.url)
+                except (InputError, ValueError):
+                    c = None
+                if len(cache) >= 20_000:
+                    cache.clear()
+                cache[link.url] = c
+            if c is not None and c not in seen:
+                seen.add(c)
+                out.append((c, link.kind))
+        return out
 
 
 def _decoded(ex: Exchange) -> bytes:
-    from .discover import decode_body
+    from ..content import ContentDecodeError, decode_bytes
 
     try:
-        return decode_body(ex.body, ex.header("content-encoding"), MAX_ROBOTS_BYTES)
-    except DecodeError:
+        return decode_bytes(ex.body, ex.header("content-encoding"), limit=MAX_ROBOTS_BYTES)
+    except ContentDecodeError:
         return b""

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable
 from urllib.parse import urlsplit
 
+from ..index.captures import crawl_urls
+from ..index.fetch_errors import failed_urls as failed_urls_of
 from ..model import Capture, FetchFailure
-from .engine import Task
+from .tasks import Task
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -71,11 +73,9 @@ class Frontier:
                 k, expand_it, guard = decode_kind(kind)
                 queued.append(Task(url=url, depth=depth, kind=k, via=via, expand=expand_it, guard=guard))
         captured_rows: dict[str, tuple[int | None, str | None]] = {}
-        for url, depth, via in conn.execute(
-                "SELECT url, depth, via FROM captures WHERE crawl_id = ? ORDER BY timestamp", (self.crawl_id,)):
+        for url, depth, via in crawl_urls(self.db, self.crawl_id):
             captured_rows.setdefault(url, (depth, via))
-        failed_urls = {u for (u,) in conn.execute(
-            "SELECT DISTINCT url FROM fetch_errors WHERE crawl_id = ?", (self.crawl_id,))} - set(captured_rows)
+        failed_urls = failed_urls_of(self.db, self.crawl_id) - set(captured_rows)
         todo = [t for t in queued if t.url not in captured_rows and t.url not in failed_urls]
         done_not_marked = [t for t in queued if t.url in captured_rows]
         failed = [t.url for t in queued if t.url in failed_urls]
@@ -122,16 +122,10 @@ def write_batch(db: "sqlite_utils.Database", frontier: Frontier, captures: Itera
 
     Called only with captures whose records are already flushed to their WARC file.
     """
-    from ..index.captures import CAPTURE_COLUMNS
+    from ..index.captures import insert_captures
+    from ..index.fetch_errors import insert_fetch_errors
 
-    cap_rows = [tuple(getattr(c, k) for k in CAPTURE_COLUMNS) for c in captures]
-    fail_rows = [(f.crawl_id, f.url, f.timestamp, f.error, f.detail) for f in failures]
-    cols = ", ".join(CAPTURE_COLUMNS)
-    marks = ", ".join("?" for _ in CAPTURE_COLUMNS)
     with db.conn:
-        if cap_rows:
-            db.conn.executemany(f"INSERT OR REPLACE INTO captures ({cols}) VALUES ({marks})", cap_rows)
-        if fail_rows:
-            db.conn.executemany("INSERT OR REPLACE INTO fetch_errors (crawl_id, url, timestamp, error, detail) "
-                                "VALUES (?, ?, ?, ?, ?)", fail_rows)
+        insert_captures(db, captures, commit=False)
+        insert_fetch_errors(db, failures, commit=False)
         frontier.write()

@@ -2,8 +2,9 @@
 
 Rules, in order:
 
-* ``--per-host`` / ``--delay`` given on the command line (``override=True``) win over both the
-  source's settings and robots.txt ``Crawl-delay`` (the override is logged once per host);
+* ``per_host`` / ``delay`` given for one crawl (``CrawlOptions``, ``--per-host`` / ``--delay`` on
+  the command line: ``override=True``) win over both the source's settings and robots.txt
+  ``Crawl-delay`` (the override is logged once per host);
 * otherwise a robots.txt ``Crawl-delay`` wins over the source's ``delay``;
 * a delay above zero means one request at a time to that host, the next one starting ``delay``
   seconds after the previous one *finished* (so the server itself sees gaps ≥ delay);
@@ -59,8 +60,8 @@ class Politeness:
         st.robots_delay = crawl_delay
         if self.override:
             if crawl_delay != self.delay:
-                log.warning("%s: robots.txt asks Crawl-delay %g s; overridden by the command line "
-                            "(--delay %g, --per-host %d)", host, crawl_delay, self.delay, self.per_host)
+                log.warning("%s: robots.txt asks Crawl-delay %g s; overridden for this crawl "
+                            "(delay %g, per_host %d)", host, crawl_delay, self.delay, self.per_host)
             return
         st.delay = crawl_delay
         if crawl_delay > 0 and st.per_host != 1:

@@ -26,7 +26,8 @@ from typing import Any, Callable
 
 from ..errors import WarcError
 from ..model import CrawlStats, FetchFailure, iso, utcnow
-from .engine import Engine, EngineOptions, Result, Task
+from .engine import Engine
+from .tasks import EngineOptions, Result, Task
 
 log = logging.getLogger("archive.fetch")
 _LEN = struct.Struct(">I")
@@ -287,7 +288,7 @@ async def _serve(out_fd: int) -> None:
 
 
 def main() -> None:
-    from .crawler import run_loop
+    from .loop import run_loop
 
     # stdout carries frames only: anything printed goes to stderr
     out_fd = os.dup(1)

@@ -2,7 +2,18 @@
 
 The WARCs are the truth; this database is an index of them plus the later stages' results.
 One writer at a time: WAL mode, a busy timeout, writes batched in transactions. Each table
-group has its own module with an ``ensure_schema(db)``; :func:`open_db` runs them all.
+has one owner module here, with its ``ensure_schema(db)`` (:func:`open_db` runs them all) and
+the named functions every stage reads and writes it through:
+
+- ``captures`` (and the crawler's private ``frontier``): :mod:`.captures`;
+- ``crawls``: :mod:`.crawls`; ``fetch_errors``: :mod:`.fetch_errors`;
+- ``warc_files``, ``warc_damage``, ``warc_store_files``: :mod:`.warc_files`;
+- ``articles``, ``digest_items``, ``extract_errors``, ``extract_done``: :mod:`.articles`;
+- ``syndication`` and the dedupe tables: :mod:`.syndication`; the summaries: :mod:`.copies`,
+  :mod:`.daily`, :mod:`.recent`; watches: :mod:`.watches`.
+
+Rebuilding the capture tables from the WARC files alone is :mod:`.rebuild`'s (it reads the
+files through :mod:`archive.warc.reader`).
 
 A writer that finds the database locked by another process waits ``busy_timeout()`` seconds
 (``ARCHIVE_DB_TIMEOUT``, default 30) and then fails with :class:`IndexError_` naming the file
@@ -14,16 +25,20 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from ..errors import IndexError_, InputError
 
 if TYPE_CHECKING:
     import sqlite_utils
 
+__all__ = ["DB_NAME", "SCHEMA_MODULES", "db_path", "busy_timeout", "describe_sqlite_error", "connect", "open_db",
+           "write_rows"]
+
 DB_NAME = "archive.db"
 # Table groups, in dependency order; each module has ensure_schema(db).
-SCHEMA_MODULES = ("captures", "articles", "syndication", "copies", "daily", "watches", "recent")
+SCHEMA_MODULES = ("captures", "crawls", "fetch_errors", "warc_files", "articles", "syndication", "copies",
+                  "daily", "watches", "recent")
 TIMEOUT_ENV = "ARCHIVE_DB_TIMEOUT"
 DEFAULT_TIMEOUT = 30.0
 # The database most recently opened in this process: named by error messages that only have
@@ -115,3 +130,18 @@ def open_db(data_dir: Path, *, readonly: bool = False, ensure: bool = True) -> "
                 raise IndexError_(describe_sqlite_error(exc, path, timeout)) from None
             raise IndexError_(f"{path}: cannot prepare the archive database ({exc})") from None
     return db
+
+
+def write_rows(db: "sqlite_utils.Database", sql: str, rows: Iterable[Sequence[Any]], *,
+               commit: bool = True) -> int:
+    """Run ``sql`` over ``rows`` in one transaction, or (``commit=False``) inside the caller's
+    (a crawl's batch: captures, fetch errors and frontier rows commit together); how many."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    if commit:
+        with db.conn:
+            db.conn.executemany(sql, rows)
+    else:
+        db.conn.executemany(sql, rows)
+    return len(rows)

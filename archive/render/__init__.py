@@ -1,6 +1,8 @@
-"""Browser capture for ``render = true`` sources: headless Chromium (Debian's, driven by
+"""Browser capture for ``render = true`` sources, one kind of fetch (a configured crawl reaches it
+through :func:`archive.fetch.crawl_or_render`): headless Chromium (Debian's, driven by
 Playwright) fetches each page through warcprox, the WARC-writing proxy, so that what the page's
-scripts load is archived too.
+scripts load is archived too. It owns the browser and the warcprox process; what warcprox wrote
+is indexed like a crawl's files (:mod:`archive.index.rebuild`).
 
 - :mod:`.warcprox_main` — ``python -m archive.render.warcprox_main`` runs warcprox with the
   archive's own ``warcinfo`` fields (``source``, ``crawl-id``, ``crawl-started``);

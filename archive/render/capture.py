@@ -7,7 +7,7 @@ writes every exchange Chromium makes (the page, its stylesheets, images, fonts, 
 the scripts fetch) to ``DATA/warcs/``; its ``warcinfo`` carries the archive's ``source``,
 ``crawl-id`` and ``crawl-started``, and a small WARC of the archive's own writer ends the crawl
 (``crawl-end``), so a reindex from the WARC files alone rebuilds the same ``crawls`` row. The new
-files are then indexed with :func:`archive.warc.reindex.index_new_files`.
+files are then indexed with :func:`archive.index.rebuild.index_new_files`.
 
 Playwright's sync API runs in a worker thread, so this can be called from code that already
 runs an event loop.
@@ -71,9 +71,9 @@ def _browse(proxy_url: str, src: Source, urls: list[str], *, follow: bool, timeo
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
-    from ..fetch.crawler import _scope_entries, in_scope
+    from ..fetch.scope import in_scope, scope_entries
 
-    scope = _scope_entries(src)
+    scope = scope_entries(src)
     done: list[str] = []
     failed: list[tuple[str, str]] = []
     queue: list[tuple[str, int]] = [(u, 0) for u in urls]
@@ -129,8 +129,9 @@ def render_urls(config: Config, data_dir: Path, source: Source | str, urls: Sequ
     """Render ``urls`` for ``source`` (a name or a :class:`Source`) through warcprox into
     ``data_dir``; see the module docstring."""
     from ..index import open_db
-    from ..index.captures import ensure_schema
-    from ..warc.reindex import index_new_files, warc_files
+    from ..index.captures import group_size
+    from ..index.rebuild import index_new_files
+    from ..warc.files import closed_warc_files
     from ..warc.writer import WarcWriter
     from .proxy import Warcprox
 
@@ -151,7 +152,7 @@ def render_urls(config: Config, data_dir: Path, source: Source | str, urls: Sequ
     prefix = warc_prefix or config.settings.warc_prefix
     warcs = data_dir / "warcs"
     warcs.mkdir(parents=True, exist_ok=True)
-    before = {p.name for p in warc_files(warcs)}
+    before = {p.name for p in closed_warc_files(warcs)}
     crawl_id = _crawl_id(src.name)
     started = iso(utcnow())
     result = RenderResult(crawl_id=crawl_id, source=src.name)
@@ -172,12 +173,10 @@ def render_urls(config: Config, data_dir: Path, source: Source | str, urls: Sequ
                     info={"crawl-started": started}) as writer:
         writer.write_crawl_end(stats)
     index_new_files(data_dir)
-    result.files = sorted(p.name for p in warc_files(warcs) if p.name not in before)
+    result.files = sorted(p.name for p in closed_warc_files(warcs) if p.name not in before)
     db = open_db(data_dir)
     try:
-        ensure_schema(db)
-        (result.captures,) = db.conn.execute("SELECT count(*) FROM captures WHERE crawl_id = ?",
-                                             [crawl_id]).fetchone()
+        result.captures = group_size(db, "crawl_id", crawl_id)
     finally:
         db.conn.close()
     return result
@@ -190,34 +189,4 @@ def render_source(config: Config, data_dir: Path, source: Source | str, **kwargs
     return render_urls(config, data_dir, src, list(src.seeds), follow=True, **kwargs)
 
 
-def crawl_or_render(config: Config, data_dir: Path, source: str, *, options: Any = None,
-                    **kwargs: Any) -> CrawlStats:
-    """One crawl of a configured source: :func:`render_source` when it says ``render = true``,
-    else the httpx crawler (:func:`archive.fetch.crawl`, given ``options`` and ``kwargs``). Returns
-    the ``crawls`` row either way (for a rendered crawl, read back from the index)."""
-    src = config.source(source)
-    if not src.render:
-        from ..fetch import crawl
-
-        return crawl(config, data_dir, source=source, options=options, **kwargs)
-    import json
-
-    from ..index import open_db
-
-    result = render_source(config, data_dir, src)
-    db = open_db(data_dir, readonly=True)
-    try:
-        cur = db.conn.execute("SELECT * FROM crawls WHERE id = ?", [result.crawl_id])
-        row = cur.fetchone()
-        if row is None:
-            raise FetchError(src.seeds[0] if src.seeds else source, "render",
-                             f"crawl {result.crawl_id} missing from the index after rendering")
-        r = dict(zip([d[0] for d in cur.description], row))
-        return CrawlStats(id=r["id"], source=r["source"], started=r["started"], finished=r["finished"],
-                          pages=r["pages"], bytes=r["bytes"], errors=r["errors"], rules=r["rules"],
-                          seeds=json.loads(r["seeds"]) if r["seeds"] else [])
-    finally:
-        db.conn.close()
-
-
-__all__ = ["render_urls", "render_source", "crawl_or_render", "RenderResult"]
+__all__ = ["render_urls", "render_source", "RenderResult"]

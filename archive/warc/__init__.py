@@ -1,6 +1,8 @@
-"""WARC 1.1 writing, reading, recovery and re-indexing (warcio underneath).
+"""The WARC stage: writing, reading, recovering and sharing WARC 1.1 files (warcio builds the
+records). It owns the files under ``DATA/warcs`` and knows nothing of the index: rebuilding the
+index from the files is :mod:`archive.index.rebuild`'s, which reads them through this package.
 
-Interface (the fetch stage and the query stage code against exactly this):
+Interface (the fetch stage, the index and the query stage code against exactly this):
 
 - ``writer.WarcWriter(warcs_dir, prefix, *, source, crawl_id, max_size=1_000_000_000,
   gzip_level=6, info=None, fsync=False)``: files ``PREFIX-YYYYMMDDhhmmssffffff-SERIAL-HOST.warc.gz``
@@ -15,7 +17,9 @@ Interface (the fetch stage and the query stage code against exactly this):
   captures, failures)`` for every file it closed (the ``warc_files`` row a crawl registers once
   the file's captures are indexed; files never registered are read at the next crawl's start).
   ``writer.PreviousCapture(payload_digest, url, timestamp, record_id=None)``, or
-  ``PreviousCapture.from_capture(capture)`` from the URL's last ``captures`` row.
+  ``PreviousCapture.from_capture(capture)`` from the URL's last ``captures`` row. HTTP heads are
+  recorded as received, the body de-chunked (``httphead``); which record an exchange becomes is
+  ``revisit``'s.
 - ``Capture.id`` is the UUID of the response/revisit ``WARC-Record-ID`` (``<urn:uuid:UUID>``);
   for foreign ids that are not UUIDs, the id with ``<>`` stripped (``records.capture_id``).
 - ``reader.read_record(path, offset) -> WarcRecordView`` (context manager: ``warc_headers``,
@@ -30,12 +34,17 @@ Interface (the fetch stage and the query stage code against exactly this):
   framing; still yielded) from a break (cut/corrupt file; reading stops there, or with
   ``resync=True`` resumes at the next gzip member / ``WARC/1.x`` line that reads as a whole record,
   the skipped bytes listed as ``DamagedSpan``s in ``.damaged`` — reindex and import read that
-  way and store the spans in ``warc_damage``; recovery does not).
+  way and store the spans in ``warc_damage``; recovery does not). ``reader`` is the public face
+  of ``parse``, ``framing``, ``resync``, ``iterate`` and ``rows``.
   ``records.dechunk(body)`` removes kept chunked framing (ValueError naming the fault).
 - ``recovery.recover_open_files(warcs_dir) -> list[RecoveredFile]`` cuts ``.open`` files back to
   their last complete record (the cut bytes kept in ``….cut``) and renames them;
-  ``reindex.reindex(data_dir) -> ReindexStats`` rebuilds ``captures``, ``fetch_errors`` and
-  ``crawls`` from the WARCs (``ReindexStats.problems`` / ``.breaks`` name file and offset);
-  ``reindex.index_new_files(data_dir)`` indexes only files not yet in ``warc_files``
-  (``INSERT OR IGNORE``). ``archive reindex [FILES]`` and ``archive recover`` wrap them.
+  ``files.closed_warc_files(warcs_dir)`` lists the closed files. ``archive recover`` wraps recovery.
+- ``store.WarcStore(url)`` / ``store.open_store(settings)``: a shared store at an fsspec URL;
+  ``sync.publish_pending``, ``sync.BackgroundPublisher`` and ``sync.pull_new`` move closed files
+  between ``DATA/warcs`` and it.
 """
+from __future__ import annotations
+
+__all__ = ["files", "framing", "httphead", "iterate", "parse", "reader", "records", "recovery", "resync",
+           "revisit", "rows", "store", "stream", "sync", "writer"]

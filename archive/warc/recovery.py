@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import WarcError
+from .files import OPEN_SUFFIX
 from .reader import WarcReader
 
-OPEN_SUFFIX = ".open"
 CUT_SUFFIX = ".cut"
 
 

@@ -13,12 +13,9 @@ SHA-256.
 - ``list()``: the finished WARCs in the store (``*.warc.gz``, ``*.warc``; no ``.part``).
 - ``open(name)``: a seekable binary file over the object (range reads on S3);
   ``fetch(name, dest_dir)``: a verified local copy.
-- :func:`publish_pending` publishes every closed local WARC the store lacks (a failed upload is
-  reported, the local file stays, the next call retries); :class:`BackgroundPublisher` does it
-  every minute while a crawl runs (files its writers rotated out); :func:`pull_new` copies into
-  ``DATA/warcs`` each stored WARC that the local index has not read (by name and size; the copy is
-  checked against the publisher's digest), so ``archive reindex --from URL`` indexes every capture
-  once and ``archive replay`` reads them like local files.
+- :func:`open_store`: the configured store (``[settings] warc_store``, ``$ARCHIVE_WARC_STORE``).
+
+Publishing the files a crawl closed and pulling what the index lacks are :mod:`.sync`'s.
 
 Every problem with the store (unknown protocol, missing credentials, access denied, endpoint down,
 no such bucket) raises :class:`~archive.errors.InputError` naming the store's URL.
@@ -29,22 +26,18 @@ import hashlib
 import json
 import os
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Mapping
 
 from ..errors import ArchiveError, InputError, WarcError
-from ..model import iso, utcnow
+from .files import OPEN_SUFFIX, is_finished_name
 
 if TYPE_CHECKING:
-    import sqlite_utils
-
     from ..config import Settings
 
 STORE_ENV = "ARCHIVE_WARC_STORE"
 OPTIONS_ENV = "ARCHIVE_WARC_STORE_OPTIONS"  # JSON object, merged over [settings] warc_store_options
-FINISHED_SUFFIXES = (".warc.gz", ".warc")
-OPEN_SUFFIX = ".open"
 DIGEST_SUFFIX = ".sha256"
 PART_SUFFIX = ".part"
 INCOMING = ".incoming"  # DATA/warcs/.incoming: downloads in flight (same filesystem: atomic rename)
@@ -66,45 +59,8 @@ class StoredWarc:
     url: str
 
 
-@dataclass
-class PublishResult:
-    """What :func:`publish_pending` did; ``failed`` holds (file name, error) and the files stay local."""
-
-    published: list[str] = field(default_factory=list)
-    already: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    bytes: int = 0
-
-    def failure(self, store_url: str, data_dir: Path) -> WarcError | None:
-        """The error that ends a run whose publishing failed (None when nothing failed): how
-        many files, where they stay, how to retry, and the first file's error."""
-        if not self.failed:
-            return None
-        name, error = self.failed[0]
-        return WarcError(store_url, None, f"{len(self.failed)} WARC file(s) not published, kept in "
-                         f"{Path(data_dir) / 'warcs'} for the next run or 'archive warc-publish' "
-                         f"(first: {name}: {error})")
-
-
-@dataclass
-class PullResult:
-    """What :func:`pull_new` did; ``conflicts`` are stored files whose name a different local file has."""
-
-    listed: int = 0
-    fetched: list[str] = field(default_factory=list)
-    present: list[str] = field(default_factory=list)  # same file already in DATA/warcs, not yet indexed
-    known: int = 0  # already in the index (name and size)
-    conflicts: list[str] = field(default_factory=list)
-    bytes: int = 0
-
-
-def is_finished_name(name: str) -> bool:
-    """A closed WARC's plain file name (no directory, no ``.open``/``.part``, not hidden)."""
-    return (bool(name) and "/" not in name and not name.startswith(".")
-            and name.endswith(FINISHED_SUFFIXES))
-
-
-def _digest_file(path: Path) -> str:
+def digest_file(path: Path) -> str:
+    """The SHA-256 of a local file (hex)."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(CHUNK), b""):
@@ -289,7 +245,7 @@ class WarcStore:
                 raise WarcError(self.url_of(name), None,
                                 f"download's SHA-256 {digest} differs from the published {expected}")
             if final.exists():
-                if final.stat().st_size == n and _digest_file(final) == digest:
+                if final.stat().st_size == n and digest_file(final) == digest:
                     return final, digest
                 raise WarcError(str(final), None, f"a different local file has the name of {self.url_of(name)}; "
                                 "not replaced")
@@ -311,7 +267,7 @@ class WarcStore:
         if not local_path.is_file():
             raise WarcError(str(local_path), None, "no such WARC file")
         size = local_path.stat().st_size
-        digest = _digest_file(local_path)
+        digest = digest_file(local_path)
         final = self._path(name)
         self.fs.invalidate_cache(self.root)  # look at the store itself, not an older listing
         there = self._info(name)
@@ -385,141 +341,3 @@ def open_store(settings: "Settings | None" = None, url: str | None = None) -> Wa
 
 def _protocol(url: str) -> str:
     return url.partition("://")[0] if "://" in url else "file"
-
-
-# ---------------------------------------------------------------------------------- batches
-def local_warcs(data_dir: Path, prefix: str | None = None) -> list[Path]:
-    """Closed WARC files in ``DATA/warcs`` (optionally only those named ``PREFIX-…``)."""
-    from .reindex import warc_files
-
-    files = warc_files(Path(data_dir) / "warcs")
-    if prefix:
-        files = [p for p in files if p.name.startswith(prefix + "-")]
-    return files
-
-
-def publish_pending(data_dir: Path, store: WarcStore, *, prefix: str | None = None) -> PublishResult:
-    """Publish every closed WARC of ``DATA/warcs`` (or of ``prefix``) that the store lacks.
-
-    Nothing is raised for one file: failures land in ``result.failed`` and the local files stay;
-    the next call tries them again. A store that cannot even be listed fails every file."""
-    result = PublishResult()
-    files = local_warcs(data_dir, prefix)
-    if not files:
-        return result
-    try:
-        stored = {w.name: w.size for w in store.list()}
-    except ArchiveError as exc:
-        result.failed = [(p.name, str(exc)) for p in files]
-        return result
-    for path in files:
-        size = path.stat().st_size
-        if stored.get(path.name) == size:
-            result.already.append(path.name)
-            continue
-        try:
-            store.publish(path)
-        except ArchiveError as exc:
-            result.failed.append((path.name, str(exc)))
-            continue
-        result.published.append(path.name)
-        result.bytes += size
-    return result
-
-
-class BackgroundPublisher:
-    """While a crawl runs, publish its closed WARCs (``PREFIX-…`` files a writer rotated out at
-    ``warc_max_size``) every ``interval`` seconds, so they reach the store before the crawl ends.
-
-    A context manager around the crawl; it never raises: failed attempts are kept in ``errors``
-    and the files stay local for the final :func:`publish_pending` after the crawl."""
-
-    def __init__(self, data_dir: Path, store: WarcStore, prefix: str, interval: float = 60.0) -> None:
-        import threading
-
-        self.data_dir = Path(data_dir)
-        self.store = store
-        self.prefix = prefix
-        self.interval = interval
-        self.published: list[str] = []
-        self.errors: list[str] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"publish-{prefix}", daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                result = publish_pending(self.data_dir, self.store, prefix=self.prefix)
-            except Exception as exc:  # noqa: BLE001 - a background helper: the final pass reports
-                self.errors.append(f"{type(exc).__name__}: {exc}")
-                continue
-            self.published += result.published
-            self.errors += [f"{name}: {error}" for name, error in result.failed]
-
-    def __enter__(self) -> "BackgroundPublisher":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-def ensure_schema(db: "sqlite_utils.Database") -> None:
-    """``warc_store_files``: which local WARC came from which store URL, and its digest."""
-    db.execute("CREATE TABLE IF NOT EXISTS warc_store_files (name TEXT PRIMARY KEY, store_url TEXT NOT NULL, "
-               "size INTEGER NOT NULL, sha256 TEXT NOT NULL, fetched TEXT NOT NULL)")
-
-
-def pull_new(data_dir: Path, store: WarcStore,
-             progress: Callable[[str, int, int], None] | None = None) -> PullResult:
-    """Copy into ``DATA/warcs`` each stored WARC the local index has not read (by name and
-    size), checked against the publisher's digest. A local file of the same name that differs is
-    left alone and reported in ``conflicts``. Indexing is :func:`index_from_store`'s."""
-    from ..index import open_db
-    from .reindex import ensure_schema as ensure_files
-
-    data_dir = Path(data_dir)
-    warcs = data_dir / "warcs"
-    result = PullResult()
-    stored = store.list()
-    result.listed = len(stored)
-    db = open_db(data_dir)
-    try:
-        ensure_files(db)
-        ensure_schema(db)
-        known = {str(r[0]): int(r[1]) for r in db.execute("SELECT name, size FROM warc_files")}
-        todo = [w for w in stored if known.get(w.name) != w.size]
-        result.known = len(stored) - len(todo)
-        for i, w in enumerate(todo):
-            local = warcs / w.name
-            if local.exists():
-                digest = _digest_file(local)
-                published = store.digest(w.name)
-                if local.stat().st_size != w.size or (published is not None and published != digest):
-                    result.conflicts.append(f"{w.url}: a different local file {local} has its name; not replaced")
-                    continue
-                result.present.append(w.name)
-            else:
-                _, digest = store.fetch(w.name, warcs, size=w.size)
-                result.fetched.append(w.name)
-                result.bytes += w.size
-            with db.conn:
-                db.conn.execute("INSERT OR REPLACE INTO warc_store_files (name, store_url, size, sha256, fetched) "
-                                "VALUES (?, ?, ?, ?, ?)", (w.name, w.url, w.size, digest, iso(utcnow())))
-            if progress:
-                progress(w.name, i + 1, len(todo))
-    finally:
-        db.conn.close()
-    return result
-
-
-def index_from_store(data_dir: Path, store: WarcStore,
-                     progress: Callable[[str, int, int], None] | None = None) -> tuple[PullResult, Any]:
-    """``archive reindex --from URL``: :func:`pull_new`, then index the new files
-    (``reindex.index_new_files``); (PullResult, ReindexStats)."""
-    from .reindex import index_new_files
-
-    pulled = pull_new(data_dir, store, progress)
-    return pulled, index_new_files(Path(data_dir), progress=progress)
-

@@ -9,9 +9,7 @@ with a ``warcinfo`` record naming the software, the format, the source and the c
 ``info`` (non-string values written as JSON; ``started``, ``rules``, ``seeds`` let reindex rebuild
 the ``crawls`` row of a crawl that was killed before its ``crawl-end`` record).
 
-HTTP headers are written byte for byte as received (latin-1), except that the body is stored
-de-chunked: ``Transfer-Encoding`` is renamed ``X-Archive-Orig-Transfer-Encoding`` and a true
-``Content-Length`` is set (a differing original one is kept as ``X-Archive-Orig-Content-Length``).
+HTTP headers are written byte for byte as received, the body de-chunked (:mod:`.httphead`).
 
 An exchange becomes a ``response`` record, or a ``revisit`` (:mod:`.revisit`): an
 unchanged payload (identical-payload-digest, the default re-crawl) or a 304 answer to a
@@ -38,20 +36,18 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import urlsplit
 
 from ..errors import WarcError
 from ..model import Capture, CrawlStats, Exchange, FetchFailure, iso, parse_iso, utcnow
 from ..urls import surt
-from .records import (CRAWL_END, FETCH_ERROR, JSON_METADATA, MARKER, NOT_MODIFIED_PROFILE, ORIG_PREFIX,
+from .files import OPEN_SUFFIX, WARC_SUFFIX
+from .records import (CRAWL_END, FETCH_ERROR, JSON_METADATA, MARKER, NOT_MODIFIED_PROFILE,
                       capture_id, header, mime_of, sha1_digest)
+from .httphead import RawHttp, fix_response_headers, request_target
 from .revisit import PreviousCapture, revisit_profile
 
 __all__ = ["ClosedFile", "PreviousCapture", "WarcWriter", "fix_response_headers", "revisit_profile"]
 
-OPEN_SUFFIX = ".open"
-WARC_SUFFIX = ".warc.gz"
-_HOP_BY_HOP_BODY = {"transfer-encoding"}
 _EMPTY_DIGEST = sha1_digest(b"")
 
 
@@ -81,66 +77,6 @@ def _record_id(rid: str | None) -> str | None:
     if rid.startswith("<"):
         return rid
     return f"<urn:uuid:{rid}>" if not rid.startswith("urn:") else f"<{rid}>"
-
-
-def _enc(text: str) -> bytes:
-    if "\r" in text or "\n" in text:  # never let a header value break the record's framing
-        text = text.replace("\r", " ").replace("\n", " ")
-    try:
-        return text.encode("latin-1")
-    except UnicodeEncodeError:
-        return text.encode("utf-8")
-
-
-def fix_response_headers(headers: list[tuple[str, str]], body_len: int, *, status: int,
-                         method: str) -> list[tuple[str, str]]:
-    """The headers to record for a de-chunked body: ``Transfer-Encoding`` renamed, a true
-    ``Content-Length`` (the original kept as ``X-Archive-Orig-Content-Length`` when it differs).
-    Responses that have no body by definition (HEAD, 1xx, 204, 304) keep their headers."""
-    out: list[tuple[str, str]] = []
-    chunked = False
-    lengths: list[str] = []
-    for k, v in headers:
-        lk = k.lower()
-        if lk in _HOP_BY_HOP_BODY:
-            chunked = True
-            out.append((ORIG_PREFIX + k, v))
-        elif lk == "content-length":
-            lengths.append(v)
-            out.append((k, v))
-        else:
-            out.append((k, v))
-    bodyless = method.upper() == "HEAD" or status in (204, 304) or 100 <= status < 200
-    if bodyless and not chunked:
-        return out
-    true_len = str(body_len)
-    if not chunked and len(lengths) == 1 and lengths[0].strip() == true_len:
-        return out
-    fixed: list[tuple[str, str]] = []
-    for k, v in out:
-        if k.lower() == "content-length":
-            if v.strip() != true_len:
-                fixed.append((ORIG_PREFIX + k, v))
-        else:
-            fixed.append((k, v))
-    fixed.append(("Content-Length", true_len))
-    return fixed
-
-
-def _http_block(status_line: str, headers: list[tuple[str, str]]) -> bytes:
-    buf = bytearray(_enc(status_line) + b"\r\n")
-    for k, v in headers:
-        buf += _enc(k) + b": " + _enc(v) + b"\r\n"
-    buf += b"\r\n"
-    return bytes(buf)
-
-
-def _request_target(url: str) -> str:
-    parts = urlsplit(url)
-    target = parts.path or "/"
-    if parts.query:
-        target += "?" + parts.query
-    return target
 
 
 class WarcWriter:
@@ -316,7 +252,7 @@ class WarcWriter:
         if self._fh is None:
             self._open()
 
-    def _record(self, uri: str, rtype: str, *, date: str, http: _RawHttp | None = None,
+    def _record(self, uri: str, rtype: str, *, date: str, http: RawHttp | None = None,
                 payload: bytes = b"", extra: list[tuple[str, str]] | None = None,
                 content_type: str = "") -> Any:
         from warcio.statusandheaders import StatusAndHeaders
@@ -344,7 +280,7 @@ class WarcWriter:
                                             method=method)
         status_line = f"{ex.http_version} {ex.status} {ex.reason}".rstrip() if ex.reason else \
             f"{ex.http_version} {ex.status}"
-        http = _RawHttp(status_line, resp_headers)
+        http = RawHttp(status_line, resp_headers)
         profile = revisit_profile(ex, digest, previous)
         if profile == NOT_MODIFIED_PROFILE:
             assert previous is not None
@@ -358,7 +294,7 @@ class WarcWriter:
                 resp = self._record(ex.url, "response", date=date, http=http, payload=ex.body, extra=extra)
             resp_id = resp.rec_headers.get_header("WARC-Record-ID")
             req_headers = list(ex.request_headers)
-            req_http = _RawHttp(f"{method} {_request_target(ex.url)} {ex.http_version}", req_headers)
+            req_http = RawHttp(f"{method} {request_target(ex.url)} {ex.http_version}", req_headers)
             req = self._record(ex.url, "request", date=date, http=req_http, payload=ex.request_body,
                                extra=[("WARC-Concurrent-To", resp_id),
                                       ("WARC-Payload-Digest", _EMPTY_DIGEST if not ex.request_body
@@ -458,33 +394,3 @@ def _warcio_version() -> str:
         return version("warcio")
     except Exception:  # noqa: BLE001
         return "?"
-
-
-def _raw_http_class() -> type:
-    from warcio.statusandheaders import StatusAndHeaders
-
-    class RawHttp(StatusAndHeaders):  # type: ignore[misc]
-        """HTTP status line and headers written exactly as given (warcio would %-encode
-        non-ASCII values)."""
-
-        def __init__(self, statusline: str, headers: list[tuple[str, str]]) -> None:
-            proto, _, rest = statusline.partition(" ")
-            super().__init__(rest, list(headers), protocol=proto)
-            self.headers_buff = _http_block(statusline, headers)
-
-        def compute_headers_buffer(self, header_filter: Any = None) -> None:
-            pass
-
-    return RawHttp
-
-
-class _RawHttpProxy:
-    _cls: type | None = None
-
-    def __call__(self, statusline: str, headers: list[tuple[str, str]]) -> Any:
-        if _RawHttpProxy._cls is None:
-            _RawHttpProxy._cls = _raw_http_class()
-        return _RawHttpProxy._cls(statusline, headers)
-
-
-_RawHttp: Any = _RawHttpProxy()
