@@ -134,12 +134,17 @@ def crawl_source(source: str, data_dir: str, config_path: str = "config/sources.
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m flows.crawl", description=crawl_source.description)
+    return flow_main(crawl_source, "python -m flows.crawl", argv)
+
+
+def flow_main(flow_fn: Any, prog: str, argv: list[str] | None) -> int:
+    """``python -m flows.X --source NAME [--data DIR] [--config FILE]``: one run of the flow."""
+    parser = argparse.ArgumentParser(prog=prog, description=flow_fn.description)
     parser.add_argument("--source", required=True, help="source name in the config")
     parser.add_argument("--data", default=None, help="data directory (env ARCHIVE_DATA, default ./data)")
     parser.add_argument("--config", default="config/sources.toml", help="sources file")
     args = parser.parse_args(argv)
-    return run_cli(crawl_source, args.source, args.data, args.config)
+    return run_cli(flow_fn, args.source, args.data, args.config)
 
 
 def run_cli(flow_fn: Any, source: str, data: str | None, config: str) -> int:

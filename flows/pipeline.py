@@ -18,7 +18,6 @@ Tasks return counts only: no page body ever reaches Prefect's results.
 """
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from pathlib import Path
@@ -32,7 +31,7 @@ from prefect.runtime import flow_run
 from archive.index.watches import now_iso
 from archive.schedule.due import wait_until_due
 from flows.common import load, run_warc_prefix, small
-from flows.crawl import crawl_task, publish_step, run_cli, top_errors
+from flows.crawl import crawl_task, flow_main, publish_step, top_errors
 
 
 # ------------------------------------------------------------------------------ alerts
@@ -210,12 +209,7 @@ def pipeline(source: str, data_dir: str, config_path: str = "config/sources.toml
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m flows.pipeline", description=pipeline.description)
-    parser.add_argument("--source", required=True, help="source name in the config")
-    parser.add_argument("--data", default=None, help="data directory (env ARCHIVE_DATA, default ./data)")
-    parser.add_argument("--config", default="config/sources.toml", help="sources file")
-    args = parser.parse_args(argv)
-    return run_cli(pipeline, args.source, args.data, args.config)
+    return flow_main(pipeline, "python -m flows.pipeline", argv)
 
 
 if __name__ == "__main__":
