@@ -121,10 +121,10 @@ def articles_to_dedupe(conn: "sqlite3.Connection") -> list[int]:
         "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM dedupe_state)"))
 
 
-def url_captures(conn: "sqlite3.Connection", url_keys: "Sequence[str]") -> list[tuple]:
+def url_captures(conn: "sqlite3.Connection", url_keys: "Sequence[str]") -> list[tuple[Any, ...]]:
     """(article id, capture id, url, captured, normalised-text hash, URL key) of every processed
     article under the given URL keys: the captures one URL's versions are made from."""
-    out: list[tuple] = []
+    out: list[tuple[Any, ...]] = []
     for chunk in _chunks(list(url_keys), 900):
         out.extend(conn.execute(
             "SELECT d.article_id, a.capture_id, a.url, a.captured, d.norm_hash, d.url_key "
@@ -176,7 +176,7 @@ def add_pairs(conn: "sqlite3.Connection", rows: "list[dict[str, Any]]",
         return [], 0
     touched = sorted({r[c] for r in rows for c in ("copy_article_id", "original_article_id")})
     new = {(r["copy_article_id"], r["original_article_id"]): r["direction"] != "unknown" for r in rows}
-    old: list[tuple] = []
+    old: list[tuple[Any, ...]] = []
     for chunk in _chunks(touched, 400):
         marks = ",".join("?" * len(chunk))
         old.extend(conn.execute(f"SELECT copy_article_id, original_article_id, direction FROM syndication "
@@ -213,7 +213,7 @@ def add_pairs(conn: "sqlite3.Connection", rows: "list[dict[str, Any]]",
     return list(fresh.values()), len(drop)
 
 
-def _chunks(values: list, size: int) -> "Iterable[list]":
+def _chunks(values: list[Any], size: int) -> "Iterable[list[Any]]":
     for start in range(0, len(values), size):
         yield values[start:start + size]
 
