@@ -116,6 +116,24 @@ def test_no_test_module_imports_another() -> None:
     assert not found, found
 
 
+def test_every_test_import_of_a_local_module_resolves() -> None:
+    """Imports inside functions run only when the test does: a moved module must fail here first."""
+    missing = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level
+                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            for name in names:
+                parts = name.split(".")
+                if parts[0] not in {"tests", "support", "archive"}:
+                    continue
+                base = ROOT / "tests" if parts[0] == "support" else ROOT
+                target = base.joinpath(*parts)
+                if not (target.with_suffix(".py").is_file() or (target / "__init__.py").is_file()):
+                    missing.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name}")
+    assert not missing, missing
+
+
 def test_every_package_says_what_it_owns_and_exports() -> None:
     for init in sorted(LIB.glob("*/__init__.py")):
         tree = ast.parse(init.read_text(encoding="utf-8"))

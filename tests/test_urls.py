@@ -48,7 +48,7 @@ def test_surt_agrees_with_the_surt_package_cdxj_indexer_uses():
     import subprocess
     from pathlib import Path
 
-    from tests.tools import tool
+    from support.interop import tool
 
     urls = ["http://127.0.0.1:8601/usconservative/topic/waexaminer/6-slug-x?page=2",
             "http://127.0.0.2:8602/news/2025/06/20/story", "https://www.example.com/A/B?z=1&a=2",
