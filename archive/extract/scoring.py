@@ -36,23 +36,24 @@ class PageScore:
     fp: float
     fn: float
 
+    def _share(self, wrong: float) -> float | None:
+        """tp / (tp + wrong): 1.0 for a perfect page (nothing extra, nothing missed, both texts
+        possibly empty), None when that side was empty (the page does not count towards it)."""
+        if self.fp == self.fn == 0:
+            return 1.0
+        if self.tp + wrong == 0:
+            return None
+        return self.tp / (self.tp + wrong)
+
     @property
     def precision(self) -> float | None:
         """None when the text was empty (the page does not count towards precision)."""
-        if self.fp == self.fn == 0:
-            return 1.0
-        if self.tp + self.fp == 0:
-            return None
-        return self.tp / (self.tp + self.fp)
+        return self._share(self.fp)
 
     @property
     def recall(self) -> float | None:
         """None when the reference was empty (the page does not count towards recall)."""
-        if self.fp == self.fn == 0:
-            return 1.0
-        if self.tp + self.fn == 0:
-            return None
-        return self.tp / (self.tp + self.fn)
+        return self._share(self.fn)
 
     @property
     def f1(self) -> float:
