@@ -11,7 +11,7 @@ import pytest
 from archive.content import ContentDecodeError, Decoder, decode_bytes
 from archive.errors import ExtractError, WarcError
 from archive.extract.decode import decompress
-from archive.fetch.discover import DecodeError, decode_body, discover
+from archive.fetch.discover import MAX_DECODED, discover
 from archive.replay import decode_stream
 
 PAGE = b"<html><body><p>One page, " + b"many words " * 400 + b"</p><a href='/next'>next</a></body></html>"
@@ -34,7 +34,7 @@ ENCODED = {
 @pytest.mark.parametrize("coding", sorted(ENCODED))
 def test_discovery_extraction_and_replay_decode_every_coding_alike(coding: str) -> None:
     body = ENCODED[coding]
-    assert decode_body(body, coding) == PAGE
+    assert decode_bytes(body, coding, limit=MAX_DECODED) == PAGE
     assert decompress(body, coding) == PAGE
     assert b"".join(decode_stream(iter([body[:7], body[7:]]), coding)) == PAGE
 
@@ -58,8 +58,8 @@ def test_padding_and_stray_bytes_after_the_last_gzip_member_are_ignored() -> Non
                                           ("br", brotli.compress(bytes(5 << 20)))])
 def test_each_caller_stops_a_bomb_at_its_own_limit(coding: str, bomb: bytes) -> None:
     assert len(bomb) < 10_000
-    with pytest.raises(DecodeError, match="exceeds 1048576 bytes"):
-        decode_body(bomb, coding, limit=1 << 20)
+    with pytest.raises(ContentDecodeError, match="exceeds 1048576 bytes"):
+        decode_bytes(bomb, coding, limit=1 << 20)
     with pytest.raises(ExtractError, match="larger than 2097152 bytes once decompressed"):
         decompress(bomb, coding, limit=2 << 20)
     with pytest.raises(WarcError, match="larger than 3145728 bytes; use raw replay"):

@@ -11,7 +11,8 @@ from support.ports import refused_port
 
 from archive.fetch.client import Conditional, retry_after
 from archive.fetch.crawler import in_scope
-from archive.fetch.discover import DecodeError, decode_body, discover, feed_links, html_links
+from archive.content import ContentDecodeError, decode_bytes
+from archive.fetch.discover import MAX_DECODED, discover, feed_links, html_links
 from archive.fetch.robots import Robots, policy_for_status
 
 UA = "SyndicationArchive/0.1 (+https://example.invalid)"
@@ -107,17 +108,17 @@ def test_feed_and_sitemap_links():
 def test_decode_stops_at_the_limit_and_rejects_corrupt_streams():
     bomb = gzip.compress(b"\0" * (5 * 1024 * 1024))
     assert len(bomb) < 10_000
-    with pytest.raises(DecodeError, match="exceeds"):
-        decode_body(bomb, "gzip", limit=1024 * 1024)
-    with pytest.raises(DecodeError):
-        decode_body(b"not gzip at all", "gzip")
-    with pytest.raises(DecodeError, match="unsupported"):
-        decode_body(b"x", "compress")
+    with pytest.raises(ContentDecodeError, match="exceeds"):
+        decode_bytes(bomb, "gzip", limit=1024 * 1024)
+    with pytest.raises(ContentDecodeError):
+        decode_bytes(b"not gzip at all", "gzip", limit=MAX_DECODED)
+    with pytest.raises(ContentDecodeError, match="unsupported"):
+        decode_bytes(b"x", "compress", limit=MAX_DECODED)
     # httpx advertises br once brotli is installed: a br page is decoded like a gzip one
-    assert decode_body(brotli.compress(b"<a href='/b'>b</a>"), "br") == b"<a href='/b'>b</a>"
-    assert decode_body(gzip.compress(b"one ") + gzip.compress(b"two"), "gzip") == b"one two"
+    assert decode_bytes(brotli.compress(b"<a href='/b'>b</a>"), "br", limit=MAX_DECODED) == b"<a href='/b'>b</a>"
+    assert decode_bytes(gzip.compress(b"one ") + gzip.compress(b"two"), "gzip", limit=MAX_DECODED) == b"one two"
     raw = zlib.compress(b"<a href='/x'>x</a>")
-    assert decode_body(raw, "deflate") == b"<a href='/x'>x</a>"
+    assert decode_bytes(raw, "deflate", limit=MAX_DECODED) == b"<a href='/x'>x</a>"
 
 
 def test_scope_prefixes_and_hosts():

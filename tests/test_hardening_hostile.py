@@ -60,7 +60,8 @@ after_crawl = peak_kb()
 import sqlite3
 from warcio.archiveiterator import ArchiveIterator
 from archive.errors import ArchiveError
-from archive.fetch.discover import DecodeError, discover
+from archive.content import ContentDecodeError
+from archive.fetch.discover import discover
 from archive.index import open_db
 from archive.replay import open_replay
 
@@ -74,7 +75,7 @@ outcomes = {"stored": len(body)}
 try:
     discover(body, url, "text/html", "gzip")
     outcomes["discover"] = "decoded"
-except DecodeError as exc:
+except ContentDecodeError as exc:
     outcomes["discover"] = "refused: " + str(exc)
 # the extraction stage itself, over the hostile HTML captures (the 10-12 MB pages are left
 # out: ~14 s of trafilatura each, over this module's CI budget)

@@ -172,11 +172,12 @@ def test_body_over_the_size_limit_kept_up_to_the_limit(outcome: Outcome, path: s
 
 
 def test_gzip_bomb_stored_as_received_and_never_inflated(outcome: Outcome) -> None:
-    from archive.fetch.discover import DecodeError, discover
+    from archive.content import ContentDecodeError
+    from archive.fetch.discover import discover
 
     bomb = gzip_bomb()
     assert outcome.captures("/bomb") == [(200, None, len(bomb))]
     headers, body = outcome.record("/bomb")
     assert body == bomb  # the encoded bytes, as they crossed the wire
-    with pytest.raises(DecodeError):
+    with pytest.raises(ContentDecodeError):
         discover(body, outcome.u("/bomb"), "text/html", "gzip")

@@ -171,7 +171,7 @@ class Crawl:
     def _rediscover(self, tasks: list[Task]) -> None:
         """Links of pages captured before a kill but not marked done: read from their WARC."""
         from ..index.captures import latest_in_crawl
-        from .discover import DecodeError
+        from ..content import ContentDecodeError
         from .stored import links_of, stored_response
 
         for task in tasks:
@@ -182,7 +182,7 @@ class Crawl:
                 continue
             try:
                 self._admit_links(links_of(stored, task, requisites=self.src.requisites, link_text=self.link_text))
-            except (DecodeError, InputError, ValueError) as exc:
+            except (ContentDecodeError, InputError, ValueError) as exc:
                 log.warning("%s: links of its recovered capture not read (%s)", task.url, exc)
 
     # ---- the run

@@ -20,7 +20,7 @@ from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 from ..attribution import DEFAULT_LINK_TEXT
-from ..content import ContentDecodeError, decode_bytes
+from ..content import decode_bytes
 
 MAX_DECODED = 20 * 1024 * 1024
 
@@ -31,15 +31,6 @@ LinkKind = Literal["page", "requisite", "feed", "sitemap", "canonical", "source"
 class Link:
     url: str
     kind: LinkKind
-
-
-DecodeError = ContentDecodeError
-"""The body could not be decoded (unknown coding, corrupt stream, or too large)."""
-
-
-def decode_body(body: bytes, content_encoding: str | None, limit: int = MAX_DECODED) -> bytes:
-    """Undo ``Content-Encoding`` (:mod:`archive.content`), at most ``limit`` bytes out."""
-    return decode_bytes(body, content_encoding, limit=limit)
 
 
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
@@ -337,8 +328,9 @@ def feed_links(text: str, base_url: str) -> list[Link]:
 def discover(body: bytes, url: str, content_type: str | None, content_encoding: str | None, *,
              requisites: bool = True, limit: int = MAX_DECODED, link_text: str | None = None) -> list[Link]:
     """All links of one response body (raw, as on the wire); ``link_text``: the rules block's
-    pattern of anchor text naming the original (None: the default). Raises :class:`DecodeError`."""
-    data = decode_body(body, content_encoding, limit)
+    pattern of anchor text naming the original (None: the default). Raises
+    :class:`archive.content.ContentDecodeError`."""
+    data = decode_bytes(body, content_encoding, limit=limit)
     kind = kind_of(content_type, data)
     if kind == "other":
         return []

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urljoin
 
+from ..content import ContentDecodeError, decode_bytes
 from ..errors import FetchError, InputError, WarcError
 from ..model import Capture, Exchange, FetchFailure, iso, utcnow
 from ..urls import canonicalize, host_of
 from .client import ClientPool, Conditional, fetch_exchange, retry_after
-from .discover import DecodeError, discover
+from .discover import discover
 from .politeness import Politeness
 from .robots import MAX_ROBOTS_BYTES, Robots, policy_for_status, robots_url
 from .tasks import EngineOptions, Result, Task, fatal_of
@@ -333,7 +334,7 @@ class Engine:
         """The page's links, canonical and de-duplicated, in page order ((url, link kind))."""
         try:
             links = discover(body, url, ctype, cenc, requisites=self.opts.requisites, link_text=self.opts.link_text)
-        except DecodeError as exc:
+        except ContentDecodeError as exc:
             log.info("%s: no links discovered (%s)", url, exc)
             return []
         out: list[tuple[str, str]] = []
@@ -357,8 +358,6 @@ class Engine:
 
 
 def _decoded(ex: Exchange) -> bytes:
-    from ..content import ContentDecodeError, decode_bytes
-
     try:
         return decode_bytes(ex.body, ex.header("content-encoding"), limit=MAX_ROBOTS_BYTES)
     except ContentDecodeError:
