@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
+from urllib.parse import quote
 
 from .errors import InputError, NotFound, UnsafePath, WarcError
 from .index.captures import captures_of_url, previous_full, revisit_original
@@ -54,6 +55,18 @@ def to_timestamp14(iso_ts: str | None) -> str:
         return ""
     digits = re.sub(r"\D", "", iso_ts)
     return digits[:14].ljust(14, "0") if digits else ""
+
+
+REPLAY_PREFIX = "/-/replay/"  # the archive's replay route (Datasette plugin), and its snapshot twin
+SNAPSHOT_PREFIX = "/-/snapshot/"
+# characters left as they are in the URL part of a replay link (``#`` must be escaped)
+_LINK_SAFE = ":/?&=%@+,;~!$'()*[]"
+
+
+def link_path(prefix: str, timestamp14: str, url: str) -> str:
+    """``/-/replay/20250102030405/http://…`` (or the snapshot route): the one link format, for
+    table cells, canned queries, the front page and watch alerts alike."""
+    return f"{prefix}{timestamp14}/{quote(url, safe=_LINK_SAFE)}"
 
 
 def _when(capture: Capture) -> dt.datetime:

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote
 
-REPLAY_PREFIX = "/-/replay/"
-SNAPSHOT_PREFIX = "/-/snapshot/"
+from ..replay import REPLAY_PREFIX, SNAPSHOT_PREFIX, link_path
+
 LATEST = "99991231235959"  # nearest to the end of time: the latest capture
-# characters left as they are in the URL part of a replay link (``#`` must be escaped)
-_SAFE = ":/?&=%@+,;~!$'()*[]"
 
 
 def replay_path(timestamp14: str, url: str) -> str:
-    return f"{REPLAY_PREFIX}{timestamp14}/{quote(url, safe=_SAFE)}"
+    return link_path(REPLAY_PREFIX, timestamp14, url)
 
 
 def snapshot_path(timestamp14: str, url: str) -> str:
-    return f"{SNAPSHOT_PREFIX}{timestamp14}/{quote(url, safe=_SAFE)}"
+    return link_path(SNAPSHOT_PREFIX, timestamp14, url)
 
 
 def _get(row: Any, key: str) -> Any:

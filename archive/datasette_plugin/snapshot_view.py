@@ -16,10 +16,10 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..replay import REPLAY_PREFIX, SNAPSHOT_PREFIX
 from .replay_view import BytesStream, ReplayRequestError, http_status, parse_replay_path
 from .settings import ARCHIVE_DB, data_dir
 
-SNAPSHOT_PREFIX = "/-/snapshot/"
 WACZ_PREFIX = "/-/snapshot-wacz/"
 RWP_PREFIX = "/-/snapshot-rwp/"
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -135,7 +135,7 @@ async def snapshot_view(datasette: Any, request: Any) -> Any:
     try:
         ts, url = parse_replay_path(request.url_vars.get("rest", ""), request.query_string)
     except ReplayRequestError as exc:
-        return _text(exc.status, exc.message.replace("/-/replay/", SNAPSHOT_PREFIX))
+        return _text(exc.status, exc.message.replace(REPLAY_PREFIX, SNAPSHOT_PREFIX))
     if replaywebpage_dir() is None:
         return _text(503, "ReplayWeb.page is not installed: run 'make replaywebpage'")
     try:

@@ -12,17 +12,15 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 USER_AGENT = "syndication-archive-watch"
-_SAFE = ":/?&=%@+,;~!$'()*[]"
 
 
 def replay_path(iso_ts: str | None, url: str) -> str | None:
-    from ..replay import to_timestamp14
+    from ..replay import REPLAY_PREFIX, link_path, to_timestamp14
 
     ts = to_timestamp14(iso_ts) if iso_ts else None
-    return f"/-/replay/{ts}/{quote(url, safe=_SAFE)}" if ts else None
+    return link_path(REPLAY_PREFIX, ts, url) if ts else None
 
 
 def lag_text(seconds: float | None) -> str:
